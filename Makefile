@@ -1,0 +1,46 @@
+# Liuyan: `make run` serves the site on http://127.0.0.1:8000; `make test` runs the whole suite
+# on SQLite and on PostgreSQL; `make lint` checks style, Django's checks and migrations.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgres://postgres:postgres@127.0.0.1:5432/liuyan_test
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run test test-sqlite test-postgres lint format clean
+
+$(BIN)/liuyan: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Liuyan needs Python >= 3.11; run with PYTHON=python3.12 (for example)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/liuyan
+
+run: install
+	$(BIN)/liuyan migrate --noinput
+	$(BIN)/liuyan seed_directory
+	$(BIN)/liuyan runserver $(HOST)
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest
+
+test-postgres: install
+	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/liuyan check --fail-level WARNING
+	$(BIN)/liuyan makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache src/*.egg-info

@@ -1,0 +1,1 @@
+"""Liuyan (留言板): a government message board."""

@@ -1,0 +1,85 @@
+"""Writes to accounts: users with their roles, and API tokens."""
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from liuyan.accounts.choices import Role
+from liuyan.accounts.models import ApiToken, RoleMembership, User
+from liuyan.directory.models import Region, Unit
+
+TOKEN_PREFIX = "ly_"
+# Recording every use of a token would make each API read a write; once a minute is enough to audit.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def save_user_with_role(
+    *,
+    username: str,
+    password: str | None,
+    role: Role,
+    unit: Unit | None = None,
+    region: Region | None = None,
+    phone: str | None = None,
+    nickname: str | None = None,
+) -> tuple[User, bool]:
+    """Create the user or update it (password, phone, nickname when given), and grant `role` with its scope.
+
+    Raises `ValidationError` (messages in Chinese) for a weak password, a bad phone or a role whose
+    scope does not fit. Returns the user and whether it was created.
+    """
+    user = User.objects.select_for_update().filter(username=username).first()
+    created = user is None
+    if created:
+        user = User(username=username)
+    if phone is not None:
+        user.phone = phone or None
+    if nickname is not None:
+        user.nickname = nickname
+    if password is not None:
+        validate_password(password, user)
+        user.set_password(password)
+    elif created:
+        user.set_unusable_password()
+    if role == Role.ADMIN:
+        user.is_staff = user.is_superuser = True
+    user.full_clean(exclude=["password"])
+    user.save()
+
+    membership = RoleMembership(user=user, role=role, unit=unit, region=region)
+    membership.clean()
+    if not user.memberships.filter(role=role, unit=unit, region=region).exists():
+        membership.save()
+    return user, created
+
+
+def issue_api_token(user: User, name: str = "") -> str:
+    """Create a token for `user` and return it; it is shown once and only its digest is kept."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(token), prefix=token[:10])
+    return token
+
+
+def authenticate_api_token(token: str) -> User | None:
+    """The active user a live token belongs to, recording its use; None for anything else."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    api_token = (
+        ApiToken.objects.select_related("user")
+        .filter(digest=ApiToken.digest_of(token), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if api_token is None:
+        return None
+    now = timezone.now()
+    if api_token.last_used_at is None or now - api_token.last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+    return api_token.user
+
+
+def revoke_api_token(api_token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=api_token.pk, revoked_at=None).update(revoked_at=timezone.now())

@@ -1,0 +1,50 @@
+"""Account endpoints: issuing API tokens and telling who a token belongs to."""
+
+from django.contrib.auth import authenticate
+from ninja import Field, Router, Schema, Status
+
+from liuyan.accounts.actions import issue_api_token
+from liuyan.accounts.selectors import user_summary
+from liuyan.api.auth import BearerToken
+from liuyan.api.errors import ApiError, ErrorOut
+
+router = Router(tags=["账户"])
+
+
+class Credentials(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=256)
+    name: str = Field("", max_length=60, description="令牌名称，便于日后识别")
+
+
+class RoleOut(Schema):
+    role: str
+    unit: dict | None
+    region: dict | None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    nickname: str
+    roles: list[RoleOut]
+
+
+class TokenOut(Schema):
+    token: str = Field(description="只显示这一次，请妥善保存")
+    token_type: str = "Bearer"
+    user: UserOut
+
+
+@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut, 422: ErrorOut}, summary="获取访问令牌")
+def create_token(request, credentials: Credentials):
+    user = authenticate(request, username=credentials.username, password=credentials.password)
+    if user is None:
+        raise ApiError(401, "invalid_credentials", "用户名或密码错误。")
+    token = issue_api_token(user, credentials.name)
+    return Status(201, {"token": token, "token_type": "Bearer", "user": user_summary(user)})
+
+
+@router.get("/me", response={200: UserOut, 401: ErrorOut}, auth=BearerToken(), summary="当前用户")
+def me(request):
+    return user_summary(request.auth)

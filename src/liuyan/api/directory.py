@@ -1,0 +1,123 @@
+"""Directory endpoints: regions, leaders, units, domains and message types."""
+
+from decimal import Decimal
+
+from ninja import Field, Query, Router, Schema
+
+from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.directory import selectors
+from liuyan.directory.models import Region
+
+router = Router(tags=["名录"])
+
+REGION_CODE = r"^\d{6}$"
+
+
+class RegionRef(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class RegionOut(RegionRef):
+    parent: str | None = Field(None, alias="parent_id")
+    longitude: Decimal | None
+    latitude: Decimal | None
+    has_children: bool
+
+
+class RegionDetailOut(RegionOut):
+    path: list[RegionRef] = Field(description="从省级到本级的各级行政区划")
+
+
+class UnitRef(Schema):
+    id: int
+    name: str
+
+
+class LeaderOut(Schema):
+    id: int
+    title: str
+    person_name: str
+    region: str = Field(alias="region_id")
+    desk: UnitRef
+    order: int
+
+
+class UnitOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str
+    region: str | None = Field(None, alias="region_id")
+    parent: int | None = Field(None, alias="parent_id")
+    domains: list[str]
+
+    @staticmethod
+    def resolve_domains(unit) -> list[str]:
+        return [domain.name for domain in unit.domains.all()]
+
+
+class DomainOut(Schema):
+    id: int
+    name: str
+    parent: int | None = Field(None, alias="parent_id")
+
+
+class MessageTypeOut(Schema):
+    code: str
+    name: str
+
+
+class RegionFilter(Schema):
+    parent: str | None = Field(None, pattern=REGION_CODE, description="上级区划代码；省略时返回省级")
+
+
+class RegionRequired(Schema):
+    region: str = Field(..., pattern=REGION_CODE, description="行政区划代码（六位）")
+
+
+class UnitFilter(Schema):
+    region: str | None = Field(None, pattern=REGION_CODE, description="行政区划代码；省略时返回中央部门")
+
+
+def _region_or_404(code: str) -> Region:
+    try:
+        return Region.objects.get(pk=code)
+    except Region.DoesNotExist:
+        raise ApiError(404, "region_not_found", f"未找到行政区划：{code}") from None
+
+
+@router.get("/regions", response={200: list[RegionOut], 404: ErrorOut, 422: ErrorOut}, summary="下级行政区划")
+def list_regions(request, filters: Query[RegionFilter]):
+    parent = _region_or_404(filters.parent) if filters.parent else None
+    return list(selectors.regions_under(parent))
+
+
+@router.get("/regions/{code}", response={200: RegionDetailOut, 404: ErrorOut}, summary="行政区划详情")
+def get_region(request, code: str):
+    region = _region_or_404(code)
+    region.has_children = region.children.exists()
+    region.path = region.ancestors_and_self()
+    return region
+
+
+@router.get("/leaders", response={200: list[LeaderOut], 404: ErrorOut, 422: ErrorOut}, summary="某地的领导")
+def list_leaders(request, filters: Query[RegionRequired]):
+    return list(selectors.active_leaders(_region_or_404(filters.region)))
+
+
+@router.get("/units", response={200: list[UnitOut], 404: ErrorOut, 422: ErrorOut}, summary="办理单位")
+def list_units(request, filters: Query[UnitFilter]):
+    region = _region_or_404(filters.region) if filters.region else None
+    return list(selectors.active_units(region))
+
+
+@router.get("/domains", response=list[DomainOut], summary="领域")
+def list_domains(request):
+    return list(selectors.active_domains())
+
+
+@router.get("/message-types", response=list[MessageTypeOut], summary="留言类型")
+def list_message_types(request):
+    return list(selectors.active_message_types())

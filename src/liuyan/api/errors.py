@@ -1,0 +1,75 @@
+"""The API's one error shape: {"error": {"code": "...", "message": "<中文说明>"}} with the right status."""
+
+from django.http import Http404, JsonResponse
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    details: list[dict] | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """Raised by handlers for an error the client can act on."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str, details: list[dict] | None = None) -> JsonResponse:
+    error = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return JsonResponse({"error": error}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+_HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    429: "too_many_requests",
+}
+
+
+def install_error_handlers(api) -> None:
+    @api.exception_handler(ApiError)
+    def api_error(request, exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request, exc: ValidationError):
+        details = [
+            {
+                "location": ".".join(str(part) for part in error.get("loc", ())),
+                "message": error.get("msg", ""),
+            }
+            for error in exc.errors
+        ]
+        return error_response(422, "validation_error", "请求参数不符合要求，请检查后重试。", details)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request, exc):
+        return error_response(401, "unauthorized", "请先登录或提供有效的访问令牌。")
+
+    @api.exception_handler(Http404)
+    def not_found(request, exc):
+        return error_response(404, "not_found", "请求的对象不存在。")
+
+    @api.exception_handler(HttpError)
+    def http_error(request, exc: HttpError):
+        return error_response(exc.status_code, _HTTP_ERROR_CODES.get(exc.status_code, "error"), str(exc))
+
+
+def unknown_endpoint(request, rest: str = ""):
+    """Any path under /api/v1/ that names no endpoint."""
+    return error_response(404, "unknown_endpoint", f"没有这个接口：{request.path}")

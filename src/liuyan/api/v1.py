@@ -1,0 +1,17 @@
+"""Version 1 of the JSON API, mounted at /api/v1/."""
+
+from ninja import NinjaAPI
+
+from liuyan.api import accounts, directory
+from liuyan.api.errors import install_error_handlers
+
+api = NinjaAPI(
+    title="留言板 API",
+    version="1",
+    description='Liuyan（留言板）开放接口。错误统一返回 {"error": {"code": …, "message": …}}。',
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("", directory.router)
+api.add_router("", accounts.router)

@@ -1,0 +1,247 @@
+"""Writes to the directory: seeding it from the region table and importing a domain taxonomy."""
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+
+from liuyan.directory import catalogue
+from liuyan.directory.choices import RegionLevel, UnitKind
+from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
+
+
+@dataclass
+class SeedReport:
+    """How many rows of each kind a seed created or updated."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{kind}: {self.created.get(kind, 0)} created, {self.updated.get(kind, 0)} updated"
+            for kind in ("domains", "message types", "regions", "units", "unit domains", "leaders")
+        ]
+
+
+def read_region_table(path: Path | None = None) -> list[dict]:
+    """The places of cpca's adcode table as region rows (code, name, level, parent, path, lon, lat),
+    parents before children, without the placeholder rows that are no places."""
+    path = path or catalogue.cpca_resource("adcodes.csv")
+    with path.open(encoding="utf-8") as file:
+        places = {
+            row["adcode"][:6]: row
+            for row in csv.DictReader(file)
+            if row["name"] not in catalogue.PLACEHOLDER_NAMES
+        }
+    rows = []
+    for code in sorted(places, key=lambda c: (list(RegionLevel).index(catalogue.level_of(c)), c)):
+        level = catalogue.level_of(code)
+        if level == RegionLevel.PROVINCE:
+            parent = None
+        elif level == RegionLevel.PREFECTURE or code[:4] + "00" not in places:
+            # Districts of the municipalities and county-level cities directly under a province
+            # sit under a placeholder prefecture row: their parent is the province.
+            parent = code[:2] + "0000"
+        else:
+            parent = code[:4] + "00"
+        row = places[code]
+        rows.append(
+            {
+                "code": code,
+                "name": row["name"].strip(),
+                "level": level,
+                "parent_id": parent,
+                "longitude": Decimal(row["longitude"]) if row["longitude"] else None,
+                "latitude": Decimal(row["latitude"]) if row["latitude"] else None,
+            }
+        )
+    paths: dict[str, str] = {}
+    for row in rows:
+        paths[row["code"]] = paths.get(row["parent_id"], "") + row["code"] + "/"
+        row["path"] = paths[row["code"]]
+    return rows
+
+
+@transaction.atomic
+def seed_directory() -> SeedReport:
+    """Create what the directory lacks: domains, types, regions, and for every region its dispatch desk,
+    party committee, government, standard departments and leaders; plus the central departments.
+
+    Regions follow the region table (names and coordinates are corrected); every other row is only
+    created when missing, so what administrators changed afterwards is kept. A second run changes nothing.
+    """
+    report = SeedReport()
+    report.created["domains"] = _create_missing(
+        Domain,
+        "name",
+        {name: {"order": i} for i, name in enumerate(catalogue.DEFAULT_DOMAINS, 1)},
+        queryset=Domain.objects.filter(parent=None),
+    )
+    report.created["message types"] = _create_missing(
+        MessageType,
+        "code",
+        {
+            code: {"name": name, "order": i}
+            for i, (code, name) in enumerate(catalogue.DEFAULT_MESSAGE_TYPES, 1)
+        },
+    )
+    report.created["regions"], report.updated["regions"] = _sync_regions(read_region_table())
+    regions = list(Region.objects.values_list("code", "name", "path"))
+    report.created["units"] = _seed_units(regions)
+    report.created["unit domains"] = _seed_unit_domains(regions)
+    report.created["leaders"] = _seed_leaders(regions)
+    return report
+
+
+def _create_missing(model, key: str, desired: dict[str, dict], queryset=None) -> int:
+    existing = set((model.objects.all() if queryset is None else queryset).values_list(key, flat=True))
+    missing = [model(**{key: k}, **values) for k, values in desired.items() if k not in existing]
+    model.objects.bulk_create(missing, batch_size=2000)
+    return len(missing)
+
+
+def _sync_regions(rows: list[dict]) -> tuple[int, int]:
+    existing = {region.code: region for region in Region.objects.all()}
+    fields = ["name", "level", "parent_id", "path", "longitude", "latitude"]
+    created, updated = [], []
+    for row in rows:
+        region = existing.get(row["code"])
+        if region is None:
+            created.append(Region(**row))
+        elif any(getattr(region, f) != row[f] for f in fields):
+            for f in fields:
+                setattr(region, f, row[f])
+            updated.append(region)
+    # Parents come first in `rows`, so each batch only refers to codes already written.
+    Region.objects.bulk_create(created, batch_size=1000)
+    Region.objects.bulk_update(updated, fields, batch_size=1000)
+    return len(created), len(updated)
+
+
+def _in_service(path: str) -> bool:
+    return path[:6] not in catalogue.OUT_OF_SERVICE_PROVINCES
+
+
+def _seed_units(regions: list[tuple[str, str, str]]) -> int:
+    top: dict[str, dict] = {}
+    for code, name, path in regions:
+        active = _in_service(path)
+        top[f"{code}-desk"] = dict(
+            name=catalogue.desk_name(name), kind=UnitKind.DISPATCH_DESK, region_id=code, active=active
+        )
+        if party := catalogue.party_committee_name(code, name):
+            top[f"{code}-party"] = dict(
+                name=party, kind=UnitKind.PARTY_COMMITTEE, region_id=code, active=active
+            )
+        top[f"{code}-government"] = dict(
+            name=catalogue.government_name(code, name),
+            kind=UnitKind.GOVERNMENT,
+            region_id=code,
+            active=active,
+        )
+    for key, name, _domains in catalogue.CENTRAL_DEPARTMENTS:
+        top[f"central-{key}"] = dict(name=name, kind=UnitKind.CENTRAL, region_id=None)
+    created = _create_missing(Unit, "code", top)
+
+    government_ids = dict(Unit.objects.filter(kind=UnitKind.GOVERNMENT).values_list("region_id", "id"))
+    departments = {}
+    for code, name, path in regions:
+        for department in catalogue.DEPARTMENTS:
+            if department_name := department.name_at(code):
+                departments[f"{code}-{department.key}"] = dict(
+                    name=name + department_name,
+                    kind=UnitKind.DEPARTMENT,
+                    region_id=code,
+                    parent_id=government_ids.get(code),
+                    active=_in_service(path),
+                )
+    return created + _create_missing(Unit, "code", departments)
+
+
+def _seed_unit_domains(regions: list[tuple[str, str, str]]) -> int:
+    domain_ids = dict(Domain.objects.filter(parent=None).values_list("name", "id"))
+    unit_ids = dict(Unit.objects.values_list("code", "id"))
+    wanted: set[tuple[int, int]] = set()
+    for key, _name, domains in catalogue.CENTRAL_DEPARTMENTS:
+        wanted.update((unit_ids[f"central-{key}"], domain_ids[d]) for d in domains)
+    for code, _name, _path in regions:
+        for department in catalogue.DEPARTMENTS:
+            if (unit_id := unit_ids.get(f"{code}-{department.key}")) is not None:
+                wanted.update((unit_id, domain_ids[d]) for d in department.domains)
+    through = Unit.domains.through
+    existing = set(through.objects.values_list("unit_id", "domain_id"))
+    missing = [through(unit_id=u, domain_id=d) for u, d in sorted(wanted - existing)]
+    through.objects.bulk_create(missing, batch_size=5000)
+    return len(missing)
+
+
+def _seed_leaders(regions: list[tuple[str, str, str]]) -> int:
+    desk_ids = dict(Unit.objects.filter(kind=UnitKind.DISPATCH_DESK).values_list("region_id", "id"))
+    desired = {}
+    for code, name, path in regions:
+        for order, (role, title) in enumerate(
+            zip(("secretary", "head"), catalogue.leader_titles(code, name), strict=False), 1
+        ):
+            desired[f"{code}-{role}"] = dict(
+                title=title, region_id=code, desk_id=desk_ids[code], order=order, active=_in_service(path)
+            )
+    return _create_missing(Leader, "code", desired)
+
+
+@dataclass
+class TaxonomyImport:
+    """The outcome of a taxonomy import: domains created and rows refused, by line number."""
+
+    created: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+TAXONOMY_COLUMNS = ("一级分类", "二级分类", "三级分类")
+
+
+@transaction.atomic
+def import_taxonomy(lines: Iterable[str]) -> TaxonomyImport:
+    """Add the domains of a 3-level taxonomy CSV (一级分类,二级分类,三级分类) as a tree.
+
+    Existing domains are reused, so importing the same file twice adds nothing. A row without a
+    first-level name, or with a third level but no second, is reported and skipped.
+    """
+    reader = csv.DictReader(lines)
+    missing = [c for c in TAXONOMY_COLUMNS[:1] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(
+            f"the file lacks the column(s) {', '.join(missing)}; expected {','.join(TAXONOMY_COLUMNS)}"
+        )
+    result = TaxonomyImport()
+    known: dict[tuple[int | None, str], Domain] = {(d.parent_id, d.name): d for d in Domain.objects.all()}
+    next_order = len(known)
+    for line_number, row in enumerate(reader, start=2):
+        names = [(row.get(column) or "").strip() for column in TAXONOMY_COLUMNS]
+        while names and not names[-1]:
+            names.pop()
+        if not names or "" in names:
+            result.errors.append(
+                (
+                    line_number,
+                    "a level is empty while a deeper one is filled" if names else "the row names no domain",
+                )
+            )
+            continue
+        parent = None
+        for name in names:
+            domain = known.get((parent and parent.id, name))
+            if domain is None:
+                next_order += 1
+                domain = Domain.objects.create(name=name, parent=parent, order=next_order)
+                known[(domain.parent_id, name)] = domain
+                result.created += 1
+            parent = domain
+    return result

@@ -1,0 +1,193 @@
+"""What a seeded directory holds: default domains and types, leader titles by kind of place,
+the standard functional departments of each level and the central departments.
+
+Pure data and naming rules; `actions.seed_directory` writes them to the database.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from liuyan.directory.choices import RegionLevel
+
+DEFAULT_DOMAINS = [
+    "城建",
+    "交通",
+    "环保",
+    "教育",
+    "医疗",
+    "三农",
+    "就业",
+    "企业",
+    "治安",
+    "政务",
+    "金融",
+    "旅游",
+    "其他",
+]
+
+DEFAULT_MESSAGE_TYPES = [
+    ("suggestion", "建言"),
+    ("complaint", "投诉"),
+    ("help", "求助"),
+    ("inquiry", "咨询"),
+    ("thanks", "感谢"),
+]
+
+MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
+# Places the mainland board does not take messages for: seeded for a complete tree, but inactive.
+OUT_OF_SERVICE_PROVINCES = {"710000", "810000", "820000"}
+PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+def cpca_resource(name: str) -> Path:
+    """A data file shipped inside the installed cpca package (found without importing cpca)."""
+    spec = find_spec("cpca")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("The cpca package is not installed; it provides the region table.")
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / name
+
+
+def level_of(code: str) -> RegionLevel:
+    if code.endswith("0000"):
+        return RegionLevel.PROVINCE
+    if code.endswith("00"):
+        return RegionLevel.PREFECTURE
+    return RegionLevel.COUNTY
+
+
+@cache
+def _ethnic_pattern() -> re.Pattern:
+    nations = cpca_resource("56_nations.csv").read_text(encoding="utf-8").split()
+    # Names drop 族 after a longer stem (伊犁哈萨克自治州) but keep it after one character (昌吉回族).
+    alternatives = [
+        re.escape(stem) + ("族?" if len(stem) > 1 else "族")
+        for stem in sorted({n.removesuffix("族") for n in nations}, key=len, reverse=True)
+    ]
+    return re.compile("(?:" + "|".join(alternatives) + ")$")
+
+
+def short_autonomous_name(name: str, suffix: str) -> str:
+    """楚雄彝族自治州 → 楚雄州, 双江拉祜族佤族布朗族傣族自治县 → 双江县; the full name when only the
+    people's name would be left (鄂温克族自治旗)."""
+    stripped = name.removesuffix("自治" + suffix)
+    while (match := _ethnic_pattern().search(stripped)) and match.start() > 0:
+        stripped = stripped[: match.start()]
+    if stripped == name.removesuffix("自治" + suffix):
+        return name
+    return stripped + suffix
+
+
+def leader_titles(code: str, name: str) -> list[str]:
+    """The public addressees of a place, first the party secretary, then the head of government."""
+    level = level_of(code)
+    if level == RegionLevel.PROVINCE:
+        if name.endswith("特别行政区"):
+            return [f"{name}行政长官"]
+        if name.endswith("自治区"):
+            return [f"{name}党委书记", f"{name}主席"]
+        if code in MUNICIPALITIES:
+            return [f"{name}委书记", f"{name}市长"]
+        short = name.removesuffix("省")
+        return [f"{short}省委书记", f"{short}省长"]
+    for suffix, head in (("州", "州长"), ("县", "县长"), ("旗", "旗长")):
+        if name.endswith("自治" + suffix):
+            short = short_autonomous_name(name, suffix)
+            return [f"{short}委书记", f"{short}{head}"]
+    if name.endswith("地区"):
+        return [f"{name.removesuffix('地区')}地委书记", f"{name}行署专员"]
+    for suffix, head in (("盟", "盟长"), ("市", "市长"), ("区", "区长"), ("县", "县长"), ("旗", "旗长")):
+        if name.endswith(suffix):
+            return [f"{name}委书记", f"{name}{head}"]
+    return [f"{name}工委书记", f"{name}管委会主任"]
+
+
+def desk_name(name: str) -> str:
+    return f"{name}留言办理工作机构"
+
+
+def party_committee_name(code: str, name: str) -> str | None:
+    if name.endswith("特别行政区"):
+        return None
+    return f"中共{name}委员会"
+
+
+def government_name(code: str, name: str) -> str:
+    if name.endswith("特别行政区"):
+        return f"{name}政府"
+    if name.endswith(("地区", "盟")) and level_of(code) == RegionLevel.PREFECTURE:
+        return f"{name}行政公署"
+    return f"{name}人民政府"
+
+
+@dataclass(frozen=True)
+class Department:
+    """A standard functional department: its code key, its name at each level (None: not at that
+    level) and the domains it handles."""
+
+    key: str
+    province: str | None
+    prefecture: str | None
+    county: str | None
+    domains: tuple[str, ...]
+
+    def name_at(self, code: str) -> str | None:
+        level = level_of(code)
+        if level == RegionLevel.PROVINCE and code in MUNICIPALITIES:
+            return self.prefecture  # 直辖市 departments are 局/委, like a city's
+        return {
+            RegionLevel.PROVINCE: self.province,
+            RegionLevel.PREFECTURE: self.prefecture,
+            RegionLevel.COUNTY: self.county,
+        }[level]
+
+
+DEPARTMENTS = [
+    Department("education", "教育厅", "教育局", "教育局", ("教育",)),
+    Department("public-security", "公安厅", "公安局", "公安局", ("治安", "交通")),
+    Department("housing", "住房和城乡建设厅", "住房和城乡建设局", "住房和城乡建设局", ("城建",)),
+    Department("urban-management", None, "城市管理局", "城市管理局", ("城建", "环保")),
+    Department("transport", "交通运输厅", "交通运输局", "交通运输局", ("交通",)),
+    Department("ecology", "生态环境厅", "生态环境局", "生态环境局", ("环保",)),
+    Department("health", "卫生健康委员会", "卫生健康委员会", "卫生健康局", ("医疗",)),
+    Department("medical-insurance", "医疗保障局", "医疗保障局", "医疗保障局", ("医疗",)),
+    Department("hrss", "人力资源和社会保障厅", "人力资源和社会保障局", "人力资源和社会保障局", ("就业",)),
+    Department("agriculture", "农业农村厅", "农业农村局", "农业农村局", ("三农",)),
+    Department("water", "水利厅", "水利局", "水利局", ("三农", "环保")),
+    Department("market", "市场监督管理局", "市场监督管理局", "市场监督管理局", ("企业",)),
+    Department("development", "发展和改革委员会", "发展和改革委员会", "发展和改革局", ("企业",)),
+    Department("natural-resources", "自然资源厅", "自然资源和规划局", "自然资源局", ("城建", "三农")),
+    Department("finance", "地方金融管理局", "地方金融管理局", None, ("金融",)),
+    Department("culture-tourism", "文化和旅游厅", "文化和旅游局", "文化和旅游局", ("旅游",)),
+    Department("civil-affairs", "民政厅", "民政局", "民政局", ("其他",)),
+    Department("veterans", "退役军人事务厅", "退役军人事务局", "退役军人事务局", ("政务",)),
+    Department("government-services", "政务服务管理局", "政务服务管理局", "政务服务管理局", ("政务",)),
+    Department("petitions", "信访局", "信访局", "信访局", ("政务", "其他")),
+]
+
+CENTRAL_DEPARTMENTS = [
+    ("moe", "教育部", ("教育",)),
+    ("mps", "公安部", ("治安", "交通")),
+    ("mohurd", "住房和城乡建设部", ("城建",)),
+    ("mot", "交通运输部", ("交通",)),
+    ("mee", "生态环境部", ("环保",)),
+    ("nhc", "国家卫生健康委员会", ("医疗",)),
+    ("nhsa", "国家医疗保障局", ("医疗",)),
+    ("mohrss", "人力资源和社会保障部", ("就业",)),
+    ("moa", "农业农村部", ("三农",)),
+    ("mwr", "水利部", ("三农", "环保")),
+    ("samr", "国家市场监督管理总局", ("企业",)),
+    ("ndrc", "国家发展和改革委员会", ("企业",)),
+    ("miit", "工业和信息化部", ("企业",)),
+    ("mofcom", "商务部", ("企业",)),
+    ("mnr", "自然资源部", ("城建", "三农")),
+    ("csrc", "中国证券监督管理委员会", ("金融",)),
+    ("nfra", "国家金融监督管理总局", ("金融",)),
+    ("pbc", "中国人民银行", ("金融",)),
+    ("mct", "文化和旅游部", ("旅游",)),
+    ("mca", "民政部", ("其他",)),
+    ("mva", "退役军人事务部", ("政务",)),
+    ("nab", "国家信访局", ("政务", "其他")),
+]

@@ -1,0 +1,77 @@
+"""Shared test set-up: the seeded directory (once per session) and the named users of STYLE.md §8."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from liuyan.accounts.actions import save_user_with_role
+from liuyan.accounts.choices import Role
+from liuyan.directory.models import Region, Unit
+
+PASSWORD = "Liuyan-test-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the whole directory into the test database once; each test then runs in a rolled-back
+    transaction on top of it. (A `transactional_db` test would flush it: don't use one.)"""
+    with django_db_blocker.unblock():
+        call_command("seed_directory", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real message data set beside the project (../shared/data), never copied into the tree."""
+    root = Path(os.environ.get("LIUYAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    assert root.is_dir(), f"the shared data set is missing at {root} (set LIUYAN_SHARED_DATA)"
+    return root
+
+
+def unit(code: str) -> Unit:
+    return Unit.objects.select_related("region").get(code=code)
+
+
+def make_user(username: str, role: Role, **scope):
+    user, _created = save_user_with_role(username=username, password=PASSWORD, role=role, **scope)
+    return user
+
+
+@pytest.fixture
+def citizen(db):
+    return make_user("citizen", Role.CITIZEN)
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("editor", Role.EDITOR)
+
+
+@pytest.fixture
+def dispatcher(db):
+    """Staff of the 临沧市 dispatch desk."""
+    return make_user("dispatcher", Role.DISPATCHER, unit=unit("530900-desk"))
+
+
+@pytest.fixture
+def handler(db):
+    """Staff of 临沧市教育局."""
+    return make_user("handler", Role.HANDLER, unit=unit("530900-education"))
+
+
+@pytest.fixture
+def other_handler(db):
+    """Staff of 永德县教育局, a county under 临沧市."""
+    return make_user("other-handler", Role.HANDLER, unit=unit("530923-education"))
+
+
+@pytest.fixture
+def leader(db):
+    """The office of a 临沧市 leader."""
+    return make_user("leader", Role.LEADER, region=Region.objects.get(pk="530900"))
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("operator", Role.ADMIN)

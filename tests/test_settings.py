@@ -1,0 +1,74 @@
+"""Settings come from the environment and fail loudly (STYLE.md §7)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from liuyan.environ import env_bool, env_int, env_list, env_str
+
+
+def test_readers(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "yes")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", "a.example, b.example,,")
+    assert env_bool("X_BOOL", False) is True
+    assert env_int("X_INT", 1) == 42
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+    assert env_str("X_MISSING", "fallback") == "fallback"
+
+
+@pytest.mark.parametrize(("reader", "value"), [(env_bool, "maybe"), (env_int, "forty")])
+def test_malformed_values_fail_loudly(monkeypatch, reader, value):
+    monkeypatch.setenv("X_BAD", value)
+    with pytest.raises(ImproperlyConfigured, match="X_BAD"):
+        reader("X_BAD", 0)
+
+
+def test_required_value_fails_loudly(monkeypatch):
+    monkeypatch.delenv("X_REQUIRED", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="X_REQUIRED is required"):
+        env_str("X_REQUIRED")
+
+
+def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "LIUYAN_ENV"}
+    }
+    environment.update(LIUYAN_VAR_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [sys.executable, "-c", "import liuyan.settings as s; print(s.DATABASES['default']['NAME'], s.DEBUG)"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_requires_a_secret_key(tmp_path):
+    result = load_settings(tmp_path, LIUYAN_ENV="production", ALLOWED_HOSTS="liuyan.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_development_generates_a_secret_key_and_uses_sqlite_under_var(tmp_path):
+    result = load_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "liuyan.sqlite3"), "True"]
+    assert len((tmp_path / "secret_key").read_text()) >= 50
+
+
+def test_a_bad_database_url_fails_loudly(tmp_path):
+    result = load_settings(tmp_path, DATABASE_URL="nosuchdb://x")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+
+
+def test_locale_and_time():
+    assert settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ is True
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.AUTH_USER_MODEL == "accounts.User"
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
