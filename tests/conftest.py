@@ -16,9 +16,20 @@ PASSWORD = "Liuyan-test-2026"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the whole directory into the test database once; each test then runs in a rolled-back
-    transaction on top of it. (A `transactional_db` test would flush it: don't use one.)"""
+    transaction on top of it. (A `transactional_db` test flushes it: use `seeded_transactional_db`.)"""
     with django_db_blocker.unblock():
         call_command("seed_directory", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.fixture
+def seeded_transactional_db(transactional_db):
+    """A committing database for tests that need another process (a task worker) to see their data.
+
+    pytest-django flushes the database after such a test, wiping the directory seeded once per session;
+    it runs these tests after all others, and this fixture seeds the directory again before each one.
+    """
+    with open(os.devnull, "w") as devnull:
+        call_command("seed_directory", verbosity=0, stdout=devnull)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from liuyan.environ import env_bool, env_list, env_str
+from liuyan.environ import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("LIUYAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -41,8 +41,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "liuyan.directory",
     "liuyan.accounts",
+    "liuyan.board",
+    "liuyan.notify",
     "liuyan.web",
 ]
 
@@ -98,6 +102,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not DATABA
     raise ImproperlyConfigured("DATABASE_URL names no SQLite file.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # A file, not memory, so that a worker process started by a test sees the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-liuyan.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -118,6 +124,41 @@ LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+
+def _cache(url: str) -> dict:
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url == "locmem://":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db.")
+
+
+CACHES = {"default": _cache(env_str("CACHE_URL", "locmem://"))}
+
+# Background work: Django's tasks API with the database backend, so a task is enqueued in the same
+# transaction as the change that causes it; `liuyan db_worker` runs the workers.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "留言板 <noreply@liuyan.local>")
+SMS_BACKEND = env_str("SMS_BACKEND", "liuyan.notify.sms.LogSmsBackend")
+
+# The handling rules that operators tune (DESIGN.md §4).
+LIUYAN_URGENT_ACCEPT_HOURS = env_int("LIUYAN_URGENT_ACCEPT_HOURS", 2)
+LIUYAN_URGENT_REPLY_HOURS = env_int("LIUYAN_URGENT_REPLY_HOURS", 24)
+# A message overdue by more than this many working days is put under supervision (督办) automatically.
+LIUYAN_SUPERVISE_AFTER_OVERDUE_DAYS = env_int("LIUYAN_SUPERVISE_AFTER_OVERDUE_DAYS", 3)
+# A replied message that its author has not rated within this many days is closed.
+LIUYAN_RATING_WINDOW_DAYS = env_int("LIUYAN_RATING_WINDOW_DAYS", 7)
+
+# Rate limits, as "count/period" (s, m, h, d): sign-in and registration per client address, and
+# message submission per user. Counted in the cache (CACHE_URL): use Redis when running several processes.
+LIUYAN_AUTH_RATE = env_str("LIUYAN_AUTH_RATE", "30/m")
+LIUYAN_SUBMIT_RATE = env_str("LIUYAN_SUBMIT_RATE", "20/m")
+
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("LIUYAN_MEDIA_DIR", str(VAR_DIR / "media")))
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

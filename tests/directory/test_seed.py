@@ -8,7 +8,7 @@ from django.db.models import F
 from liuyan.directory.actions import read_region_table, seed_directory
 from liuyan.directory.catalogue import CENTRAL_DEPARTMENTS, PLACEHOLDER_NAMES, leader_titles
 from liuyan.directory.choices import RegionLevel, UnitKind
-from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
+from liuyan.directory.models import Domain, Leader, MessageType, Region, SlaPolicy, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +133,8 @@ def test_second_run_changes_nothing_and_keeps_administrators_edits():
     leader = Leader.objects.get(code="530923-secretary")
     leader.person_name = "张三"
     leader.save()
-    before = {model: model.objects.count() for model in (Region, Unit, Leader, Domain, MessageType)}
+    models = (Region, Unit, Leader, Domain, MessageType, SlaPolicy)
+    before = {model: model.objects.count() for model in models}
 
     report = seed_directory()
 

@@ -1,9 +1,11 @@
 """Writes to accounts: users with their roles, and API tokens."""
 
+import re
 import secrets
 from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -83,3 +85,38 @@ def authenticate_api_token(token: str) -> User | None:
 
 def revoke_api_token(api_token: ApiToken) -> None:
     ApiToken.objects.filter(pk=api_token.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-.\u4e00-\u9fff]{3,30}$")
+
+
+@transaction.atomic
+def register_citizen(
+    *, username: str | None, password: str | None, phone: str | None = None, nickname: str | None = None
+) -> User:
+    """Open a citizen's account. All field errors are reported together, in Chinese."""
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not USERNAME_PATTERN.match(username):
+        errors["username"] = ["用户名应为 3–30 个字符，可用汉字、字母、数字、下划线、连字符和点。"]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["这个用户名已被注册。"]
+    phone = (phone or "").strip() or None
+    if phone and User.objects.filter(phone=phone).exists():
+        errors["phone"] = ["这个手机号已被注册。"]
+    user = User(username=username, phone=phone, nickname=(nickname or "").strip()[:30])
+    try:
+        validate_password(password or "", user)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if not errors:
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    RoleMembership.objects.create(user=user, role=Role.CITIZEN)
+    return user

@@ -12,6 +12,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from liuyan.accounts.choices import ROLE_PERMISSIONS, Permission, Role
+from liuyan.board.choices import PUBLIC_STATES
+from liuyan.board.models import Message
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import Leader, Region, Unit
 
@@ -78,7 +80,7 @@ def _compute_scope(user, permission: Permission) -> Scope:
 
 
 def can(user, permission: Permission, obj: Model) -> bool:
-    """May `user` exercise `permission` on this region, unit or leader?
+    """May `user` exercise `permission` on this region, unit, leader or message?
 
     A dispatcher's ASSIGN also reaches the central departments, as on the real board, where a desk may
     pass a message on to a ministry.
@@ -94,11 +96,14 @@ def can(user, permission: Permission, obj: Model) -> bool:
         return scope.covers_unit(obj)
     if isinstance(obj, Leader):
         return scope.covers_region(obj.region)
+    if isinstance(obj, Message):
+        # A message is in scope by the region it concerns, or for a handler by the unit now holding it.
+        return scope.covers_region(obj.region) or (obj.unit_id is not None and obj.unit_id in scope.unit_ids)
     raise TypeError(f"no scope rule for {type(obj).__name__}")
 
 
 def restrict(queryset: QuerySet, user, permission: Permission) -> QuerySet:
-    """The rows of a Region, Unit or Leader queryset on which `user` holds `permission`."""
+    """The rows of a Region, Unit, Leader or Message queryset on which `user` holds `permission`."""
     scope = scope_for(user, permission)
     model = queryset.model
     if model is Region:
@@ -110,7 +115,23 @@ def restrict(queryset: QuerySet, user, permission: Permission) -> QuerySet:
         return queryset.filter(condition)
     if model is Leader:
         return queryset.filter(scope.filter(region_path="region__path"))
+    if model is Message:
+        return queryset.filter(scope.filter(region_path="region__path", unit="unit"))
     raise TypeError(f"no scope rule for {model.__name__}")
+
+
+PUBLIC_MESSAGE = Q(public=True, hidden=False, state__in=PUBLIC_STATES)
+
+
+def visible_messages(user) -> QuerySet[Message]:
+    """The messages `user` may read: public ones, their own whatever their state, and those in the
+    scope of their VIEW permission (a handler: those its unit holds)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Message.objects.filter(PUBLIC_MESSAGE)
+    scope = scope_for(user, Permission.VIEW)
+    return Message.objects.filter(
+        PUBLIC_MESSAGE | Q(author=user) | scope.filter(region_path="region__path", unit="unit")
+    )
 
 
 def get_in_scope_or_404(queryset: QuerySet, user, permission: Permission, **lookup) -> Model:

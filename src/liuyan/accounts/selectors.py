@@ -1,5 +1,8 @@
 """Reads of accounts."""
 
+from django.db.models import Q, QuerySet
+
+from liuyan.accounts.choices import Role
 from liuyan.accounts.models import User
 
 
@@ -19,3 +22,19 @@ def user_summary(user: User) -> dict:
             for m in memberships
         ],
     }
+
+
+def handlers_of(unit) -> QuerySet[User]:
+    """The staff who act for `unit`."""
+    return User.objects.filter(
+        is_active=True, memberships__role=Role.HANDLER, memberships__unit=unit
+    ).distinct()
+
+
+def dispatchers_of(desk) -> QuerySet[User]:
+    """The staff of a dispatch desk: members of the desk itself, or dispatchers of its region."""
+    return User.objects.filter(
+        Q(memberships__unit=desk) | Q(memberships__region_id=desk.region_id),
+        is_active=True,
+        memberships__role=Role.DISPATCHER,
+    ).distinct()

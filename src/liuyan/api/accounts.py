@@ -1,12 +1,15 @@
 """Account endpoints: issuing API tokens and telling who a token belongs to."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
+from ninja.throttling import AnonRateThrottle
 
-from liuyan.accounts.actions import issue_api_token
+from liuyan.accounts.actions import issue_api_token, register_citizen
 from liuyan.accounts.selectors import user_summary
-from liuyan.api.auth import BearerToken
-from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.auth import signed_in
+from liuyan.api.errors import ApiError, ErrorOut, error_response
 
 router = Router(tags=["账户"])
 
@@ -36,7 +39,41 @@ class TokenOut(Schema):
     user: UserOut
 
 
-@router.post("/auth/token", response={201: TokenOut, 401: ErrorOut, 422: ErrorOut}, summary="获取访问令牌")
+class AuthThrottle(AnonRateThrottle):
+    """Per client address, for password guessing and mass registration."""
+
+    def get_rate(self):
+        return settings.LIUYAN_AUTH_RATE
+
+
+class RegistrationIn(Schema):
+    username: str = Field(..., max_length=30)
+    password: str = Field(..., max_length=256)
+    phone: str | None = Field(None, max_length=11)
+    nickname: str | None = Field(None, max_length=30)
+
+
+@router.post(
+    "/auth/register",
+    response={201: UserOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AuthThrottle()],
+    summary="注册网友账号",
+)
+def register(request, payload: RegistrationIn):
+    try:
+        user = register_citizen(**payload.dict())
+    except ValidationError as error:
+        fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
+        return error_response(422, "invalid_registration", next(iter(fields.values())), fields=fields)
+    return Status(201, user_summary(user))
+
+
+@router.post(
+    "/auth/token",
+    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AuthThrottle()],
+    summary="获取访问令牌",
+)
 def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
@@ -45,6 +82,6 @@ def create_token(request, credentials: Credentials):
     return Status(201, {"token": token, "token_type": "Bearer", "user": user_summary(user)})
 
 
-@router.get("/me", response={200: UserOut, 401: ErrorOut}, auth=BearerToken(), summary="当前用户")
+@router.get("/me", response={200: UserOut, 401: ErrorOut}, auth=signed_in, summary="当前用户")
 def me(request):
     return user_summary(request.auth)

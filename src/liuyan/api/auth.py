@@ -1,6 +1,8 @@
-"""Bearer-token authentication for the API."""
+"""Authentication for the API: bearer tokens, and the signed-in session for the site's own pages."""
 
-from ninja.security import HttpBearer
+from django.contrib.auth.models import AnonymousUser
+from ninja.errors import AuthenticationError
+from ninja.security import HttpBearer, django_auth
 
 from liuyan.accounts.actions import authenticate_api_token
 
@@ -13,3 +15,24 @@ class BearerToken(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+bearer = BearerToken()
+# Writes accept a bearer token, or the session of a signed-in page (CSRF-checked by django_auth).
+signed_in = [bearer, django_auth]
+
+
+def viewer(request):
+    """Who is reading a public endpoint: the token's user, the session's user, or anonymous.
+
+    A token that is present but invalid is an error, not a silent fall-back to anonymous.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = authenticate_api_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise AuthenticationError()
+        return user
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else AnonymousUser()

@@ -2,13 +2,16 @@
 
 from django.http import Http404, JsonResponse
 from ninja import Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from liuyan.board.actions.base import ActionError
 
 
 class ErrorDetail(Schema):
     code: str
     message: str
     details: list[dict] | None = None
+    fields: dict[str, str] | None = None
 
 
 class ErrorOut(Schema):
@@ -23,10 +26,18 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_response(status: int, code: str, message: str, details: list[dict] | None = None) -> JsonResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict] | None = None,
+    fields: dict[str, str] | None = None,
+) -> JsonResponse:
     error = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
+    if fields:
+        error["fields"] = fields
     return JsonResponse({"error": error}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
@@ -45,6 +56,17 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
         return error_response(exc.status, exc.code, exc.message)
+
+    @api.exception_handler(ActionError)
+    def action_error(request, exc: ActionError):
+        return error_response(exc.status, exc.code, exc.message, fields=exc.errors or None)
+
+    @api.exception_handler(Throttled)
+    def throttled(request, exc: Throttled):
+        response = error_response(429, "too_many_requests", "操作太频繁，请稍后再试。")
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

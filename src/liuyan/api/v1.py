@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from liuyan.api import accounts, directory
+from liuyan.api import accounts, campaigns, directory, messages, review, workbench
 from liuyan.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -15,3 +15,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", directory.router)
 api.add_router("", accounts.router)
+api.add_router("", messages.router)
+api.add_router("", review.router)
+api.add_router("", campaigns.router)
+api.add_router("", workbench.router)

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
-from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
+from liuyan.directory.models import Domain, Leader, MessageType, Region, SlaPolicy, Unit
 
 
 @dataclass
@@ -27,7 +27,15 @@ class SeedReport:
     def lines(self) -> list[str]:
         return [
             f"{kind}: {self.created.get(kind, 0)} created, {self.updated.get(kind, 0)} updated"
-            for kind in ("domains", "message types", "regions", "units", "unit domains", "leaders")
+            for kind in (
+                "domains",
+                "message types",
+                "sla policies",
+                "regions",
+                "units",
+                "unit domains",
+                "leaders",
+            )
         ]
 
 
@@ -72,8 +80,9 @@ def read_region_table(path: Path | None = None) -> list[dict]:
 
 @transaction.atomic
 def seed_directory() -> SeedReport:
-    """Create what the directory lacks: domains, types, regions, and for every region its dispatch desk,
-    party committee, government, standard departments and leaders; plus the central departments.
+    """Create what the directory lacks: domains, types, the national deadlines, regions, and for every
+    region its dispatch desk, party committee, government, standard departments and leaders; plus the
+    central departments.
 
     Regions follow the region table (names and coordinates are corrected); every other row is only
     created when missing, so what administrators changed afterwards is kept. A second run changes nothing.
@@ -93,6 +102,7 @@ def seed_directory() -> SeedReport:
             for i, (code, name) in enumerate(catalogue.DEFAULT_MESSAGE_TYPES, 1)
         },
     )
+    report.created["sla policies"] = _seed_sla_policies()
     report.created["regions"], report.updated["regions"] = _sync_regions(read_region_table())
     regions = list(Region.objects.values_list("code", "name", "path"))
     report.created["units"] = _seed_units(regions)
@@ -105,6 +115,22 @@ def _create_missing(model, key: str, desired: dict[str, dict], queryset=None) ->
     existing = set((model.objects.all() if queryset is None else queryset).values_list(key, flat=True))
     missing = [model(**{key: k}, **values) for k, values in desired.items() if k not in existing]
     model.objects.bulk_create(missing, batch_size=2000)
+    return len(missing)
+
+
+def _seed_sla_policies() -> int:
+    """The national policies: one for all types, one for each type with its own default."""
+    type_ids = dict(MessageType.objects.values_list("code", "id"))
+    desired = {None: catalogue.DEFAULT_SLA_DAYS} | {
+        type_ids[code]: days for code, days in catalogue.DEFAULT_SLA_DAYS_BY_TYPE.items() if code in type_ids
+    }
+    existing = set(SlaPolicy.objects.filter(region=None).values_list("message_type_id", flat=True))
+    missing = [
+        SlaPolicy(region=None, message_type_id=type_id, accept_days=accept_days, reply_days=reply_days)
+        for type_id, (accept_days, reply_days) in desired.items()
+        if type_id not in existing
+    ]
+    SlaPolicy.objects.bulk_create(missing)
     return len(missing)
 
 

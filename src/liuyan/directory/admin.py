@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
+from liuyan.directory.models import Domain, Holiday, Leader, MessageType, Region, SlaPolicy, Unit
 
 
 @admin.register(Region)
@@ -42,3 +42,28 @@ class LeaderAdmin(admin.ModelAdmin):
     search_fields = ["title", "person_name", "region__code"]
     raw_id_fields = ["region", "desk"]
     list_select_related = ["region", "desk"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = ["scope", "kind", "accept_days", "reply_days"]
+    list_filter = ["message_type", "region__level"]
+    search_fields = ["region__code", "region__name"]
+    raw_id_fields = ["region"]
+    list_select_related = ["region", "message_type"]
+
+    @admin.display(description="行政区划", ordering="region", empty_value="全国")
+    def scope(self, policy: SlaPolicy):
+        return policy.region
+
+    @admin.display(description="留言类型", ordering="message_type", empty_value="所有类型")
+    def kind(self, policy: SlaPolicy):
+        return policy.message_type
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name", "is_workday"]
+    list_filter = ["is_workday"]
+    search_fields = ["name"]
+    date_hierarchy = "date"

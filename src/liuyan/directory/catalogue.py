@@ -1,4 +1,4 @@
-"""What a seeded directory holds: default domains and types, leader titles by kind of place,
+"""What a seeded directory holds: default domains, types and deadlines, leader titles by kind of place,
 the standard functional departments of each level and the central departments.
 
 Pure data and naming rules; `actions.seed_directory` writes them to the database.
@@ -35,6 +35,11 @@ DEFAULT_MESSAGE_TYPES = [
     ("inquiry", "咨询"),
     ("thanks", "感谢"),
 ]
+
+# Deadlines in working days, as (accept, reply): the national default for every message type, and the
+# types answered sooner. Seeded as the national SLA policies, and applied when no policy matches at all.
+DEFAULT_SLA_DAYS = (1, 15)
+DEFAULT_SLA_DAYS_BY_TYPE = {"suggestion": (1, 10), "inquiry": (1, 10)}
 
 MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 # Places the mainland board does not take messages for: seeded for a complete tree, but inactive.

@@ -1,5 +1,6 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
 from liuyan.directory.choices import RegionLevel, UnitKind
 
@@ -141,3 +142,83 @@ class Leader(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}{self.person_name}"
+
+
+class SlaPolicy(models.Model):
+    """A deadline policy (办理时限): working days to accept and to reply, for a region and message type."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name="行政区划",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text="留空为全国默认；下级区划未设置时沿用上级的时限。",
+    )
+    message_type = models.ForeignKey(
+        MessageType,
+        verbose_name="留言类型",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+        help_text="留空适用于所有类型；同一区划中指定类型的时限优先。",
+    )
+    accept_days = models.PositiveSmallIntegerField("受理时限（工作日）")
+    reply_days = models.PositiveSmallIntegerField("答复时限（工作日）")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理时限"
+        ordering = ["region_id", "message_type_id"]
+        # NULL never equals NULL in a unique index, so each combination of "national" and
+        # "all types" needs its own partial constraint.
+        constraints = [
+            models.UniqueConstraint(fields=["region", "message_type"], name="slapolicy_unique_region_type"),
+            models.UniqueConstraint(
+                fields=["region"],
+                condition=Q(message_type__isnull=True),
+                name="slapolicy_unique_region_all_types",
+                violation_error_message="该行政区划已有适用于所有类型的时限。",
+            ),
+            models.UniqueConstraint(
+                fields=["message_type"],
+                condition=Q(region__isnull=True),
+                name="slapolicy_unique_national_type",
+                violation_error_message="该留言类型已有全国默认时限。",
+            ),
+            # Under its condition the expression is the same for every row: at most one such row.
+            models.UniqueConstraint(
+                Coalesce("region", Value("")),
+                condition=Q(region__isnull=True, message_type__isnull=True),
+                name="slapolicy_unique_national_all_types",
+                violation_error_message="全国默认的所有类型时限已存在。",
+            ),
+            models.CheckConstraint(
+                condition=Q(accept_days__gte=1, reply_days__gte=1),
+                name="slapolicy_days_at_least_one",
+                violation_error_message="时限至少为 1 个工作日。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        region = self.region.name if self.region_id else "全国"
+        message_type = self.message_type.name if self.message_type_id else "所有类型"
+        return f"{region} · {message_type}"
+
+
+class Holiday(models.Model):
+    """An exception to the working-day calendar: a day off (放假) or a weekend day worked (调休上班)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField(
+        "调休上班", default=False, help_text="勾选表示该日上班（周末调休）；不勾选表示该日放假。"
+    )
+    name = models.CharField("名称", max_length=40, help_text="如：国庆节、春节调休。")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '放假'}）"

@@ -1,9 +1,12 @@
 """Reads of the directory, shared by the API and the pages."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liuyan.directory import catalogue
 from liuyan.directory.choices import UnitKind
-from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
+from liuyan.directory.models import Domain, Leader, MessageType, Region, SlaPolicy, Unit
 
 
 def regions_under(parent: Region | None) -> QuerySet[Region]:
@@ -35,3 +38,32 @@ def active_domains() -> QuerySet[Domain]:
 
 def active_message_types() -> QuerySet[MessageType]:
     return MessageType.objects.filter(active=True)
+
+
+@dataclass(frozen=True)
+class SlaTerms:
+    """The deadlines that apply to a message, in working days: to accept it and to reply to it."""
+
+    accept_days: int
+    reply_days: int
+
+
+def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
+    """The deadlines for a message of `message_type` about `region` (None: no region, the national rows).
+
+    The nearest policy wins, from the region itself up through its ancestors to the national rows; at
+    each level a policy for the message type beats one for all types. Without any, the built-in defaults.
+    """
+    codes = [code for code in region.path.split("/") if code] if region else []
+    policies = {
+        (region_code, type_id): SlaTerms(accept_days, reply_days)
+        for region_code, type_id, accept_days, reply_days in SlaPolicy.objects.filter(
+            Q(region__in=codes) | Q(region__isnull=True),
+            Q(message_type=message_type) | Q(message_type__isnull=True),
+        ).values_list("region_id", "message_type_id", "accept_days", "reply_days")
+    }
+    for region_code in [*reversed(codes), None]:
+        for type_id in (message_type.pk, None):
+            if terms := policies.get((region_code, type_id)):
+                return terms
+    return SlaTerms(*catalogue.DEFAULT_SLA_DAYS_BY_TYPE.get(message_type.code, catalogue.DEFAULT_SLA_DAYS))

@@ -1,0 +1,415 @@
+"""Message endpoints: submit, list, read, act on (one route per lifecycle action), reply, attach."""
+
+from datetime import datetime
+from typing import Literal
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.throttling import UserRateThrottle
+
+from liuyan.accounts.scope import visible_messages
+from liuyan.api import presenters
+from liuyan.api.auth import signed_in, viewer
+from liuyan.api.errors import ErrorOut
+from liuyan.board import selectors
+from liuyan.board.actions import (
+    dispatch,
+    feedback,
+    handling,
+    moderation,
+    oversight,
+    replies,
+    submission,
+)
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Attachment, Message
+
+router = Router(tags=["留言"])
+
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TypeRef(Schema):
+    code: str
+    name: str
+
+
+class RegionRef(Schema):
+    code: str
+    name: str
+
+
+class LeaderRef(Schema):
+    id: int
+    title: str
+
+
+class StaffInfo(Schema):
+    author_username: str
+    contact_phone: str
+    desk: Ref
+    unit: Ref | None
+    accept_deadline: datetime | None
+    reply_deadline: datetime | None
+    overdue: bool
+    due_soon: bool
+    remind_count: int
+    pending_extension_id: int | None
+
+
+class MessageOut(Schema):
+    id: int
+    serial: str
+    title: str
+    body: str
+    state: str = Field(
+        description="pending_review, rejected, withdrawn, published, assigned, in_progress, "
+        "reply_review, replied, closed"
+    )
+    state_label: str
+    hidden: bool
+    public: bool
+    anonymous: bool
+    urgent: bool
+    supervised: bool
+    type: TypeRef
+    domain: Ref
+    region: RegionRef
+    leader: LeaderRef
+    campaign: str | None
+    author: str = Field(description="匿名留言只显示打码的昵称")
+    support_count: int
+    merged_into: int | None
+    created_at: datetime
+    published_at: datetime | None
+    assigned_at: datetime | None
+    accepted_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    staff: StaffInfo | None = Field(description="仅对有权办理的工作人员返回")
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    from_state: str | None
+    to_state: str | None
+    unit: str | None
+    note: str
+    by_system: bool
+
+
+class JointRef(Schema):
+    id: int
+    serial: str
+    title: str
+
+
+class ReplyOut(Schema):
+    id: int
+    body: str
+    unit: Ref
+    state: str
+    created_at: datetime
+    published_at: datetime | None
+    review_note: str
+    message_ids: list[int]
+    joint_with: list[JointRef]
+
+
+class RatingOut(Schema):
+    resolution: int
+    attitude: int
+    speed: int
+    comment: str
+    created_at: datetime
+
+
+class FollowUpOut(Schema):
+    body: str
+    created_at: datetime
+    reopened: bool
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class InstructionOut(Schema):
+    leader: str
+    text: str
+    created_at: datetime
+
+
+class ExtensionOut(Schema):
+    id: int
+    days: int
+    reason: str
+    state: str
+    created_at: datetime
+    decision_note: str
+
+
+class MessageDetailOut(MessageOut):
+    timeline: list[EventOut]
+    replies: list[ReplyOut]
+    ratings: list[RatingOut]
+    follow_ups: list[FollowUpOut]
+    attachments: list[AttachmentOut]
+    instructions: list[InstructionOut]
+    extensions: list[ExtensionOut]
+
+
+class MessagePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[MessageOut]
+
+
+class MessageIn(Schema):
+    leader_id: int
+    type: str = Field(description="类型代码（如 complaint）或名称（如 投诉）")
+    domain: int | str = Field(description="领域 id 或名称")
+    title: str
+    body: str
+    region_code: str | None = Field(None, pattern=r"^\d{6}$")
+    campaign: str | None = None
+    public: bool = True
+    anonymous: bool = False
+    contact_phone: str | None = None
+
+
+class CreatedMessage(Schema):
+    id: int
+    serial: str
+    state: str
+
+
+class ListQuery(Schema):
+    region: str | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码，含下级")
+    leader: int | None = None
+    type: str | None = None
+    domain: int | None = None
+    state: Literal[tuple(MessageState.values)] | None = None  # type: ignore[valid-type]
+    campaign: str | None = None
+    q: str | None = Field(None, max_length=100, description="关键词")
+    sort: Literal["newest", "support"] = "newest"
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class ActionIn(Schema):
+    """The body of POST /messages/{id}/{action}; each action reads the fields it needs."""
+
+    reason: str | None = None
+    note: str | None = None
+    unit_id: int | None = None
+    days: int | None = None
+    text: str | None = None
+    new_question: bool = False
+    urgent: bool | None = None
+    resolution: int | None = None
+    attitude: int | None = None
+    speed: int | None = None
+    comment: str | None = None
+    into_id: int | None = None
+
+
+class ReplyIn(Schema):
+    body: str
+    also_message_ids: list[int] = Field(default_factory=list, max_length=200)
+
+
+def _page(messages, query: ListQuery, user) -> dict:
+    count = messages.count()
+    start = (query.page - 1) * query.page_size
+    rows = list(messages.prefetch_related("extensions")[start : start + query.page_size])
+    return {
+        "count": count,
+        "page": query.page,
+        "page_size": query.page_size,
+        "results": [presenters.message_summary(m, user) for m in rows],
+    }
+
+
+def _filters(query: ListQuery) -> selectors.MessageFilters:
+    return selectors.MessageFilters(
+        region=query.region,
+        leader=query.leader,
+        message_type=query.type,
+        domain=query.domain,
+        state=query.state,
+        campaign=query.campaign,
+        q=(query.q or "").strip() or None,
+        sort=query.sort,
+    )
+
+
+class SubmitThrottle(UserRateThrottle):
+    def get_rate(self):
+        return settings.LIUYAN_SUBMIT_RATE
+
+
+@router.post(
+    "/messages",
+    response={201: CreatedMessage, **ERRORS},
+    auth=signed_in,
+    throttle=[SubmitThrottle()],
+    summary="提交留言",
+)
+def submit(request, payload: MessageIn):
+    message = submission.submit_message(
+        request.auth,
+        leader_id=payload.leader_id,
+        message_type=payload.type,
+        domain=payload.domain,
+        title=payload.title,
+        body=payload.body,
+        region_code=payload.region_code,
+        campaign_slug=payload.campaign,
+        public=payload.public,
+        anonymous=payload.anonymous,
+        contact_phone=payload.contact_phone,
+    )
+    return Status(201, {"id": message.id, "serial": message.serial, "state": message.state})
+
+
+@router.get("/messages", response={200: MessagePage, **ERRORS}, summary="公开留言列表")
+def list_messages(request, query: Query[ListQuery]):
+    user = viewer(request)
+    return _page(selectors.filter_messages(selectors.public_messages(), _filters(query)), query, user)
+
+
+@router.get("/messages/mine", response={200: MessagePage, **ERRORS}, auth=signed_in, summary="我的留言")
+def my_messages(request, query: Query[ListQuery]):
+    messages = selectors.filter_messages(Message.objects.filter(author=request.auth), _filters(query))
+    return _page(messages, query, request.auth)
+
+
+@router.get("/messages/{message_id}", response={200: MessageDetailOut, **ERRORS}, summary="留言详情")
+def get_message(request, message_id: int):
+    user = viewer(request)
+    message = (
+        visible_messages(user)
+        .select_related(*selectors.LIST_RELATED, "desk")
+        .prefetch_related("extensions")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise Http404
+    return presenters.message_detail(message, user)
+
+
+@router.get(
+    "/messages/{message_id}/attachments/{attachment_id}",
+    response={404: ErrorOut},
+    url_name="message_attachment",
+    summary="下载附件",
+)
+def get_attachment(request, message_id: int, attachment_id: int):
+    if not visible_messages(viewer(request)).filter(pk=message_id).exists():
+        raise Http404
+    attachment = Attachment.objects.filter(pk=attachment_id, message_id=message_id).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@router.post(
+    "/messages/{message_id}/attachments",
+    response={201: list[AttachmentOut], **ERRORS},
+    auth=signed_in,
+    summary="上传附件（审核前）",
+)
+def upload_attachments(request, message_id: int, files: File[list[UploadedFile]]):
+    saved = submission.add_attachments(request.auth, message_id, files)
+    return Status(
+        201,
+        [
+            {
+                "id": a.id,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": f"/api/v1/messages/{message_id}/attachments/{a.id}",
+            }
+            for a in saved
+        ],
+    )
+
+
+@router.post(
+    "/messages/{message_id}/replies",
+    response={201: ReplyOut, **ERRORS},
+    auth=signed_in,
+    summary="提交回复（进入审核）",
+)
+def submit_reply(request, message_id: int, payload: ReplyIn):
+    reply = replies.submit_reply(request.auth, message_id, payload.body, payload.also_message_ids)
+    return Status(201, presenters.reply_payload(reply, originals=True, for_message=message_id))
+
+
+# Each lifecycle action, as (user, message id, body) → the action call. The actions check rights and state.
+ACTIONS = {
+    "withdraw": lambda u, pk, b: submission.withdraw_message(u, pk),
+    "support": lambda u, pk, b: submission.support_message(u, pk),
+    "publish": lambda u, pk, b: moderation.publish_message(u, pk),
+    "reject": lambda u, pk, b: moderation.reject_message(u, pk, b.reason),
+    "hide": lambda u, pk, b: moderation.hide_message(u, pk, b.reason),
+    "unhide": lambda u, pk, b: moderation.unhide_message(u, pk),
+    "assign": lambda u, pk, b: dispatch.assign_message(u, pk, b.unit_id, b.note, b.urgent),
+    "transfer": lambda u, pk, b: dispatch.transfer_message(u, pk, b.unit_id, b.note or b.reason),
+    "return": lambda u, pk, b: dispatch.return_message(u, pk, b.reason),
+    "merge": lambda u, pk, b: dispatch.merge_messages(u, pk, b.into_id),
+    "accept": lambda u, pk, b: handling.accept_message(u, pk),
+    "extension": lambda u, pk, b: handling.request_extension(u, pk, b.days, b.reason),
+    "remind": lambda u, pk, b: oversight.remind_message(u, pk, b.note or b.text),
+    "supervise": lambda u, pk, b: oversight.supervise_message(u, pk, b.note or b.text),
+    "instruct": lambda u, pk, b: oversight.instruct_message(u, pk, b.text),
+    "rate": lambda u, pk, b: feedback.rate_message(
+        u, pk, resolution=b.resolution, attitude=b.attitude, speed=b.speed, comment=b.comment
+    ),
+    "followup": lambda u, pk, b: feedback.follow_up_message(u, pk, b.text, b.new_question),
+}
+ActionName = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
+
+
+@router.post(
+    "/messages/{message_id}/{action}",
+    response={200: MessageDetailOut, **ERRORS},
+    auth=signed_in,
+    summary="办理操作",
+)
+def act(request, message_id: int, action: ActionName, payload: ActionIn | None = None):
+    """One lifecycle action on a message; answers the message as the caller now sees it."""
+    ACTIONS[action](request.auth, message_id, payload or ActionIn())
+    message = (
+        Message.objects.select_related(*selectors.LIST_RELATED, "desk")
+        .prefetch_related("extensions")
+        .get(pk=message_id)
+    )
+    return presenters.message_detail(message, request.auth)

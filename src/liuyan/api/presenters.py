@@ -1,0 +1,171 @@
+"""What the API shows of a message, reply or event to a given viewer: masked for the public, complete
+for the author and for staff in scope (DESIGN.md §3; the privacy rules of the lifecycle issue)."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from liuyan.board import selectors
+from liuyan.board.choices import EventKind, ExtensionState, MessageState
+from liuyan.board.models import Event, Message, Reply
+from liuyan.board.privacy import mask_name, mask_text
+
+# Event notes the public may read; other notes are internal.
+PUBLIC_NOTE_KINDS = {EventKind.MERGED, EventKind.SUPERVISED}
+AUTHOR_EXTRA_KINDS = {EventKind.REJECTED, EventKind.WITHDRAWN, EventKind.RETURNED}
+
+
+def author_name(message: Message) -> str:
+    name = message.author.nickname or message.author.username
+    return mask_name(name) if message.anonymous else name
+
+
+def message_summary(message: Message, viewer, *, originals: bool | None = None) -> dict:
+    """A message as list rows show it."""
+    if originals is None:
+        originals = selectors.sees_originals(viewer, message)
+    text = (lambda s: s) if originals else mask_text
+    data = {
+        "id": message.id,
+        "serial": message.serial,
+        "title": text(message.title),
+        "body": text(message.body),
+        "state": message.state,
+        "state_label": MessageState(message.state).label,
+        "hidden": message.hidden,
+        "public": message.public,
+        "anonymous": message.anonymous,
+        "urgent": message.urgent,
+        "supervised": message.supervised,
+        "type": {"code": message.message_type.code, "name": message.message_type.name},
+        "domain": {"id": message.domain_id, "name": message.domain.name},
+        "region": {"code": message.region_id, "name": message.region.name},
+        "leader": {"id": message.leader_id, "title": message.leader.title},
+        "campaign": message.campaign.slug if message.campaign_id else None,
+        "author": author_name(message),
+        "support_count": message.support_count,
+        "merged_into": message.merged_into_id,
+        "created_at": message.created_at,
+        "published_at": message.published_at,
+        "assigned_at": message.assigned_at,
+        "accepted_at": message.accepted_at,
+        "replied_at": message.replied_at,
+        "closed_at": message.closed_at,
+        "staff": None,
+    }
+    if selectors.is_staff_viewer(viewer, message):
+        now = timezone.now()
+        pending = next((e for e in message.extensions.all() if e.state == ExtensionState.PENDING), None)
+        data["staff"] = {
+            "author_username": message.author.username,
+            "contact_phone": message.contact_phone,
+            "desk": {"id": message.desk_id, "name": message.desk.name},
+            "unit": {"id": message.unit_id, "name": message.unit.name} if message.unit_id else None,
+            "accept_deadline": message.accept_deadline,
+            "reply_deadline": message.reply_deadline,
+            "overdue": selectors.is_overdue(message, now),
+            "due_soon": selectors.is_due_soon(message, now),
+            "remind_count": message.remind_count,
+            "pending_extension_id": pending.id if pending else None,
+        }
+    return data
+
+
+def event_payload(event: Event, *, staff: bool, author: bool) -> dict:
+    show_note = staff or event.kind in PUBLIC_NOTE_KINDS or (author and event.kind in AUTHOR_EXTRA_KINDS)
+    return {
+        "kind": event.kind,
+        "label": EventKind(event.kind).label,
+        "at": event.created_at,
+        "from_state": event.from_state or None,
+        "to_state": event.to_state or None,
+        "unit": event.unit.name if event.unit_id else None,
+        "note": event.note if show_note else "",
+        "by_system": event.actor_id is None,
+    }
+
+
+def reply_payload(reply: Reply, *, originals: bool, for_message: int | None = None) -> dict:
+    return {
+        "id": reply.id,
+        "body": reply.body if originals else mask_text(reply.body),
+        "unit": {"id": reply.unit_id, "name": reply.unit.name},
+        "state": reply.state,
+        "created_at": reply.created_at,
+        "published_at": reply.reviewed_at if reply.state == "published" else None,
+        "review_note": reply.review_note if originals else "",
+        "message_ids": [m.id for m in reply.messages.all()],
+        "joint_with": [
+            {"id": m.id, "serial": m.serial, "title": m.title if originals else mask_text(m.title)}
+            for m in reply.messages.all()
+            if m.id != for_message
+        ],
+    }
+
+
+def message_detail(message: Message, viewer) -> dict:
+    staff = selectors.is_staff_viewer(viewer, message)
+    author = getattr(viewer, "id", None) == message.author_id
+    originals = staff or author
+    events = selectors.timeline(message, staff=staff)
+    if author and not staff:
+        extra = message.events.select_related("unit").filter(kind__in=AUTHOR_EXTRA_KINDS)
+        events = sorted({*events, *extra}, key=lambda e: (e.created_at, e.id))
+    data = message_summary(message, viewer, originals=originals)
+    data.update(
+        timeline=[event_payload(e, staff=staff, author=author) for e in events],
+        replies=[
+            reply_payload(r, originals=originals, for_message=message.id)
+            for r in selectors.replies_of(message, staff=staff or author)
+            if staff or r.state == "published"
+        ],
+        ratings=[
+            {
+                "resolution": r.resolution,
+                "attitude": r.attitude,
+                "speed": r.speed,
+                "comment": r.comment if originals else mask_text(r.comment),
+                "created_at": r.created_at,
+            }
+            for r in message.ratings.order_by("created_at", "id")
+        ],
+        follow_ups=[
+            {
+                "body": f.body if originals else mask_text(f.body),
+                "created_at": f.created_at,
+                "reopened": f.reopened,
+            }
+            for f in message.follow_ups.all()
+        ],
+        attachments=[
+            {
+                "id": a.id,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": reverse(
+                    "api-v1:message_attachment", kwargs={"message_id": message.id, "attachment_id": a.id}
+                ),
+            }
+            for a in message.attachments.all()
+        ],
+        instructions=[
+            {"leader": i.leader.title, "text": i.text, "created_at": i.created_at}
+            for i in message.instructions.select_related("leader")
+        ]
+        if staff
+        else [],
+        extensions=[
+            {
+                "id": e.id,
+                "days": e.days,
+                "reason": e.reason,
+                "state": e.state,
+                "created_at": e.created_at,
+                "decision_note": e.decision_note,
+            }
+            for e in message.extensions.all()
+        ]
+        if staff
+        else [],
+    )
+    return data

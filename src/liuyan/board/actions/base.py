@@ -1,0 +1,142 @@
+"""What every lifecycle action shares: its errors, loading a message under lock with the caller's
+rights checked, and the one way a state changes (with its Event row)."""
+
+from django.db.models import Q
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.scope import can, visible_messages
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Event, Message
+
+
+class ActionError(Exception):
+    """A refusal the caller can act on; `message` is in Chinese, `code` is stable for clients."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        # Field name → message, so that a form can show each error next to its field.
+        self.errors = errors or ({field: message} if field else {})
+        if code:
+            self.code = code
+
+
+class NotFound(ActionError):
+    status, code = 404, "not_found"
+
+
+class Forbidden(ActionError):
+    status, code = 403, "forbidden"
+
+
+class Conflict(ActionError):
+    """The object is not in a state that allows the action (an illegal transition)."""
+
+    status, code = 409, "illegal_state"
+
+
+class Invalid(ActionError):
+    status, code = 422, "invalid"
+
+
+MESSAGE_NOT_FOUND = "留言不存在。"
+
+
+def load_message(
+    message_id: int,
+    user,
+    permission: Permission | None = None,
+    *,
+    author_only: bool = False,
+    lock: bool = True,
+) -> Message:
+    """The message, locked for the rest of the transaction, if `user` may see it and act on it.
+
+    Invisible and missing both answer NotFound; visible but not allowed answers Forbidden.
+    """
+    queryset = Message.objects.select_related(
+        "region", "desk__region", "unit__region", "message_type", "campaign", "leader", "author"
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    try:
+        message = queryset.get(pk=message_id)
+    except Message.DoesNotExist:
+        raise NotFound(MESSAGE_NOT_FOUND) from None
+    if not visible_messages(user).filter(pk=message.pk).exists():
+        raise NotFound(MESSAGE_NOT_FOUND)
+    if author_only and message.author_id != user.id:
+        raise Forbidden("只有留言人本人可以这样做。")
+    if permission is not None and not can(user, permission, message):
+        raise Forbidden("您没有办理这条留言的权限。")
+    return message
+
+
+def record_event(
+    message: Message, kind: str, actor, *, from_state: str = "", to_state: str = "", unit=None, note: str = ""
+) -> Event:
+    return Event.objects.create(
+        message=message,
+        actor=actor if getattr(actor, "pk", None) else None,
+        kind=kind,
+        from_state=from_state,
+        to_state=to_state,
+        unit=unit,
+        note=note,
+    )
+
+
+def require_state(message: Message, allowed: set[str] | frozenset[str], action: str) -> None:
+    if message.state not in allowed:
+        label = MessageState(message.state).label
+        raise Conflict(f"这条留言当前状态为“{label}”，不能{action}。", code="illegal_state")
+
+
+def transition(
+    message: Message,
+    to_state: str,
+    *,
+    allowed_from,
+    action: str,
+    kind: str,
+    actor,
+    unit=None,
+    note: str = "",
+    **fields,
+) -> Event:
+    """Move `message` to `to_state` (and set `fields`) if its state allows it; write exactly one Event."""
+    require_state(message, allowed_from, action)
+    from_state = message.state
+    message.state = to_state
+    for name, value in fields.items():
+        setattr(message, name, value)
+    message.save(update_fields=["state", *fields])
+    return record_event(message, kind, actor, from_state=from_state, to_state=to_state, unit=unit, note=note)
+
+
+def clean_text(
+    value: str | None, *, field: str, label: str, min_length: int = 1, max_length: int = 1000
+) -> str:
+    """Stripped text within bounds, or Invalid naming the field."""
+    text = (value or "").strip()
+    if len(text) < min_length:
+        raise Invalid(
+            f"请填写{label}。" if min_length <= 1 else f"{label}至少 {min_length} 个字。", field=field
+        )
+    if len(text) > max_length:
+        raise Invalid(f"{label}不能超过 {max_length} 个字。", field=field)
+    return text
+
+
+def not_merged() -> Q:
+    return Q(merged_into__isnull=True)

@@ -1,0 +1,194 @@
+"""Moving a message between desk and units: assign (交办), transfer (转办), return (退回), merge (并单)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.scope import can
+from liuyan.accounts.selectors import dispatchers_of, handlers_of
+from liuyan.board import deadlines
+from liuyan.board.actions.base import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    clean_text,
+    load_message,
+    record_event,
+    transition,
+)
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.models import Message
+from liuyan.directory.choices import UnitKind
+from liuyan.directory.models import Unit
+from liuyan.notify.actions import notify
+from liuyan.notify.choices import NotificationKind
+
+MERGEABLE_STATES = frozenset({MessageState.PUBLISHED, MessageState.ASSIGNED, MessageState.IN_PROGRESS})
+
+
+def _handling_unit(unit_id: int | None, *, field: str = "unit_id") -> Unit:
+    """An active unit that can hold a message (not a dispatch desk)."""
+    unit = (
+        Unit.objects.select_related("region")
+        .filter(pk=unit_id, active=True)
+        .exclude(kind=UnitKind.DISPATCH_DESK)
+        .first()
+        if unit_id
+        else None
+    )
+    if unit is None:
+        raise Invalid("请选择有效的办理单位。", field=field)
+    return unit
+
+
+def _refuse_merged(message: Message) -> None:
+    if message.merged_into_id:
+        raise Conflict("这条留言已并入其他留言，请办理主留言。", code="merged")
+
+
+@transaction.atomic
+def assign_message(
+    dispatcher,
+    message_id: int,
+    unit_id: int | None,
+    note: str | None = "",
+    urgent: bool | None = None,
+    *,
+    actor=None,
+) -> Message:
+    """交办: the desk hands a published message to a unit in its region subtree (or a central department);
+    it may re-assign until the unit accepts. The deadlines start now.
+
+    `dispatcher` is checked; `actor` (default: the dispatcher) is who the Event names — None for an
+    assignment the system makes on a desk's behalf.
+    """
+    message = load_message(message_id, dispatcher, Permission.ASSIGN)
+    _refuse_merged(message)
+    unit = _handling_unit(unit_id)
+    if not can(dispatcher, Permission.ASSIGN, unit):
+        raise Invalid("只能交办给本地区的单位或中央部门。", field="unit_id")
+    if message.state == MessageState.ASSIGNED and unit.pk == message.unit_id:
+        raise Conflict(f"这条留言已经交办给{unit.name}。", code="already_assigned")
+    if urgent is not None:
+        message.urgent = urgent
+    now = timezone.now()
+    accept_by, reply_by = deadlines.handling_deadlines(message, now)
+    transition(
+        message,
+        MessageState.ASSIGNED,
+        allowed_from={MessageState.PUBLISHED, MessageState.ASSIGNED},
+        action="交办",
+        kind=EventKind.ASSIGNED,
+        actor=dispatcher if actor is None else actor,
+        unit=unit,
+        note=(note or "").strip()[:500],
+        unit_id=unit.pk,
+        assigned_at=now,
+        accepted_at=None,
+        accept_deadline=accept_by,
+        reply_deadline=reply_by,
+        urgent=message.urgent,
+    )
+    message.unit = unit
+    notify(
+        handlers_of(unit),
+        NotificationKind.ASSIGNED,
+        f"新交办留言待受理：{message.serial}《{message.title}》",
+        message,
+    )
+    notify(
+        [message.author],
+        NotificationKind.MESSAGE_ASSIGNED,
+        f"您的留言《{message.title}》已交办给{unit.name}。",
+        message,
+    )
+    return message
+
+
+@transaction.atomic
+def transfer_message(handler, message_id: int, unit_id: int | None, note: str | None) -> Message:
+    """转办: a unit passes the message to another unit, which must accept it anew."""
+    message = load_message(message_id, handler, Permission.HANDLE)
+    _refuse_merged(message)
+    note = clean_text(note, field="note", label="转办说明", max_length=500)
+    unit = _handling_unit(unit_id)
+    if unit.pk == message.unit_id:
+        raise Invalid("不能转办给本单位。", field="unit_id")
+    now = timezone.now()
+    transition(
+        message,
+        MessageState.ASSIGNED,
+        allowed_from={MessageState.ASSIGNED, MessageState.IN_PROGRESS},
+        action="转办",
+        kind=EventKind.TRANSFERRED,
+        actor=handler,
+        unit=unit,
+        note=note,
+        unit_id=unit.pk,
+        accepted_at=None,
+        accept_deadline=deadlines.accept_deadline(message, now),
+    )
+    message.unit = unit
+    notify(
+        handlers_of(unit),
+        NotificationKind.ASSIGNED,
+        f"转办留言待受理：{message.serial}《{message.title}》",
+        message,
+    )
+    return message
+
+
+@transaction.atomic
+def return_message(handler, message_id: int, reason: str | None) -> Message:
+    """退回: the unit sends a message that is not its business back to the desk."""
+    message = load_message(message_id, handler, Permission.HANDLE)
+    reason = clean_text(reason, field="reason", label="退回理由", max_length=500)
+    unit = message.unit
+    transition(
+        message,
+        MessageState.PUBLISHED,
+        allowed_from={MessageState.ASSIGNED, MessageState.IN_PROGRESS},
+        action="退回",
+        kind=EventKind.RETURNED,
+        actor=handler,
+        unit=unit,
+        note=reason,
+        unit_id=None,
+        accepted_at=None,
+    )
+    message.unit = None
+    notify(
+        dispatchers_of(message.desk),
+        NotificationKind.RETURNED,
+        f"{unit.name}退回留言 {message.serial}：{reason}",
+        message,
+    )
+    return message
+
+
+@transaction.atomic
+def merge_messages(user, message_id: int, into_id: int | None) -> Message:
+    """并单: join a duplicate to the message that will be answered; the duplicate follows its answer."""
+    if not into_id or into_id == message_id:
+        raise Invalid("请选择要并入的另一条留言。", field="into_id")
+    # Lock both rows in id order, so that two opposite merges cannot deadlock.
+    first, second = sorted([message_id, into_id])
+    locked = {pk: load_message(pk, user) for pk in (first, second)}
+    duplicate, primary = locked[message_id], locked[into_id]
+    for message in (duplicate, primary):
+        if not (can(user, Permission.ASSIGN, message) or can(user, Permission.MODERATE, message)):
+            raise Forbidden("您没有合并这条留言的权限。")
+        _refuse_merged(message)
+        if message.state not in MERGEABLE_STATES:
+            raise Conflict(f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能并单。")
+    duplicate.merged_into = primary
+    duplicate.save(update_fields=["merged_into"])
+    record_event(duplicate, EventKind.MERGED, user, note=f"并入留言 {primary.serial}")
+    record_event(primary, EventKind.MERGED, user, note=f"留言 {duplicate.serial} 并入本留言")
+    notify(
+        [duplicate.author],
+        NotificationKind.MESSAGE_MERGED,
+        f"您的留言《{duplicate.title}》与同类留言 {primary.serial} 合并办理，答复将一并告知。",
+        duplicate,
+    )
+    return duplicate

@@ -1,0 +1,107 @@
+"""The author's word on the answer: rating (评价) and follow-up (追问)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuyan.accounts.selectors import handlers_of
+from liuyan.board import deadlines
+from liuyan.board.actions.base import Conflict, Invalid, clean_text, load_message, record_event, transition
+from liuyan.board.choices import EventKind, MessageState, ReplyState
+from liuyan.board.models import BODY_MAX, FollowUp, Message, Rating
+from liuyan.notify.actions import notify
+from liuyan.notify.choices import NotificationKind
+
+SATISFIED = 3  # an average rating of at least this closes the message; below it, a follow-up reopens it
+FOLLOW_UP_STATES = frozenset(
+    {MessageState.ASSIGNED, MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW, MessageState.REPLIED}
+)
+
+
+def _score(value, field: str, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise Invalid(f"{label}请打 1–5 分。", field=field)
+    return value
+
+
+@transaction.atomic
+def rate_message(author, message_id: int, *, resolution, attitude, speed, comment: str | None = "") -> Rating:
+    """Rate the latest published reply; a satisfied rating (average ≥ 3) closes the message."""
+    message = load_message(message_id, author, author_only=True)
+    if message.state != MessageState.REPLIED:
+        raise Conflict(f"这条留言当前状态为“{message.get_state_display()}”，不能评价。", code="illegal_state")
+    scores = {
+        "resolution": _score(resolution, "resolution", "解决程度"),
+        "attitude": _score(attitude, "attitude", "办理态度"),
+        "speed": _score(speed, "speed", "办理速度"),
+    }
+    reply = message.replies.filter(state=ReplyState.PUBLISHED).order_by("-reviewed_at", "-id").first()
+    if Rating.objects.filter(message=message, reply=reply).exists():
+        raise Conflict("您已经评价过这次回复。", code="already_rated")
+    rating = Rating.objects.create(
+        message=message, reply=reply, comment=(comment or "").strip()[:1000], **scores
+    )
+    record_event(
+        message,
+        EventKind.RATED,
+        author,
+        unit=reply.unit,
+        note=f"解决程度 {rating.resolution} 分，办理态度 {rating.attitude} 分，办理速度 {rating.speed} 分",
+    )
+    if rating.average >= SATISFIED:
+        transition(
+            message,
+            MessageState.CLOSED,
+            allowed_from={MessageState.REPLIED},
+            action="办结",
+            kind=EventKind.CLOSED,
+            actor=author,
+            closed_at=timezone.now(),
+        )
+    notify(
+        handlers_of(reply.unit),
+        NotificationKind.RATED,
+        f"留言 {message.serial} 收到评价：平均 {rating.average:.1f} 分",
+        message,
+    )
+    return rating
+
+
+def _last_rating_unsatisfied(message: Message) -> bool:
+    last = message.ratings.order_by("-created_at", "-id").first()
+    return last is not None and last.average < SATISFIED
+
+
+@transaction.atomic
+def follow_up_message(author, message_id: int, body: str | None, new_question: bool = False) -> FollowUp:
+    """追问. On a replied message it reopens handling, under supervision, when the last rating was
+    unsatisfied or the author asks a new question; otherwise it is added for the unit to read."""
+    message = load_message(message_id, author, author_only=True)
+    if message.state not in FOLLOW_UP_STATES:
+        raise Conflict(f"这条留言当前状态为“{message.get_state_display()}”，不能追问。", code="illegal_state")
+    body = clean_text(body, field="body", label="追问内容", min_length=5, max_length=BODY_MAX)
+    reopen = message.state == MessageState.REPLIED and (new_question or _last_rating_unsatisfied(message))
+    follow_up = FollowUp.objects.create(
+        message=message, body=body, new_question=new_question, reopened=reopen
+    )
+    record_event(message, EventKind.FOLLOWED_UP, author, note=body[:200])
+    if reopen:
+        now = timezone.now()
+        transition(
+            message,
+            MessageState.IN_PROGRESS,
+            allowed_from={MessageState.REPLIED},
+            action="重新办理",
+            kind=EventKind.REOPENED,
+            actor=author,
+            unit=message.unit,
+            supervised=True,
+            reply_deadline=deadlines.reply_deadline(message, now),
+        )
+    if message.unit_id:
+        notify(
+            handlers_of(message.unit),
+            NotificationKind.FOLLOWED_UP,
+            f"留言 {message.serial} 有新的追问{'，已重新交办' if reopen else ''}。",
+            message,
+        )
+    return follow_up

@@ -1,0 +1,87 @@
+"""Editors' decisions on messages: publish (刊发) or reject, hide or unhide."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.selectors import dispatchers_of
+from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.models import Message
+from liuyan.notify.actions import notify
+from liuyan.notify.choices import NotificationKind
+
+
+@transaction.atomic
+def publish_message(editor, message_id: int) -> Message:
+    """Publish a message; it goes to its leader's dispatch desk, which assigns it."""
+    message = load_message(message_id, editor, Permission.MODERATE)
+    transition(
+        message,
+        MessageState.PUBLISHED,
+        allowed_from={MessageState.PENDING_REVIEW},
+        action="刊发",
+        kind=EventKind.PUBLISHED,
+        actor=editor,
+        unit=message.desk,
+        published_at=timezone.now(),
+    )
+    notify(
+        [message.author],
+        NotificationKind.MESSAGE_PUBLISHED,
+        f"您的留言《{message.title}》已刊发，正在交办。",
+        message,
+    )
+    notify(
+        dispatchers_of(message.desk),
+        NotificationKind.DESK_INCOMING,
+        f"新留言待交办：{message.serial}《{message.title}》",
+        message,
+    )
+    return message
+
+
+@transaction.atomic
+def reject_message(editor, message_id: int, reason: str | None) -> Message:
+    message = load_message(message_id, editor, Permission.MODERATE)
+    reason = clean_text(reason, field="reason", label="不予刊发的理由", max_length=500)
+    transition(
+        message,
+        MessageState.REJECTED,
+        allowed_from={MessageState.PENDING_REVIEW},
+        action="审核",
+        kind=EventKind.REJECTED,
+        actor=editor,
+        note=reason,
+    )
+    notify(
+        [message.author],
+        NotificationKind.MESSAGE_REJECTED,
+        f"您的留言《{message.title}》未通过审核：{reason}",
+        message,
+    )
+    return message
+
+
+@transaction.atomic
+def hide_message(editor, message_id: int, reason: str | None) -> Message:
+    """Take a message out of public view (kept and still handled)."""
+    message = load_message(message_id, editor, Permission.MODERATE)
+    if message.hidden:
+        raise Conflict("这条留言已经隐藏。", code="already_hidden")
+    reason = clean_text(reason, field="reason", label="隐藏理由", max_length=500)
+    message.hidden = True
+    message.save(update_fields=["hidden"])
+    record_event(message, EventKind.HIDDEN, editor, note=reason)
+    return message
+
+
+@transaction.atomic
+def unhide_message(editor, message_id: int) -> Message:
+    message = load_message(message_id, editor, Permission.MODERATE)
+    if not message.hidden:
+        raise Conflict("这条留言没有隐藏。", code="not_hidden")
+    message.hidden = False
+    message.save(update_fields=["hidden"])
+    record_event(message, EventKind.UNHIDDEN, editor)
+    return message

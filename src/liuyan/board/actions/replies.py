@@ -1,0 +1,149 @@
+"""Replies (回复): a unit submits one, an editor approves it (it goes public) or sends it back (退回回复).
+A joint reply (公开回复) answers several messages; approving it replies to all of them."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.selectors import handlers_of
+from liuyan.board.actions.base import (
+    Conflict,
+    Invalid,
+    NotFound,
+    clean_text,
+    load_message,
+    transition,
+)
+from liuyan.board.actions.dispatch import MERGEABLE_STATES
+from liuyan.board.choices import EventKind, MessageState, ReplyState
+from liuyan.board.models import Message, Reply
+from liuyan.notify.actions import notify
+from liuyan.notify.choices import NotificationKind
+
+REPLY_MIN, REPLY_MAX = 10, 10000
+
+
+@transaction.atomic
+def submit_reply(handler, message_id: int, body: str | None, also_message_ids: Sequence[int] = ()) -> Reply:
+    """The unit's answer goes to review; with `also_message_ids` it answers those messages too."""
+    ids = sorted({message_id, *also_message_ids})
+    messages = {pk: load_message(pk, handler, Permission.HANDLE) for pk in ids}  # locks in id order
+    primary = messages[message_id]
+    body = clean_text(body, field="body", label="回复内容", min_length=REPLY_MIN, max_length=REPLY_MAX)
+    for message in messages.values():
+        if message.merged_into_id:
+            raise Conflict(f"留言 {message.serial} 已并入其他留言。", code="merged")
+        if message.unit_id != primary.unit_id:
+            raise Invalid(f"留言 {message.serial} 不由本单位办理，不能合并回复。", field="also_message_ids")
+        if message.state != MessageState.IN_PROGRESS:
+            raise Conflict(
+                f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能回复。",
+                code="illegal_state",
+            )
+    reply = Reply.objects.create(body=body, unit=primary.unit, author=handler, state=ReplyState.IN_REVIEW)
+    reply.messages.set(messages.values())
+    for message in messages.values():
+        transition(
+            message,
+            MessageState.REPLY_REVIEW,
+            allowed_from={MessageState.IN_PROGRESS},
+            action="回复",
+            kind=EventKind.REPLY_SUBMITTED,
+            actor=handler,
+            unit=primary.unit,
+        )
+    return reply
+
+
+def _load_reply_in_review(reply_id: int, editor) -> tuple[Reply, list[Message]]:
+    reply = Reply.objects.select_for_update().select_related("unit").filter(pk=reply_id).first()
+    if reply is None:
+        raise NotFound("回复不存在。")
+    messages = [
+        load_message(m.pk, editor, Permission.REVIEW_REPLY) for m in reply.messages.order_by("pk").only("pk")
+    ]
+    if reply.state != ReplyState.IN_REVIEW:
+        raise Conflict(f"这份回复当前状态为“{reply.get_state_display()}”，不能审核。", code="illegal_state")
+    return reply, messages
+
+
+@transaction.atomic
+def approve_reply(editor, reply_id: int) -> Reply:
+    """Publish the reply: every message it answers (and their merged duplicates) becomes `replied`."""
+    reply, messages = _load_reply_in_review(reply_id, editor)
+    now = timezone.now()
+    reply.state, reply.reviewed_by, reply.reviewed_at = ReplyState.PUBLISHED, editor, now
+    reply.save(update_fields=["state", "reviewed_by", "reviewed_at"])
+    for message in messages:
+        transition(
+            message,
+            MessageState.REPLIED,
+            allowed_from={MessageState.REPLY_REVIEW},
+            action="发布回复",
+            kind=EventKind.REPLY_APPROVED,
+            actor=editor,
+            unit=reply.unit,
+            replied_at=now,
+        )
+    duplicates = list(
+        Message.objects.select_for_update()
+        .filter(merged_into__in=messages, state__in=MERGEABLE_STATES)
+        .order_by("pk")
+    )
+    for duplicate in duplicates:
+        transition(
+            duplicate,
+            MessageState.REPLIED,
+            allowed_from=MERGEABLE_STATES,
+            action="发布回复",
+            kind=EventKind.REPLY_APPROVED,
+            actor=editor,
+            unit=reply.unit,
+            replied_at=now,
+            note="随合并办理的留言一并答复",
+        )
+    reply.messages.add(*duplicates)
+    for message in [*messages, *duplicates]:
+        notify(
+            [message.author],
+            NotificationKind.REPLY_PUBLISHED,
+            f"您的留言《{message.title}》已获{reply.unit.name}回复，欢迎评价。",
+            message,
+        )
+    notify(
+        handlers_of(reply.unit),
+        NotificationKind.REPLY_APPROVED,
+        f"回复已通过审核并公开：{messages[0].serial}",
+        messages[0],
+    )
+    return reply
+
+
+@transaction.atomic
+def send_back_reply(editor, reply_id: int, reason: str | None) -> Reply:
+    """退回回复: a perfunctory or wrong answer goes back to the unit, which must answer again."""
+    reply, messages = _load_reply_in_review(reply_id, editor)
+    reason = clean_text(reason, field="reason", label="退回理由", max_length=1000)
+    reply.state, reply.review_note = ReplyState.SENT_BACK, reason
+    reply.reviewed_by, reply.reviewed_at = editor, timezone.now()
+    reply.save(update_fields=["state", "review_note", "reviewed_by", "reviewed_at"])
+    for message in messages:
+        transition(
+            message,
+            MessageState.IN_PROGRESS,
+            allowed_from={MessageState.REPLY_REVIEW},
+            action="退回回复",
+            kind=EventKind.REPLY_SENT_BACK,
+            actor=editor,
+            unit=reply.unit,
+            note=reason,
+        )
+    notify(
+        handlers_of(reply.unit),
+        NotificationKind.REPLY_SENT_BACK,
+        f"回复被退回（{messages[0].serial}）：{reason}",
+        messages[0],
+    )
+    return reply

@@ -1,0 +1,228 @@
+"""A citizen's own actions on a message: submit, withdraw, attach files, support (点赞)."""
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from liuyan.board import attachments as attachment_rules
+from liuyan.board.actions.base import Conflict, Invalid, NotFound, load_message, record_event, transition
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.models import (
+    BODY_MAX,
+    BODY_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+    Attachment,
+    Campaign,
+    Message,
+    SerialCounter,
+    Support,
+)
+from liuyan.directory.models import Domain, Leader, MessageType, Region
+from liuyan.notify.actions import notify
+from liuyan.notify.choices import NotificationKind
+
+CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
+
+
+def next_serial(now: datetime) -> str:
+    """LY + the local date + that day's sequence number, e.g. LY20261122000042."""
+    day = timezone.localdate(now)
+    SerialCounter.objects.bulk_create([SerialCounter(day=day)], ignore_conflicts=True)
+    SerialCounter.objects.filter(day=day).update(last=F("last") + 1)
+    last = SerialCounter.objects.values_list("last", flat=True).get(day=day)
+    return f"LY{day:%Y%m%d}{last:06d}"
+
+
+def _message_type(value: str | None) -> MessageType | None:
+    value = (value or "").strip()
+    return (
+        MessageType.objects.filter(active=True).filter(code=value).first()
+        or MessageType.objects.filter(active=True, name=value).first()
+    )
+
+
+def _domain(value: int | str | None) -> Domain | None:
+    domains = Domain.objects.filter(active=True)
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        return domains.filter(pk=int(value)).first()
+    return domains.filter(name=(value or "").strip(), parent=None).first()
+
+
+@transaction.atomic
+def submit_message(
+    author,
+    *,
+    leader_id: int | None,
+    message_type: str | None,
+    domain: int | str | None,
+    title: str | None,
+    body: str | None,
+    region_code: str | None = None,
+    campaign_slug: str | None = None,
+    public: bool = True,
+    anonymous: bool = False,
+    contact_phone: str | None = None,
+    files: Sequence[UploadedFile] = (),
+) -> Message:
+    """Take a citizen's message into review. All field errors are reported together (Invalid.errors)."""
+    errors: dict[str, str] = {}
+    leader = (
+        Leader.objects.select_related("region", "desk").filter(pk=leader_id, active=True).first()
+        if leader_id
+        else None
+    )
+    if leader is None:
+        errors["leader_id"] = "请选择留言对象。"
+    kind = _message_type(message_type)
+    if kind is None:
+        errors["type"] = "请选择留言类型。"
+    field = _domain(domain)
+    if field is None:
+        errors["domain"] = "请选择留言领域。"
+    title = (title or "").strip()
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = f"标题应为 {TITLE_MIN}–{TITLE_MAX} 个字，现在是 {len(title)} 个字。"
+    body = (body or "").strip()
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        errors["body"] = f"内容应为 {BODY_MIN}–{BODY_MAX} 个字，现在是 {len(body)} 个字。"
+    contact_phone = (contact_phone or "").strip()
+    if contact_phone and not CONTACT_PHONE.match(contact_phone):
+        errors["contact_phone"] = "联系电话格式不正确。"
+
+    region = leader.region if leader else None
+    if leader and region_code:
+        region = Region.objects.filter(pk=region_code).first()
+        if region is None or not region.is_within(leader.region):
+            errors["region_code"] = f"所涉地区须在{leader.region.name}范围内。"
+
+    if len(files) > attachment_rules.MAX_ATTACHMENTS:
+        errors["files"] = f"最多上传 {attachment_rules.MAX_ATTACHMENTS} 个附件。"
+    checked = []
+    for upload in files[: attachment_rules.MAX_ATTACHMENTS]:
+        try:
+            checked.append((upload, *attachment_rules.sniff(upload)))
+        except attachment_rules.RejectedFile as error:
+            errors["files"] = str(error)
+
+    campaign = None
+    if campaign_slug:
+        campaign = (
+            Campaign.objects.prefetch_related("regions", "allowed_types").filter(slug=campaign_slug).first()
+        )
+        if campaign is None:
+            errors["campaign"] = "没有这个专栏。"
+    if errors:
+        raise Invalid(next(iter(errors.values())), errors=errors, code="invalid_message")
+
+    now = timezone.now()
+    if campaign is not None:
+        _check_campaign(campaign, region, kind, now)
+
+    message = Message.objects.create(
+        serial=next_serial(now),
+        author=author,
+        leader=leader,
+        region=region,
+        message_type=kind,
+        domain=field,
+        title=title,
+        body=body,
+        public=public,
+        anonymous=anonymous,
+        contact_phone=contact_phone,
+        campaign=campaign,
+        urgent=bool(campaign and campaign.urgent_hours),
+        desk=leader.desk,
+        created_at=now,
+    )
+    for upload, content_type, sha256 in checked:
+        _store_attachment(message, upload, content_type, sha256)
+    record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW)
+    notify(
+        [author],
+        NotificationKind.MESSAGE_SUBMITTED,
+        f"您的留言《{title}》已提交，编号 {message.serial}，等待审核。",
+        message,
+    )
+    return message
+
+
+def _check_campaign(campaign: Campaign, region: Region, kind: MessageType, now: datetime) -> None:
+    if not campaign.is_open(now):
+        raise Conflict(f"专栏“{campaign.title}”当前不在征集时间内，不能留言。", code="campaign_closed")
+    regions = list(campaign.regions.all())
+    if regions and not any(region.is_within(r) for r in regions):
+        names = "、".join(r.name for r in regions)
+        raise Invalid(f"专栏“{campaign.title}”只受理{names}的留言。", field="region_code")
+    types = list(campaign.allowed_types.all())
+    if types and kind not in types:
+        names = "、".join(t.name for t in types)
+        raise Invalid(f"专栏“{campaign.title}”只受理{names}类留言。", field="type")
+
+
+def _store_attachment(message: Message, upload: UploadedFile, content_type: str, sha256: str) -> Attachment:
+    attachment = Attachment(
+        message=message,
+        original_name=(upload.name or "")[:200],
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256,
+    )
+    attachment.file.save(upload.name or "attachment", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def add_attachments(user, message_id: int, files: Sequence[UploadedFile]) -> list[Attachment]:
+    """The author adds files while the message awaits review; at most five in all."""
+    message = load_message(message_id, user, author_only=True)
+    if message.state != MessageState.PENDING_REVIEW:
+        raise Conflict("留言审核后不能再添加附件。")
+    if not files:
+        raise Invalid("请选择要上传的文件。", field="files")
+    if message.attachments.count() + len(files) > attachment_rules.MAX_ATTACHMENTS:
+        raise Invalid(f"每条留言最多 {attachment_rules.MAX_ATTACHMENTS} 个附件。", field="files")
+    checked = []
+    for upload in files:
+        try:
+            checked.append((upload, *attachment_rules.sniff(upload)))
+        except attachment_rules.RejectedFile as error:
+            raise Invalid(str(error), field="files") from None
+    return [_store_attachment(message, *item) for item in checked]
+
+
+@transaction.atomic
+def withdraw_message(user, message_id: int) -> Message:
+    message = load_message(message_id, user, author_only=True)
+    transition(
+        message,
+        MessageState.WITHDRAWN,
+        allowed_from={MessageState.PENDING_REVIEW},
+        action="撤回",
+        kind=EventKind.WITHDRAWN,
+        actor=user,
+    )
+    return message
+
+
+@transaction.atomic
+def support_message(user, message_id: int) -> Message:
+    """点赞: once per citizen, on a public message."""
+    message = load_message(message_id, user)
+    if not message.is_public:
+        raise NotFound("留言不存在。")
+    try:
+        with transaction.atomic():
+            Support.objects.create(message=message, user=user)
+    except IntegrityError:
+        raise Conflict("您已经为这条留言点过赞了。", code="already_supported") from None
+    Message.objects.filter(pk=message.pk).update(support_count=F("support_count") + 1)
+    message.refresh_from_db(fields=["support_count"])
+    return message

@@ -1,0 +1,96 @@
+"""States and kinds of the message lifecycle (DESIGN.md §4), with their Chinese labels."""
+
+from django.db import models
+
+
+class MessageState(models.TextChoices):
+    PENDING_REVIEW = "pending_review", "待审核"
+    REJECTED = "rejected", "未通过审核"
+    WITHDRAWN = "withdrawn", "已撤回"
+    PUBLISHED = "published", "待交办"
+    ASSIGNED = "assigned", "待受理"
+    IN_PROGRESS = "in_progress", "办理中"
+    REPLY_REVIEW = "reply_review", "回复审核中"
+    REPLIED = "replied", "已回复"
+    CLOSED = "closed", "已办结"
+
+
+# States in which a message has been published and is visible to the public (unless hidden or private).
+PUBLIC_STATES = frozenset(
+    {
+        MessageState.PUBLISHED,
+        MessageState.ASSIGNED,
+        MessageState.IN_PROGRESS,
+        MessageState.REPLY_REVIEW,
+        MessageState.REPLIED,
+        MessageState.CLOSED,
+    }
+)
+# States in which a unit holds the message and its deadlines run.
+HANDLING_STATES = frozenset({MessageState.ASSIGNED, MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW})
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", "提交留言"
+    WITHDRAWN = "withdrawn", "撤回留言"
+    PUBLISHED = "published", "审核刊发"
+    REJECTED = "rejected", "审核未通过"
+    HIDDEN = "hidden", "隐藏"
+    UNHIDDEN = "unhidden", "取消隐藏"
+    ASSIGNED = "assigned", "交办"
+    ACCEPTED = "accepted", "受理"
+    TRANSFERRED = "transferred", "转办"
+    RETURNED = "returned", "退回"
+    EXTENSION_REQUESTED = "extension_requested", "申请延期"
+    EXTENSION_APPROVED = "extension_approved", "同意延期"
+    EXTENSION_REFUSED = "extension_refused", "不同意延期"
+    REPLY_SUBMITTED = "reply_submitted", "提交回复"
+    REPLY_APPROVED = "reply_approved", "回复"
+    REPLY_SENT_BACK = "reply_sent_back", "退回回复"
+    RATED = "rated", "评价"
+    FOLLOWED_UP = "followed_up", "追问"
+    REOPENED = "reopened", "重新办理"
+    REMINDED = "reminded", "催办"
+    DEADLINE_WARNING = "deadline_warning", "即将超期提醒"
+    SUPERVISED = "supervised", "督办"
+    INSTRUCTED = "instructed", "批示"
+    MERGED = "merged", "并单"
+    CLOSED = "closed", "办结"
+
+
+# The public timeline of a message (提交 → 刊发 → 交办 → 受理 → 回复 …) shows only these kinds.
+PUBLIC_EVENT_KINDS = frozenset(
+    {
+        EventKind.SUBMITTED,
+        EventKind.PUBLISHED,
+        EventKind.ASSIGNED,
+        EventKind.ACCEPTED,
+        EventKind.TRANSFERRED,
+        EventKind.REPLY_APPROVED,
+        EventKind.RATED,
+        EventKind.FOLLOWED_UP,
+        EventKind.REOPENED,
+        EventKind.SUPERVISED,
+        EventKind.MERGED,
+        EventKind.CLOSED,
+    }
+)
+
+
+class ReplyState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    IN_REVIEW = "in_review", "审核中"
+    PUBLISHED = "published", "已发布"
+    SENT_BACK = "sent_back", "已退回"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已同意"
+    REFUSED = "refused", "未同意"
+
+
+class CampaignState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    OPEN = "open", "征集中"
+    CLOSED = "closed", "已结束"

@@ -1,0 +1,40 @@
+"""The deadlines a unit is held to (DESIGN.md §4): to accept and to reply, in working days from the
+region's SLA policy, or in hours for an urgent message or a campaign with an urgent setting."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from liuyan.board.models import Message
+from liuyan.directory.calendar import add_working_days
+from liuyan.directory.selectors import sla_terms
+
+
+def _urgent_reply_hours(message: Message) -> int | None:
+    if message.campaign_id and message.campaign.urgent_hours:
+        return message.campaign.urgent_hours
+    return settings.LIUYAN_URGENT_REPLY_HOURS if message.urgent else None
+
+
+def handling_deadlines(message: Message, start: datetime) -> tuple[datetime, datetime]:
+    """The accept and reply deadlines of a message handed to a unit at `start`."""
+    hours = _urgent_reply_hours(message)
+    if hours is not None:
+        return start + timedelta(hours=min(settings.LIUYAN_URGENT_ACCEPT_HOURS, hours)), start + timedelta(
+            hours=hours
+        )
+    terms = sla_terms(message.region, message.message_type)
+    return add_working_days(start, terms.accept_days), add_working_days(start, terms.reply_days)
+
+
+def accept_deadline(message: Message, start: datetime) -> datetime:
+    return handling_deadlines(message, start)[0]
+
+
+def reply_deadline(message: Message, start: datetime) -> datetime:
+    return handling_deadlines(message, start)[1]
+
+
+def extended(deadline: datetime, days: int) -> datetime:
+    """A reply deadline moved by an approved extension of `days` working days."""
+    return add_working_days(deadline, days)

@@ -1,0 +1,390 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from liuyan.board.choices import (
+    PUBLIC_STATES,
+    CampaignState,
+    EventKind,
+    ExtensionState,
+    MessageState,
+    ReplyState,
+)
+
+TITLE_MIN, TITLE_MAX = 4, 60
+BODY_MIN, BODY_MAX = 10, 5000
+
+
+class Campaign(models.Model):
+    """A column (专栏 / 征集) with its own time window, scope and intake."""
+
+    title = models.CharField("标题", max_length=80)
+    slug = models.SlugField("网址标识", max_length=60, unique=True)
+    description = models.TextField("说明", blank=True)
+    opens_at = models.DateTimeField("开始时间")
+    closes_at = models.DateTimeField("结束时间")
+    regions = models.ManyToManyField(
+        "directory.Region", verbose_name="适用地区", blank=True, help_text="留空表示全国"
+    )
+    allowed_types = models.ManyToManyField(
+        "directory.MessageType", verbose_name="允许的留言类型", blank=True, help_text="留空表示全部类型"
+    )
+    urgent_hours = models.PositiveSmallIntegerField(
+        "紧急回复时限（小时）", null=True, blank=True, help_text="设置后，本专栏的留言按小时计算回复时限"
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=CampaignState.choices, default=CampaignState.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="创建人"
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专栏"
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="campaign_window")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.state == CampaignState.OPEN and self.opens_at <= now < self.closes_at
+
+
+class Message(models.Model):
+    """A citizen's message (留言) to a leader, and where it stands in its handling."""
+
+    serial = models.CharField("留言编号", max_length=20, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages", verbose_name="留言人"
+    )
+    leader = models.ForeignKey(
+        "directory.Leader", on_delete=models.PROTECT, related_name="messages", verbose_name="留言对象"
+    )
+    region = models.ForeignKey(
+        "directory.Region", on_delete=models.PROTECT, related_name="messages", verbose_name="所涉地区"
+    )
+    message_type = models.ForeignKey(
+        "directory.MessageType", on_delete=models.PROTECT, related_name="messages", verbose_name="类型"
+    )
+    domain = models.ForeignKey(
+        "directory.Domain", on_delete=models.PROTECT, related_name="messages", verbose_name="领域"
+    )
+    title = models.CharField("标题", max_length=TITLE_MAX, validators=[MinLengthValidator(TITLE_MIN)])
+    body = models.TextField("内容", max_length=BODY_MAX, validators=[MinLengthValidator(BODY_MIN)])
+    state = models.CharField(
+        "状态", max_length=16, choices=MessageState.choices, default=MessageState.PENDING_REVIEW
+    )
+    hidden = models.BooleanField("已隐藏", default=False)
+    public = models.BooleanField("公开", default=True, help_text="留言人可要求不公开，留言仍会办理")
+    anonymous = models.BooleanField("匿名显示", default=False)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="专栏",
+    )
+    urgent = models.BooleanField("紧急", default=False)
+    desk = models.ForeignKey(
+        "directory.Unit",
+        on_delete=models.PROTECT,
+        related_name="desk_messages",
+        verbose_name="留言办理工作机构",
+    )
+    unit = models.ForeignKey(
+        "directory.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="办理单位",
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name="并入",
+    )
+    support_count = models.PositiveIntegerField("点赞数", default=0)
+    supervised = models.BooleanField("督办", default=False)
+    remind_count = models.PositiveSmallIntegerField("催办次数", default=0)
+    # The deadline a "due within 24 hours" warning was last sent for, so the periodic task warns once.
+    deadline_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    published_at = models.DateTimeField("刊发时间", null=True, blank=True)
+    assigned_at = models.DateTimeField("交办时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    replied_at = models.DateTimeField("回复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    accept_deadline = models.DateTimeField("受理时限", null=True, blank=True)
+    reply_deadline = models.DateTimeField("回复时限", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "留言"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "-published_at"], name="message_state_published"),
+            models.Index(fields=["unit", "state"], name="message_unit_state"),
+            models.Index(fields=["desk", "state"], name="message_desk_state"),
+            models.Index(fields=["author", "-created_at"], name="message_author_created"),
+            models.Index(fields=["region", "-published_at"], name="message_region_published"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.title}"
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the public may read it: published, not hidden, not kept private by its author."""
+        return self.public and not self.hidden and self.state in PUBLIC_STATES
+
+
+class SerialCounter(models.Model):
+    """The last sequence number handed out for a day's message serials (LY + date + sequence)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class Event(models.Model):
+    """An append-only audit row: one transition or staff action on a message."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="events", verbose_name="留言")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+        help_text="为空表示系统",
+    )
+    kind = models.CharField("事件", max_length=24, choices=EventKind.choices)
+    from_state = models.CharField("原状态", max_length=16, choices=MessageState.choices, blank=True)
+    to_state = models.CharField("新状态", max_length=16, choices=MessageState.choices, blank=True)
+    unit = models.ForeignKey(
+        "directory.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="单位",
+    )
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理记录"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["message", "created_at"], name="event_message_created")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.get_kind_display()}"
+
+
+class Reply(models.Model):
+    """A unit's answer; reviewed before it is published. One reply may answer several messages (公开回复)."""
+
+    messages = models.ManyToManyField(Message, related_name="replies", verbose_name="所答留言")
+    body = models.TextField("回复内容", max_length=10000)
+    unit = models.ForeignKey(
+        "directory.Unit", on_delete=models.PROTECT, related_name="replies", verbose_name="回复单位"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="撰写人"
+    )
+    state = models.CharField("状态", max_length=16, choices=ReplyState.choices, default=ReplyState.IN_REVIEW)
+    review_note = models.TextField("审核意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    created_at = models.DateTimeField("提交时间", default=timezone.now)
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回复"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.created_at:%Y-%m-%d}"
+
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Rating(models.Model):
+    """The author's rating (评价) of one published reply to their message."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="ratings", verbose_name="留言"
+    )
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="ratings", verbose_name="回复")
+    resolution = models.PositiveSmallIntegerField("解决程度", validators=SCORE_VALIDATORS)
+    attitude = models.PositiveSmallIntegerField("办理态度", validators=SCORE_VALIDATORS)
+    speed = models.PositiveSmallIntegerField("办理速度", validators=SCORE_VALIDATORS)
+    comment = models.TextField("评价内容", blank=True, max_length=1000)
+    created_at = models.DateTimeField("评价时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "评价"
+        constraints = [models.UniqueConstraint(fields=["message", "reply"], name="rating_once_per_reply")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.resolution}/{self.attitude}/{self.speed}"
+
+    @property
+    def average(self) -> float:
+        return (self.resolution + self.attitude + self.speed) / 3
+
+
+class FollowUp(models.Model):
+    """The author's follow-up (追问) on their own message."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="follow_ups", verbose_name="留言"
+    )
+    body = models.TextField("追问内容", max_length=BODY_MAX)
+    new_question = models.BooleanField("提出新问题", default=False)
+    reopened = models.BooleanField("重新办理", default=False)
+    created_at = models.DateTimeField("追问时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "追问"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ExtensionRequest(models.Model):
+    """A unit's request for more time to reply (延期), decided by the dispatch desk."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="extensions", verbose_name="留言"
+    )
+    unit = models.ForeignKey(
+        "directory.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="申请单位"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    days = models.PositiveSmallIntegerField(
+        "延期工作日", validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    reason = models.TextField("理由", max_length=1000)
+    state = models.CharField(
+        "状态", max_length=16, choices=ExtensionState.choices, default=ExtensionState.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decision_note = models.TextField("审批意见", blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message"], condition=Q(state=ExtensionState.PENDING), name="one_pending_extension"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.days} 个工作日"
+
+
+class Instruction(models.Model):
+    """A leader's instruction (批示) written on a message."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="instructions", verbose_name="留言"
+    )
+    leader = models.ForeignKey(
+        "directory.Leader", on_delete=models.PROTECT, related_name="+", verbose_name="领导"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    text = models.TextField("批示内容", max_length=2000)
+    created_at = models.DateTimeField("批示时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "批示"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Support(models.Model):
+    """A citizen's support (点赞) for a message; once per citizen."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="support_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.message_id}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    """Files are named by message and content hash, never by the uploaded name."""
+    name = f"{attachment.message.serial}-{attachment.sha256[:12]}{attachment.extension}"
+    return f"attachments/{timezone.now():%Y/%m}/{name}"
+
+
+class Attachment(models.Model):
+    """A file attached to a message: an image (JPEG/PNG/WebP) or a PDF, checked by its content."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="attachments", verbose_name="留言"
+    )
+    file = models.FileField("文件", upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "附件"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}[
+            self.content_type
+        ]

@@ -1,0 +1,42 @@
+"""The SMS gateway interface: one backend class per provider, chosen by settings.SMS_BACKEND."""
+
+import functools
+import logging
+from abc import ABC, abstractmethod
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("liuyan.sms")
+
+
+class SmsBackend(ABC):
+    """Sends a text message to a mobile phone through one provider."""
+
+    @abstractmethod
+    def send(self, phone: str, text: str) -> None:
+        """Send `text` to `phone`; raise if the gateway does not accept it, so the caller can retry."""
+
+
+class LogSmsBackend(SmsBackend):
+    """The default: writes each SMS to the `liuyan.sms` log instead of sending it (no gateway needed)."""
+
+    def send(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
+
+
+@functools.cache
+def get_sms_backend() -> SmsBackend:
+    """The backend named by settings.SMS_BACKEND (a dotted path to an `SmsBackend` subclass).
+
+    Built once per process; call `get_sms_backend.cache_clear()` after changing the setting.
+    """
+    path = settings.SMS_BACKEND
+    try:
+        backend_class = import_string(path)
+    except ImportError as error:
+        raise ImproperlyConfigured(f"SMS_BACKEND={path!r} cannot be imported: {error}") from None
+    if not (isinstance(backend_class, type) and issubclass(backend_class, SmsBackend)):
+        raise ImproperlyConfigured(f"SMS_BACKEND={path!r} is not a subclass of {SmsBackend.__qualname__}.")
+    return backend_class()
