@@ -5,12 +5,19 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.test import override_settings
 
 from liuyan.accounts.actions import save_user_with_role
 from liuyan.accounts.choices import Role
 from liuyan.directory.models import Region, Unit
 
 PASSWORD = "Liuyan-test-2026"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    with override_settings(PASSWORD_HASHERS=["tests.hashers.FastArgon2PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from liuyan.board.tasks import PERIODIC_TASKS
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the periodic checks: warn units of deadlines due within 24 hours, supervise messages overdue "
+        "by more than LIUYAN_SUPERVISE_AFTER_OVERDUE_DAYS working days, close replied messages whose rating "
+        "window has passed. Safe to run twice. For cron, e.g. every 15 minutes: "
+        "`*/15 * * * * liuyan run_periodic` (runs them here) or `liuyan run_periodic --enqueue` "
+        "(hands them to the `liuyan db_worker` processes)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--enqueue", action="store_true", help="enqueue the checks for the task workers")
+
+    def handle(self, *args, enqueue: bool, **options):
+        for periodic in PERIODIC_TASKS:
+            if enqueue:
+                result = periodic.enqueue()
+                self.stdout.write(f"{periodic.name}: enqueued ({result.id})")
+            else:
+                self.stdout.write(f"{periodic.name}: {periodic.call()}")

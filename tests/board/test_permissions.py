@@ -1,0 +1,106 @@
+"""The permission matrix through the API: every role × every action × inside / outside its scope.
+
+Allowed calls succeed; refused ones answer 404 when the caller cannot see the message at all (outside
+looks exactly like missing) and 403 when they can see it but may not act."""
+
+import pytest
+
+from liuyan.accounts.scope import visible_messages
+from liuyan.board.actions import handling, moderation
+from liuyan.board.choices import MessageState
+from tests.board.api_client import ApiClient
+from tests.board.factories import latest_reply, make_message, other_unit, unit_of
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["author", "citizen", "editor", "dispatcher", "handler", "leader", "admin_user"]
+PLATFORM_WIDE = {"editor", "admin_user"}
+
+
+def request_for(action, message, inside, staff):
+    """The (path, body) of one action call, after preparing what the action needs."""
+    pk = message.id
+    if action == "unhide":
+        moderation.hide_message(staff, pk, "测试隐藏")
+    if action == "decide-extension":
+        extension = handling.request_extension(staff, pk, 5, "需要现场勘查")
+        return f"/extensions/{extension.id}/decide", {"approve": True}
+    if action == "merge":
+        into = make_message(message.author, staff, MessageState.PUBLISHED, inside=inside)
+        return f"/messages/{pk}/merge", {"into_id": into.id}
+    if action == "reply":
+        return f"/messages/{pk}/replies", {"body": "经核实，已安排维修，本月底前完成。"}
+    if action in ("approve", "send-back"):
+        return f"/replies/{latest_reply(message).id}/{action}", {"reason": "请补充办理时限。"}
+    bodies = {
+        "reject": {"reason": "内容与留言对象无关"},
+        "hide": {"reason": "含有不当内容"},
+        "assign": {"unit_id": unit_of(inside).id},
+        "transfer": {"unit_id": other_unit(inside).id, "note": "职责调整"},
+        "return": {"reason": "不属本单位职责"},
+        "extension": {"days": 5, "reason": "需要现场勘查"},
+        "instruct": {"text": "请抓紧办理，按时回复。"},
+        "rate": {"resolution": 4, "attitude": 4, "speed": 4},
+        "followup": {"text": "请问具体什么时候完成？"},
+    }
+    return f"/messages/{pk}/{action}", bodies.get(action, {})
+
+
+# action → (state it needs, roles allowed inside the scope). Outside, only the platform-wide roles and
+# the author keep their rights; `support` is open to every signed-in user on any public message.
+MATRIX = {
+    "withdraw": (MessageState.PENDING_REVIEW, {"author"}),
+    "publish": (MessageState.PENDING_REVIEW, {"editor", "admin_user"}),
+    "reject": (MessageState.PENDING_REVIEW, {"editor", "admin_user"}),
+    "hide": (MessageState.PUBLISHED, {"editor", "admin_user"}),
+    "unhide": (MessageState.PUBLISHED, {"editor", "admin_user"}),
+    "assign": (MessageState.PUBLISHED, {"dispatcher", "admin_user"}),
+    "merge": (MessageState.PUBLISHED, {"dispatcher", "editor", "admin_user"}),
+    "support": (MessageState.PUBLISHED, set(ROLES)),
+    "accept": (MessageState.ASSIGNED, {"handler", "admin_user"}),
+    "return": (MessageState.ASSIGNED, {"handler", "admin_user"}),
+    "transfer": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
+    "extension": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
+    "decide-extension": (MessageState.IN_PROGRESS, {"dispatcher", "admin_user"}),
+    "reply": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
+    "remind": (MessageState.IN_PROGRESS, {"dispatcher", "admin_user"}),
+    "supervise": (MessageState.IN_PROGRESS, {"dispatcher", "leader", "admin_user"}),
+    "instruct": (MessageState.IN_PROGRESS, {"leader", "admin_user"}),
+    "approve": (MessageState.REPLY_REVIEW, {"editor", "admin_user"}),
+    "send-back": (MessageState.REPLY_REVIEW, {"editor", "admin_user"}),
+    "rate": (MessageState.REPLIED, {"author"}),
+    "followup": (MessageState.REPLIED, {"author"}),
+}
+
+
+def allowed(action: str, role: str, inside: bool) -> bool:
+    roles = MATRIX[action][1]
+    if role not in roles:
+        return False
+    return inside or role in PLATFORM_WIDE or role == "author" or action == "support"
+
+
+@pytest.fixture
+def author(db):
+    return make_user("author", "citizen")
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["inside", "outside"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(MATRIX))
+def test_matrix(request, action, role, inside, author, admin_user):
+    user = author if role == "author" else request.getfixturevalue(role)
+    state = MATRIX[action][0]
+    message = make_message(author, admin_user, state, inside=inside)
+    path, body = request_for(action, message, inside, admin_user)
+    visible = visible_messages(user).filter(pk=message.pk).exists()
+
+    response = ApiClient(user).post(path, body)
+
+    if allowed(action, role, inside):
+        assert response.status_code in (200, 201), (action, role, inside, response.content.decode()[:300])
+    else:
+        expected = 403 if visible else 404
+        assert response.status_code == expected, (action, role, inside, response.content.decode()[:300])
+        assert response.json()["error"]["code"] in {"forbidden", "not_found"}
