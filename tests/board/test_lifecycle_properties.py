@@ -2,6 +2,8 @@
 every state change has exactly one Event; a replied or closed message has a published reply; deadlines
 exist from assignment on; nothing is ever deleted."""
 
+import contextlib
+
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -53,10 +55,8 @@ class Lifecycle(RuleBasedStateMachine):
         pk = self._pick(index, states)
         before = Message.objects.values_list("state", flat=True).get(pk=pk)
         last_event = Event.objects.filter(message_id=pk).order_by("-id").values_list("id", flat=True).first()
-        try:
+        with contextlib.suppress(ActionError):
             call(pk)
-        except ActionError:
-            pass
         after = Message.objects.values_list("state", flat=True).get(pk=pk)
         # A re-assignment or transfer records from/to `assigned` too; only real changes count here.
         changes = [
@@ -292,6 +292,6 @@ def test_random_action_sequences_keep_the_invariants(citizen, editor, dispatcher
             suppress_health_check=list(HealthCheck),
         ),
     )
-    # The sequences went deep enough to exercise the whole lifecycle.
+    # The sequences went deep enough to exercise the whole lifecycle (closing passes through `replied`).
     reached = set(Message.objects.values_list("state", flat=True))
-    assert {MessageState.IN_PROGRESS, MessageState.REPLIED, MessageState.CLOSED} <= reached, reached
+    assert {MessageState.IN_PROGRESS, MessageState.CLOSED} <= reached, reached

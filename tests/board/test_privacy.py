@@ -81,7 +81,7 @@ def public_get_paths(messages, campaign) -> list[str]:
 
 
 def test_public_endpoints_show_no_phone_and_no_id_number(personal_messages, citizen):
-    author, messages, campaign = personal_messages
+    _author, messages, campaign = personal_messages
     paths = public_get_paths(messages, campaign)
     assert any("/messages/" in p for p in paths) and "/messages" in paths
     walked = 0
