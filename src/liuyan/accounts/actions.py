@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Role
-from liuyan.accounts.models import ApiToken, RoleMembership, User
+from liuyan.accounts.models import ApiToken, RoleMembership, User, phone_validator
 from liuyan.directory.models import Region, Unit
 
 TOKEN_PREFIX = "ly_"
@@ -102,7 +102,9 @@ def register_citizen(
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["这个用户名已被注册。"]
     phone = (phone or "").strip() or None
-    if phone and User.objects.filter(phone=phone).exists():
+    if phone and not phone_validator.regex.match(phone):
+        errors["phone"] = [phone_validator.message]
+    elif phone and User.objects.filter(phone=phone).exists():
         errors["phone"] = ["这个手机号已被注册。"]
     user = User(username=username, phone=phone, nickname=(nickname or "").strip()[:30])
     try:

@@ -1,15 +1,14 @@
 """Account endpoints: issuing API tokens and telling who a token belongs to."""
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
-from ninja.throttling import AnonRateThrottle
 
 from liuyan.accounts.actions import issue_api_token, register_citizen
 from liuyan.accounts.selectors import user_summary
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, ErrorOut, error_response
+from liuyan.api.throttles import AuthThrottle
 
 router = Router(tags=["账户"])
 
@@ -37,13 +36,6 @@ class TokenOut(Schema):
     token: str = Field(description="只显示这一次，请妥善保存")
     token_type: str = "Bearer"
     user: UserOut
-
-
-class AuthThrottle(AnonRateThrottle):
-    """Per client address, for password guessing and mass registration."""
-
-    def get_rate(self):
-        return settings.LIUYAN_AUTH_RATE
 
 
 class RegistrationIn(Schema):

@@ -3,16 +3,15 @@
 from datetime import datetime
 from typing import Literal
 
-from django.conf import settings
 from django.http import FileResponse, Http404
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.throttling import UserRateThrottle
 
 from liuyan.accounts.scope import visible_messages
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ErrorOut
+from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions import (
     dispatch,
@@ -264,11 +263,6 @@ def _filters(query: ListQuery) -> selectors.MessageFilters:
         q=(query.q or "").strip() or None,
         sort=query.sort,
     )
-
-
-class SubmitThrottle(UserRateThrottle):
-    def get_rate(self):
-        return settings.LIUYAN_SUBMIT_RATE
 
 
 @router.post(
