@@ -306,7 +306,7 @@ def get_message(request, message_id: int):
     user = viewer(request)
     message = (
         visible_messages(user)
-        .select_related(*selectors.LIST_RELATED, "desk")
+        .select_related(*selectors.LIST_RELATED)
         .prefetch_related("extensions")
         .filter(pk=message_id)
         .first()
@@ -402,7 +402,7 @@ def act(request, message_id: int, action: ActionName, payload: ActionIn | None =
     """One lifecycle action on a message; answers the message as the caller now sees it."""
     ACTIONS[action](request.auth, message_id, payload or ActionIn())
     message = (
-        Message.objects.select_related(*selectors.LIST_RELATED, "desk")
+        Message.objects.select_related(*selectors.LIST_RELATED)
         .prefetch_related("extensions")
         .get(pk=message_id)
     )

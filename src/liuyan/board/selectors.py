@@ -14,7 +14,7 @@ from liuyan.board.models import Event, ExtensionRequest, Message, Reply
 from liuyan.directory.models import Domain, Region
 
 DUE_SOON = timedelta(hours=24)
-LIST_RELATED = ("leader", "region", "message_type", "domain", "campaign", "author", "unit")
+LIST_RELATED = ("leader", "region", "message_type", "domain", "campaign", "author", "unit", "desk")
 
 
 @dataclass(frozen=True)
