@@ -1,5 +1,5 @@
-# Liuyan: `make run` serves the site on http://127.0.0.1:8000; `make test` runs the whole suite
-# on SQLite and on PostgreSQL; `make lint` checks style, Django's checks and migrations.
+# Liuyan: `make run` serves the site with demo data on http://127.0.0.1:8000; `make test` runs the whole
+# suite on SQLite and on PostgreSQL; `make lint` checks style, Django's checks and migrations.
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +22,10 @@ install: $(BIN)/liuyan
 run: install
 	$(BIN)/liuyan migrate --noinput
 	$(BIN)/liuyan seed_directory
-	$(BIN)/liuyan runserver $(HOST)
+	$(BIN)/liuyan setup_demo
+	@# A task worker delivers notifications while the site runs; it stops with the server.
+	$(BIN)/liuyan db_worker --no-reload & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
+		$(BIN)/liuyan runserver $(HOST)
 
 test: test-sqlite test-postgres
 

@@ -126,7 +126,8 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
         note=note,
         unit_id=unit.pk,
         accepted_at=None,
-        accept_deadline=deadlines.accept_deadline(message, now),
+        # The new unit gets its time to accept, but never past the reply deadline, which keeps running.
+        accept_deadline=min(deadlines.accept_deadline(message, now), message.reply_deadline),
     )
     message.unit = unit
     notify(

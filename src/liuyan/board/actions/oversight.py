@@ -125,7 +125,7 @@ def warn_due_soon(now=None) -> int:
     warned = 0
     for pk in candidates.iterator():
         with transaction.atomic():
-            message = Message.objects.select_for_update().select_related("unit").get(pk=pk)
+            message = Message.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)
             deadline = (
                 message.accept_deadline if message.state == MessageState.ASSIGNED else message.reply_deadline
             )
@@ -173,7 +173,9 @@ def supervise_overdue(now=None) -> int:
     flagged = 0
     for pk in candidates.iterator():
         with transaction.atomic():
-            message = Message.objects.select_for_update().select_related("unit", "desk").get(pk=pk)
+            # Lock the message row only: PostgreSQL cannot lock the nullable side of the join to unit.
+            locked = Message.objects.select_for_update(of=("self",))
+            message = locked.select_related("unit", "desk").get(pk=pk)
             if message.supervised or message.state not in (MessageState.ASSIGNED, MessageState.IN_PROGRESS):
                 continue
             deadline = (

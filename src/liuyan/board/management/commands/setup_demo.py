@@ -1,0 +1,48 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from liuyan.board.demo import DEFAULT_MESSAGES, DEMO_PASSWORD, MIN_MESSAGES, setup_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill an empty, directory-seeded database with demo data: accounts for every role (one shared "
+        "password), campaigns, and messages with six months of history in every state. Does nothing when "
+        "messages already exist."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--messages",
+            type=int,
+            default=DEFAULT_MESSAGES,
+            help=f"how many messages to write (at least {MIN_MESSAGES}; default {DEFAULT_MESSAGES})",
+        )
+
+    def handle(self, *args, messages: int, **options):
+        try:
+            report = setup_demo(messages)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        if report.skipped:
+            self.stdout.write(report.skipped)
+            return
+        total, elapsed = sum(report.states.values()), report.elapsed
+        self.stdout.write(self.style.SUCCESS(f"演示数据已生成：留言 {total} 条，用时 {elapsed:.1f} 秒。"))
+        self.stdout.write("\n按状态：")
+        for label, count in report.states.items():
+            self.stdout.write(f"  {label}\t{count}")
+        self.stdout.write("\n其中：")
+        for label, count in report.features.items():
+            self.stdout.write(f"  {label}\t{count}")
+        self.stdout.write("\n专栏：")
+        for title, state, count in report.campaigns:
+            self.stdout.write(f"  {title}（{state}）\t留言 {count} 条")
+        self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
+        self.stdout.write("  角色\t用户名\t密码\t范围")
+        citizens = [row for row in report.accounts if row[2] == "本人留言"]
+        for role, username, scope in report.accounts:
+            if scope != "本人留言":
+                self.stdout.write(f"  {role}\t{username}\t{DEMO_PASSWORD}\t{scope}")
+        if citizens:
+            names = "、".join(username for _role, username, _scope in citizens)
+            self.stdout.write(f"  {citizens[0][0]}\t{names}\t{DEMO_PASSWORD}\t本人留言")
