@@ -25,8 +25,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -65,8 +72,9 @@ def new_page(browser):
     contexts = []
 
     def open_page(width: int = 1280, height: int = 900):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -1,5 +1,7 @@
 """Writes to accounts: users with their roles, and API tokens."""
 
+import logging
+import math
 import re
 import secrets
 from datetime import timedelta
@@ -7,11 +9,14 @@ from datetime import timedelta
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from liuyan.accounts.choices import Role
-from liuyan.accounts.models import ApiToken, RoleMembership, User, phone_validator
+from liuyan.accounts.models import ApiToken, PhoneVerification, RoleMembership, User, phone_validator
 from liuyan.directory.models import Region, Unit
+from liuyan.notify.sms import get_sms_backend
 
 TOKEN_PREFIX = "ly_"
 # Recording every use of a token would make each API read a write; once a minute is enough to audit.
@@ -121,4 +126,121 @@ def register_citizen(
     user.set_password(password)
     user.save()
     RoleMembership.objects.create(user=user, role=Role.CITIZEN)
+    return user
+
+
+# Proving a phone number at registration: a six-digit code texted through the SMS gateway.
+PHONE_CODE_LIFETIME = timedelta(minutes=10)
+PHONE_CODE_MAX_ATTEMPTS = 5
+PHONE_CODE_RESEND_AFTER = timedelta(seconds=60)
+PHONE_CODE_SENDS_PER_HOUR = 5
+CODE_PATTERN = re.compile(r"^\d{6}$")
+
+sms_logger = logging.getLogger(__name__)
+
+
+def _phone_code_digest(phone: str, code: str) -> str:
+    # Keyed with SECRET_KEY: a leaked table does not let anyone try the million codes offline.
+    return salted_hmac("liuyan.accounts.phone-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def send_phone_code(phone: str | None) -> PhoneVerification:
+    """Text a new registration code to a phone number that no account uses yet.
+
+    A number gets at most one code a minute and five an hour, so that the form cannot be used to flood
+    someone's phone. Raises `ValidationError` {"phone": [...]} in Chinese.
+    """
+    phone = (phone or "").strip()
+    if not phone:
+        raise ValidationError({"phone": ["请填写手机号。"]})
+    if not phone_validator.regex.match(phone):
+        raise ValidationError({"phone": [phone_validator.message]})
+    if User.objects.filter(phone=phone).exists():
+        raise ValidationError({"phone": ["这个手机号已被注册。"]})
+    now = timezone.now()
+    recent = PhoneVerification.objects.filter(phone=phone, created_at__gt=now - timedelta(hours=1))
+    last = recent.order_by("-created_at", "-id").first()
+    if last is not None and now - last.created_at < PHONE_CODE_RESEND_AFTER:
+        wait = math.ceil((PHONE_CODE_RESEND_AFTER - (now - last.created_at)).total_seconds())
+        raise ValidationError({"phone": [f"验证码已发送，请 {wait} 秒后再重新获取。"]})
+    if recent.count() >= PHONE_CODE_SENDS_PER_HOUR:
+        raise ValidationError({"phone": ["这个手机号获取验证码过于频繁，请一小时后再试。"]})
+
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        verification = PhoneVerification.objects.create(
+            phone=phone,
+            code_digest=_phone_code_digest(phone, code),
+            created_at=now,
+            expires_at=now + PHONE_CODE_LIFETIME,
+        )
+        minutes = int(PHONE_CODE_LIFETIME.total_seconds() // 60)
+        text = f"【留言板】您的注册验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+        try:
+            get_sms_backend().send(phone, text)
+        except Exception:
+            # The row rolls back with the error: an unsent code must not block the next try.
+            sms_logger.exception("Sending the registration code to %s****%s failed.", phone[:3], phone[-4:])
+            raise ValidationError({"phone": ["短信发送失败，请稍后再试。"]}) from None
+    return verification
+
+
+def verify_phone_code(phone: str | None, code: str | None) -> PhoneVerification:
+    """The unused, unexpired code last sent to `phone`, if `code` matches it.
+
+    Every try counts against the code's five, and is committed at once: do not call this inside a
+    transaction that a wrong code rolls back. Raises `ValidationError` {"code": [...]} in Chinese.
+    """
+    phone, code = (phone or "").strip(), (code or "").strip()
+    if not CODE_PATTERN.match(code):
+        raise ValidationError({"code": ["请输入短信中的 6 位数字验证码。"]})
+    latest = PhoneVerification.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    if latest is None or latest.used_at is not None:
+        raise ValidationError({"code": ["请先点击“发送验证码”获取验证码。"]})
+    if latest.expires_at <= timezone.now():
+        raise ValidationError({"code": ["验证码已过期，请重新获取。"]})
+    # Claim the try before comparing, so that parallel guesses cannot exceed the limit.
+    claimed = PhoneVerification.objects.filter(
+        pk=latest.pk, used_at=None, attempts__lt=PHONE_CODE_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        raise ValidationError({"code": ["验证码错误次数过多，请重新获取。"]})
+    if not constant_time_compare(latest.code_digest, _phone_code_digest(phone, code)):
+        left = PHONE_CODE_MAX_ATTEMPTS - latest.attempts - 1
+        hint = f"还可以再试 {left} 次。" if left > 0 else "请重新获取验证码。"
+        raise ValidationError({"code": [f"验证码不正确，{hint}"]})
+    return latest
+
+
+def register_citizen_with_phone_code(
+    *,
+    username: str | None,
+    password: str | None,
+    phone: str | None = None,
+    code: str | None = None,
+    nickname: str | None = None,
+) -> User:
+    """Open a citizen's account; a phone number, when given, must be proved with the code texted to it
+    by `send_phone_code`. All field errors, the code's included, are reported together."""
+    phone = (phone or "").strip()
+    if not phone:
+        return register_citizen(username=username, password=password, nickname=nickname)
+    code_errors: dict[str, list[str]] = {}
+    verification = None
+    try:
+        verification = verify_phone_code(phone, code)
+    except ValidationError as error:
+        code_errors = error.message_dict
+    try:
+        with transaction.atomic():
+            user = register_citizen(username=username, password=password, phone=phone, nickname=nickname)
+            if code_errors:
+                raise ValidationError(code_errors)
+            used = PhoneVerification.objects.filter(pk=verification.pk, used_at=None).update(
+                used_at=timezone.now()
+            )
+            if not used:
+                raise ValidationError({"code": ["验证码已使用，请重新获取。"]})
+    except ValidationError as error:
+        raise ValidationError({**error.message_dict, **code_errors}) from None
     return user

@@ -107,3 +107,25 @@ class ApiToken(models.Model):
     def digest_of(token: str) -> str:
         # Tokens are 256 random bits, so a fast hash is enough (no salt or slow hash needed).
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PhoneVerification(models.Model):
+    """A code texted to a phone number to prove that the person registering holds it.
+
+    Only a keyed hash of the code is kept; a code lives ten minutes and allows five tries, and only the
+    latest code sent to a number counts.
+    """
+
+    phone = models.CharField("手机号", max_length=11)
+    code_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField("发送时间")
+    expires_at = models.DateTimeField("失效时间")
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "手机验证码"
+        indexes = [models.Index(fields=["phone", "-created_at"], name="phone_verification_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 
-from liuyan.accounts.actions import issue_api_token, register_citizen
+from liuyan.accounts.actions import issue_api_token, register_citizen_with_phone_code, send_phone_code
 from liuyan.accounts.selectors import user_summary
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, ErrorOut, error_response
@@ -41,8 +41,18 @@ class TokenOut(Schema):
 class RegistrationIn(Schema):
     username: str = Field(..., max_length=30)
     password: str = Field(..., max_length=256)
-    phone: str | None = Field(None, max_length=11)
+    phone: str | None = Field(None, max_length=11, description="可不填；填写时须同时提供短信验证码 code")
+    code: str | None = Field(None, max_length=6, description="POST /auth/phone-code 发到手机的 6 位验证码")
     nickname: str | None = Field(None, max_length=30)
+
+
+class PhoneIn(Schema):
+    phone: str = Field(..., max_length=11)
+
+
+class CodeSentOut(Schema):
+    phone: str
+    expires_at: str
 
 
 @router.post(
@@ -53,11 +63,26 @@ class RegistrationIn(Schema):
 )
 def register(request, payload: RegistrationIn):
     try:
-        user = register_citizen(**payload.dict())
+        user = register_citizen_with_phone_code(**payload.dict())
     except ValidationError as error:
         fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
         return error_response(422, "invalid_registration", next(iter(fields.values())), fields=fields)
     return Status(201, user_summary(user))
+
+
+@router.post(
+    "/auth/phone-code",
+    response={201: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AuthThrottle()],
+    summary="发送手机验证码（注册用）",
+)
+def phone_code(request, payload: PhoneIn):
+    try:
+        verification = send_phone_code(payload.phone)
+    except ValidationError as error:
+        fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
+        return error_response(422, "invalid_phone", next(iter(fields.values())), fields=fields)
+    return Status(201, {"phone": verification.phone, "expires_at": verification.expires_at.isoformat()})
 
 
 @router.post(

@@ -130,6 +130,8 @@ class Message(models.Model):
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     accept_deadline = models.DateTimeField("受理时限", null=True, blank=True)
     reply_deadline = models.DateTimeField("回复时限", null=True, blank=True)
+    # The masked title and body segmented by jieba, space-separated, for full-text search (board/search.py).
+    search_tokens = models.TextField("检索词", blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "留言"
@@ -140,6 +142,7 @@ class Message(models.Model):
             models.Index(fields=["desk", "state"], name="message_desk_state"),
             models.Index(fields=["author", "-created_at"], name="message_author_created"),
             models.Index(fields=["region", "-published_at"], name="message_region_published"),
+            models.Index(fields=["state", "-replied_at"], name="message_state_replied"),
         ]
 
     def __str__(self) -> str:
@@ -149,6 +152,29 @@ class Message(models.Model):
     def is_public(self) -> bool:
         """Whether the public may read it: published, not hidden, not kept private by its author."""
         return self.public and not self.hidden and self.state in PUBLIC_STATES
+
+
+class MessageSearchEntry(models.Model):
+    """SQLite only: a row of the FTS5 index over `Message.search_tokens`, kept in sync by triggers."""
+
+    message = models.OneToOneField(
+        Message,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        related_name="search_entry",
+        db_constraint=False,
+    )
+    search_tokens = models.TextField()
+    # FTS5's hidden relevance column (bm25): lower is more relevant; only meaningful within a MATCH query.
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "board_message_fts"
+
+    def __str__(self) -> str:
+        return str(self.message_id)
 
 
 class SerialCounter(models.Model):

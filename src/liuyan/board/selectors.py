@@ -4,14 +4,35 @@ staff queues of the workbench. Overdue and due-soon are derived from deadlines h
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.scope import PUBLIC_MESSAGE, can, restrict, scope_for
-from liuyan.board.choices import HANDLING_STATES, PUBLIC_EVENT_KINDS, ExtensionState, MessageState, ReplyState
-from liuyan.board.models import Event, ExtensionRequest, Message, Reply
-from liuyan.directory.models import Domain, Region
+from liuyan.accounts.scope import PUBLIC_MESSAGE, can, restrict, scope_for, visible_messages
+from liuyan.board.choices import (
+    HANDLING_STATES,
+    PUBLIC_EVENT_KINDS,
+    PUBLIC_STATES,
+    CampaignState,
+    ExtensionState,
+    MessageState,
+    ReplyState,
+)
+from liuyan.board.models import (
+    Attachment,
+    Campaign,
+    Event,
+    ExtensionRequest,
+    FollowUp,
+    Instruction,
+    Message,
+    Rating,
+    Reply,
+    Support,
+)
+from liuyan.board.search import search_messages
+from liuyan.directory.choices import UnitKind
+from liuyan.directory.models import Domain, Region, Unit
 
 DUE_SOON = timedelta(hours=24)
 LIST_RELATED = ("leader", "region", "message_type", "domain", "campaign", "author", "unit", "desk")
@@ -59,8 +80,7 @@ def filter_messages(messages: QuerySet[Message], filters: MessageFilters) -> Que
     if filters.campaign:
         messages = messages.filter(campaign__slug=filters.campaign)
     if filters.q:
-        for word in filters.q.split()[:5]:
-            messages = messages.filter(Q(title__icontains=word) | Q(body__icontains=word))
+        messages = search_messages(messages, filters.q)
     order = (
         ["-support_count", "-published_at", "-id"] if filters.sort == "support" else ["-published_at", "-id"]
     )
@@ -186,3 +206,306 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
         )
         queues["overdue"] = region.filter(_overdue(now)).order_by("reply_deadline", "id")
     return queues
+
+
+# ---- The staff workbench's message page, unit picker and leader figures ----
+
+# A unit picker lists at most this many units; a text filter narrows the rest.
+UNIT_CHOICES_LIMIT = 100
+JOINT_REPLY_LIMIT = 50
+OVERSIGHT_STATES = HANDLING_STATES | {MessageState.PUBLISHED}
+
+
+def is_editor(user) -> bool:
+    return scope_for(user, Permission.MODERATE).everywhere
+
+
+def workbench_message(user, message_id: int) -> Message | None:
+    """The message with what its handling page shows, if `user` sees it as staff; None otherwise."""
+    message = (
+        Message.objects.select_related(*LIST_RELATED, "merged_into", "desk__region", "unit__region")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None or not (can(user, Permission.VIEW, message) or is_editor(user)):
+        return None
+    return message
+
+
+@dataclass(frozen=True)
+class HandlingRecord:
+    """Everything that happened to a message, as staff see it (internal events and notes included)."""
+
+    events: list[Event]
+    replies: list[Reply]
+    extensions: list[ExtensionRequest]
+    instructions: list[Instruction]
+    ratings: list[Rating]
+    follow_ups: list[FollowUp]
+    attachments: list[Attachment]
+
+    @property
+    def pending_extension(self) -> ExtensionRequest | None:
+        return next((e for e in self.extensions if e.state == ExtensionState.PENDING), None)
+
+    @property
+    def reply_in_review(self) -> Reply | None:
+        return next((r for r in reversed(self.replies) if r.state == ReplyState.IN_REVIEW), None)
+
+
+def handling_record(message: Message) -> HandlingRecord:
+    answered = Prefetch("messages", queryset=Message.objects.only("id", "serial", "title", "state"))
+    return HandlingRecord(
+        events=list(message.events.select_related("unit", "actor").order_by("created_at", "id")),
+        replies=list(
+            message.replies.select_related("unit", "author", "reviewed_by")
+            .prefetch_related(answered)
+            .order_by("created_at", "id")
+        ),
+        extensions=list(
+            message.extensions.select_related("unit", "requested_by", "decided_by").order_by(
+                "created_at", "id"
+            )
+        ),
+        instructions=list(
+            message.instructions.select_related("leader", "author").order_by("created_at", "id")
+        ),
+        ratings=list(message.ratings.order_by("created_at", "id")),
+        follow_ups=list(message.follow_ups.order_by("created_at", "id")),
+        attachments=list(message.attachments.order_by("id")),
+    )
+
+
+def workbench_actions(user, message: Message, record: HandlingRecord) -> frozenset[str]:
+    """The workbench actions `user` may take on `message` in its current state. The actions check again;
+    this only decides which forms a page offers."""
+    state, live = message.state, message.merged_into_id is None
+    allowed: set[str] = set()
+    if can(user, Permission.MODERATE, message):
+        if state == MessageState.PENDING_REVIEW:
+            allowed |= {"publish", "reject"}
+        allowed.add("unhide" if message.hidden else "hide")
+    if (
+        state == MessageState.REPLY_REVIEW
+        and record.reply_in_review is not None
+        and can(user, Permission.REVIEW_REPLY, message)
+    ):
+        allowed |= {"approve-reply", "send-back-reply"}
+    if (
+        live
+        and can(user, Permission.ASSIGN, message)
+        and state in {MessageState.PUBLISHED, MessageState.ASSIGNED}
+    ):
+        allowed.add("assign")
+    if (
+        record.pending_extension is not None
+        and state in HANDLING_STATES
+        and can(user, Permission.DECIDE_EXTENSION, message)
+    ):
+        allowed.add("decide-extension")
+    if state in HANDLING_STATES and can(user, Permission.REMIND, message):
+        allowed.add("remind")
+    if not message.supervised and state in OVERSIGHT_STATES and can(user, Permission.SUPERVISE, message):
+        allowed.add("supervise")
+    if live and can(user, Permission.HANDLE, message):
+        if state == MessageState.ASSIGNED:
+            allowed.add("accept")
+        if state in {MessageState.ASSIGNED, MessageState.IN_PROGRESS}:
+            allowed |= {"transfer", "return"}
+        if state == MessageState.IN_PROGRESS:
+            allowed.add("reply")
+            if record.pending_extension is None:
+                allowed.add("request-extension")
+    if state in PUBLIC_STATES and can(user, Permission.INSTRUCT, message):
+        allowed.add("instruct")
+    return frozenset(allowed)
+
+
+def assign_candidates(user) -> QuerySet[Unit]:
+    """The units a desk may assign to: active handling units in its scope, and the central departments."""
+    units = restrict(Unit.objects.filter(active=True), user, Permission.ASSIGN)
+    return units.exclude(kind=UnitKind.DISPATCH_DESK)
+
+
+def transfer_candidates(message: Message) -> QuerySet[Unit]:
+    """The units a message may be transferred to: any active handling unit but the one holding it."""
+    return Unit.objects.filter(active=True).exclude(kind=UnitKind.DISPATCH_DESK).exclude(pk=message.unit_id)
+
+
+def unit_choices(
+    candidates: QuerySet[Unit], *, near: Region | None, query: str = "", limit: int = UNIT_CHOICES_LIMIT
+) -> tuple[list[Unit], bool]:
+    """Up to `limit` candidate units matching every word of `query` (in the unit's name, code or region),
+    and whether more matched. Those of region `near` come first, then of its ancestors, then of the
+    regions beside it (under its parent), then the rest in region order, the central departments last."""
+    units = candidates.select_related("region")
+    for word in query.split()[:5]:
+        units = units.filter(
+            Q(name__icontains=word) | Q(code__icontains=word) | Q(region__name__icontains=word)
+        )
+    nearest = [When(region__isnull=True, then=Value(4))]
+    if near is not None:
+        ancestors = [code for code in near.path.split("/") if code]
+        nearest = [
+            When(region_id=near.pk, then=Value(0)),
+            When(region_id__in=ancestors, then=Value(1)),
+            *nearest,
+        ]
+        if len(ancestors) > 1:
+            parent_path = "".join(f"{code}/" for code in ancestors[:-1])
+            nearest.insert(2, When(region__path__startswith=parent_path, then=Value(2)))
+    units = units.annotate(nearness=Case(*nearest, default=Value(3), output_field=IntegerField())).order_by(
+        "nearness", "region__path", "kind", "id"
+    )
+    rows = list(units[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def joint_reply_candidates(message: Message, limit: int = JOINT_REPLY_LIMIT) -> tuple[list[Message], bool]:
+    """Other messages the same unit has in progress, which one reply may answer together with this one."""
+    if message.unit_id is None:
+        return [], False
+    rows = list(
+        Message.objects.filter(unit_id=message.unit_id, state=MessageState.IN_PROGRESS, merged_into=None)
+        .exclude(pk=message.pk)
+        .only("id", "serial", "title", "reply_deadline")
+        .order_by("reply_deadline", "id")[: limit + 1]
+    )
+    return rows[:limit], len(rows) > limit
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """A leader's figures for the region subtrees they cover."""
+
+    regions: list[Region]
+    everywhere: bool
+    by_state: dict[str, int]
+    published: int
+    answered: int
+    overdue: int
+    supervised: int
+
+    @property
+    def reply_rate(self) -> float | None:
+        return self.answered / self.published if self.published else None
+
+
+def region_figures(user, now=None) -> RegionFigures:
+    """Counts over the messages in the user's INSTRUCT scope: by state, overdue, supervised, reply rate.
+    One aggregate query (plus one for the region names); count tables will replace it for large scopes."""
+    now = now or timezone.now()
+    scope = scope_for(user, Permission.INSTRUCT)
+    messages = restrict(Message.objects.filter(merged_into=None), user, Permission.INSTRUCT)
+    counts = messages.aggregate(
+        **{state.value: Count("pk", filter=Q(state=state)) for state in MessageState},
+        overdue=Count("pk", filter=_overdue(now)),
+        supervised=Count("pk", filter=Q(supervised=True, state__in=HANDLING_STATES)),
+    )
+    codes = [path.rstrip("/").rsplit("/", 1)[-1] for path in sorted(scope.region_paths)]
+    by_state = {state.value: counts[state.value] for state in MessageState}
+    return RegionFigures(
+        regions=list(Region.objects.filter(pk__in=codes).order_by("code")) if codes else [],
+        everywhere=scope.everywhere,
+        by_state=by_state,
+        published=sum(by_state[state] for state in PUBLIC_STATES),
+        answered=by_state[MessageState.REPLIED] + by_state[MessageState.CLOSED],
+        overdue=counts["overdue"],
+        supervised=counts["supervised"],
+    )
+
+
+def editor_campaigns() -> QuerySet[Campaign]:
+    """Every campaign for the editors' list, newest window first, with its message count."""
+    return (
+        Campaign.objects.select_related("created_by")
+        .prefetch_related("regions", "allowed_types")
+        .annotate(message_count=Count("messages"))
+        .order_by("-opens_at", "-id")
+    )
+
+
+# ---- The public pages: state tabs, latest replies, campaigns, what a message's reader may still do ----
+
+# The state tabs of the public lists, as on the real board (全部 is no tab: every public state).
+PUBLIC_TABS: dict[str, tuple[str, frozenset[str]]] = {
+    "waiting": ("待回复", frozenset({MessageState.PUBLISHED, MessageState.ASSIGNED})),
+    "handling": ("办理中", frozenset({MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW})),
+    "handled": ("已办理", frozenset({MessageState.REPLIED, MessageState.CLOSED})),
+}
+REPLIED_STATES = frozenset({MessageState.REPLIED, MessageState.CLOSED})
+
+
+def public_list(filters: MessageFilters, tab: str | None = None) -> QuerySet[Message]:
+    """The public messages matching `filters`, within one state tab (all public states when None)."""
+    messages = filter_messages(public_messages(), filters)
+    if tab in PUBLIC_TABS:
+        messages = messages.filter(state__in=PUBLIC_TABS[tab][1])
+    return messages.defer("search_tokens")
+
+
+def latest_replied(limit: int = 10) -> list[Message]:
+    """The public messages answered most recently."""
+    return list(
+        public_messages()
+        .filter(state__in=REPLIED_STATES, replied_at__isnull=False)
+        .select_related("leader", "region", "message_type", "domain")
+        .defer("search_tokens")
+        .order_by("-replied_at", "-id")[:limit]
+    )
+
+
+def visible_message(user, message_id: int) -> Message | None:
+    """The message if `user` may read it (public, their own, or in their scope); None otherwise."""
+    return (
+        visible_messages(user)
+        .select_related(*LIST_RELATED, "merged_into")
+        .prefetch_related("extensions")
+        .filter(pk=message_id)
+        .first()
+    )
+
+
+def public_campaigns() -> QuerySet[Campaign]:
+    """Campaigns the public may see (open or closed, never drafts), open ones first, newest first."""
+    return Campaign.objects.exclude(state=CampaignState.DRAFT).order_by(
+        Case(When(state=CampaignState.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "-opens_at",
+        "-id",
+    )
+
+
+def open_campaigns(now=None) -> QuerySet[Campaign]:
+    """Campaigns taking messages now."""
+    now = now or timezone.now()
+    return Campaign.objects.filter(state=CampaignState.OPEN, opens_at__lte=now, closes_at__gt=now).order_by(
+        "closes_at", "id"
+    )
+
+
+def rating_due(message: Message) -> bool:
+    """Whether the latest published reply to a replied message still awaits its author's rating."""
+    if message.state != MessageState.REPLIED:
+        return False
+    reply = message.replies.filter(state=ReplyState.PUBLISHED).order_by("-reviewed_at", "-id").first()
+    return reply is not None and not Rating.objects.filter(message=message, reply=reply).exists()
+
+
+def has_supported(user, message: Message) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Support.objects.filter(message=message, user=user).exists()
+
+
+def visible_message_id(user, serial: str) -> int | None:
+    """The id of the message with this serial number, if `user` may read it."""
+    return visible_messages(user).filter(serial=serial).values_list("pk", flat=True).first()
+
+
+def search_public(q: str) -> QuerySet[Message]:
+    """Public messages matching the words of `q`, most relevant first (board/search.py)."""
+    return (
+        search_messages(public_messages(), q)
+        .select_related("leader", "region", "message_type", "domain")
+        .defer("search_tokens")
+    )

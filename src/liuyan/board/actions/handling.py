@@ -81,7 +81,7 @@ def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | N
         raise NotFound("延期申请不存在。")
     message = load_message(extension.message_id, dispatcher, Permission.DECIDE_EXTENSION)
     if extension.state != ExtensionState.PENDING:
-        raise Conflict(f"这份延期申请已经{extension.get_state_display()}。", code="extension_decided")
+        raise Conflict(f"这份延期申请已审批（{extension.get_state_display()}）。", code="extension_decided")
     require_state(message, HANDLING_STATES, "审批延期")
     note = (note or "").strip()[:1000]
     now = timezone.now()

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from liuyan.board import attachments as attachment_rules
+from liuyan.board import search
 from liuyan.board.actions.base import Conflict, Invalid, NotFound, load_message, record_event, transition
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import (
@@ -140,6 +141,7 @@ def submit_message(
         urgent=bool(campaign and campaign.urgent_hours),
         desk=leader.desk,
         created_at=now,
+        search_tokens=search.document_tokens(title, body),
     )
     for upload, content_type, sha256 in checked:
         _store_attachment(message, upload, content_type, sha256)

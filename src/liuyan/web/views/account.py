@@ -1,0 +1,130 @@
+"""Signing up (with an optional phone proved by a texted code), in and out, and changing one's password."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from liuyan.accounts.actions import register_citizen_with_phone_code, send_phone_code
+from liuyan.api.throttles import AuthThrottle
+from liuyan.web.forms import LoginForm, PhoneCodeRequestForm, RegistrationForm
+
+TOO_MANY = "操作过于频繁，请一分钟后再试。"
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Without JavaScript, signing up with a phone takes two posts of the same form: “发送验证码” texts
+    a code to the number and shows the form again as typed; “注册” then opens the account."""
+    context = {"next": _safe_next(request) or ""}
+    if request.method == "GET":
+        return render(request, "web/account/register.html", {**context, "form": RegistrationForm()})
+    if not AuthThrottle().allow_request(request):
+        form = _retyped_form(request.POST)
+        return render(
+            request, "web/account/register.html", {**context, "form": form, "refusal": TOO_MANY}, status=429
+        )
+    if request.POST.get("action") == "send_code":
+        return _send_code(request, context)
+    form = RegistrationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = register_citizen_with_phone_code(
+                username=data["username"],
+                password=data["password"],
+                phone=data["phone"],
+                code=data["code"],
+                nickname=data["nickname"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "注册成功，欢迎使用留言板。")
+            return redirect(context["next"] or "web:home")
+    if "password" not in form.errors and form.data.get("password"):
+        form.add_error("password", "为安全起见，请重新输入密码。")
+    return render(request, "web/account/register.html", {**context, "form": form}, status=422)
+
+
+def _retyped_form(data) -> RegistrationForm:
+    """The sign-up form showing what was typed (passwords are never sent back to the page), unchecked:
+    the code step reports only its own errors."""
+    typed = {name: data.get(name, "") for name in ("username", "nickname", "phone", "code")}
+    form = RegistrationForm(initial=typed)
+    form.full_clean()  # an unbound form checks nothing; this only readies it for add_error()
+    form.cleaned_data = {}
+    return form
+
+
+def _send_code(request, context: dict):
+    request_form = PhoneCodeRequestForm(request.POST)
+    form = _retyped_form(request.POST)
+    status = 422
+    if not request_form.is_valid():
+        for message in request_form.errors["phone"]:
+            form.add_error("phone", message)
+    else:
+        phone = request_form.cleaned_data["phone"]
+        try:
+            send_phone_code(phone)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            context["code_sent_to"] = f"{phone[:3]}****{phone[-4:]}"
+            status = 200
+    return render(request, "web/account/register.html", {**context, "form": form}, status=status)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/account/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if not AuthThrottle().allow_request(request):
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            return self.render_to_response(self.get_context_data(form=form, refusal=TOO_MANY), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "您已退出登录。")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/account/password_change.html"
+    success_url = reverse_lazy("web:my-messages")
+
+    def form_valid(self, form):
+        messages.success(self.request, "密码已修改。")
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

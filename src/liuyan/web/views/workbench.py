@@ -1,0 +1,523 @@
+"""The staff workbench: one entry showing the queues the user's roles give them, a handling page per
+message with the actions the user may take on it, and the editors' campaigns.
+
+Every change is a POST that calls one board action and redirects back with a flash message; a refusal
+naming a field re-renders the form with the error next to that field and what was typed kept."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import wraps
+from itertools import groupby
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from liuyan.accounts.choices import Role
+from liuyan.accounts.selectors import user_summary
+from liuyan.board import selectors
+from liuyan.board.actions import campaigns as campaign_actions
+from liuyan.board.actions import dispatch, handling, moderation, oversight, replies
+from liuyan.board.actions.base import ActionError, Forbidden, NotFound
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Message
+from liuyan.directory import calendar
+from liuyan.web import workbench_forms as wf
+from liuyan.web.forms import show_action_error
+
+PER_PAGE = 20
+
+# The queues of board.selectors.workbench_queues, grouped by the role that works them, with their labels.
+QUEUE_GROUPS = [
+    ("审核", [("to_moderate", "待审核留言"), ("replies_to_review", "待审核回复")]),
+    (
+        "交办",
+        [
+            ("desk_incoming", "待交办"),
+            ("desk_returned", "被退回"),
+            ("extensions_pending", "延期申请"),
+            ("desk_due_soon", "即将超期"),
+            ("desk_overdue", "已超期"),
+        ],
+    ),
+    (
+        "本单位办理",
+        [
+            ("unit_to_accept", "待受理"),
+            ("unit_in_progress", "办理中"),
+            ("unit_due_soon", "即将超期"),
+            ("unit_overdue", "已超期"),
+            ("unit_sent_back", "被退回"),
+            ("unit_replied", "已回复"),
+        ],
+    ),
+    ("领导", [("supervised", "督办留言"), ("overdue", "超期留言")]),
+]
+ALERT_QUEUES = {"desk_overdue", "unit_overdue", "overdue"}
+QUEUE_LABELS = {name: label for _group, queues in QUEUE_GROUPS for name, label in queues}
+# What a queue's rows explain about it, shown under its heading.
+QUEUE_HINTS = {
+    "to_moderate": "按提交先后排列。刊发后留言推送到留言办理工作机构；不予刊发须写明理由。",
+    "replies_to_review": "回复经审核通过后公开；敷衍、答非所问的回复请退回并写明理由。",
+    "desk_incoming": "已刊发、等待交办的留言，按刊发先后排列。",
+    "desk_returned": "办理单位退回、需要重新交办的留言。",
+    "extensions_pending": "同意后回复时限顺延所申请的工作日。",
+    "desk_due_soon": "24 小时内到达受理或回复时限的留言。",
+    "desk_overdue": "已过受理或回复时限的留言，可催办或督办。",
+    "unit_to_accept": "交办给本单位、等待受理的留言。不属于本单位的请退回或转办。",
+    "unit_in_progress": "本单位已受理、正在办理的留言，按回复时限排列。",
+    "unit_due_soon": "24 小时内到达时限的留言，请抓紧办理。",
+    "unit_overdue": "已过时限的留言。",
+    "unit_sent_back": "回复被退回、需要重新答复的留言。",
+    "unit_replied": "已提交回复的留言（含审核中的回复）。",
+    "supervised": "辖区内列入督办、仍在办理的留言。",
+    "overdue": "辖区内已过时限的留言。",
+}
+
+
+# ---- Access ----------------------------------------------------------------------------------------
+
+
+def forbidden(request, text: str = "您没有使用工作台的权限。"):
+    return render(request, "web/workbench/forbidden.html", {"text": text}, status=403)
+
+
+def staff_page(view):
+    """Signed-in users only (others go to the login page); refusals of the board actions as HTTP errors."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except Forbidden as error:
+            return forbidden(request, error.message)
+
+    return wrapped
+
+
+def safe_next(request) -> str | None:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+# ---- Deadlines ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    """A deadline as staff read it: the date, the working time left or overdue, and its urgency class."""
+
+    at: datetime
+    label: str
+    css: str
+
+
+class DeadlineClock:
+    """Labels many deadlines against one moment, reading the holiday calendar once for all of them.
+
+    It counts working days as `liuyan.directory.calendar.working_days_between` does, with that module's
+    own per-day rule; calling that function per row would read the Holiday table once per deadline.
+    """
+
+    def __init__(self, deadlines, now: datetime | None = None):
+        self.now = now or timezone.now()
+        days = [self._day(d) for d in deadlines if d is not None]
+        today = self._day(self.now)
+        first, last = min([today, *days]), max([today, *days])
+        self.overrides = calendar._overrides(first, last) if days else {}
+
+    @staticmethod
+    def _day(moment: datetime):
+        return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+    def _working_days(self, start: datetime, end: datetime) -> int:
+        first, last = self._day(start) + timedelta(days=1), self._day(end)
+        return sum(
+            calendar._workday(first + timedelta(days=offset), self.overrides)
+            for offset in range((last - first).days + 1)
+        )
+
+    def status(self, deadline: datetime | None) -> DeadlineStatus | None:
+        if deadline is None:
+            return None
+        left = deadline - self.now
+        if left < timedelta(0):
+            late = -left
+            days = self._working_days(deadline, self.now) if late >= timedelta(days=1) else 0
+            label = f"已超期 {days} 个工作日" if days else f"已超期 {max(1, late // timedelta(hours=1))} 小时"
+            return DeadlineStatus(deadline, label, "overdue")
+        days = self._working_days(self.now, deadline) if left >= timedelta(days=1) else 0
+        if days:
+            label = f"剩 {days} 个工作日"
+        elif left < timedelta(hours=1):
+            label = "剩不到 1 小时"
+        else:
+            label = f"剩 {left // timedelta(hours=1)} 小时"
+        return DeadlineStatus(deadline, label, "due-soon" if left < selectors.DUE_SOON else "")
+
+
+def with_deadlines(rows: list[Message], clock_now: datetime | None = None) -> list[Message]:
+    """Marks each message with the status of the deadline it runs against now (`deadline_status`)."""
+    clock = DeadlineClock([selectors.running_deadline(m) for m in rows], clock_now)
+    for message in rows:
+        message.deadline_status = clock.status(selectors.running_deadline(message))
+    return rows
+
+
+# ---- The entry: queues ---------------------------------------------------------------------------------
+
+
+@staff_page
+def index(request, queue: str | None = None):
+    queues = selectors.workbench_queues(request.user)
+    if not queues:
+        return forbidden(request)
+    if queue is not None and queue not in queues:
+        raise Http404
+    counts = {name: rows.count() for name, rows in queues.items()}
+    if queue is None:
+        queue = next((name for name in queues if counts[name]), next(iter(queues)))
+    page = Paginator(queues[queue], PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    kind = queues[queue].model._meta.model_name
+    if kind == "message":
+        with_deadlines(rows)
+    elif kind == "extensionrequest":
+        with_deadlines([e.message for e in rows])
+    groups = [
+        (
+            title,
+            [
+                (name, label, counts[name], name in ALERT_QUEUES and counts[name] > 0)
+                for name, label in members
+                if name in queues
+            ],
+        )
+        for title, members in QUEUE_GROUPS
+    ]
+    figures = selectors.region_figures(request.user) if "supervised" in queues else None
+    context = {
+        "groups": [(title, members) for title, members in groups if members],
+        "queue": queue,
+        "queue_label": QUEUE_LABELS[queue],
+        "queue_hint": QUEUE_HINTS[queue],
+        "kind": kind,
+        "page": page,
+        "rows": rows,
+        "here": request.get_full_path(),
+        "roles": [
+            ((r["unit"] or r["region"] or {}).get("name", ""), Role(r["role"]).label)
+            for r in user_summary(request.user)["roles"]
+        ],
+        "figures": figures,
+        "state_counts": [(MessageState(state).label, n) for state, n in figures.by_state.items()]
+        if figures
+        else [],
+        "editor": "to_moderate" in queues,
+    }
+    return render(request, "web/workbench/index.html", context)
+
+
+# ---- The handling page of one message ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkbenchAction:
+    """A form on the handling page, the board action it calls and what the flash says when it is done."""
+
+    form: type[forms.Form]
+    run: Callable[[object, int, dict], object]
+    done: Callable[[object, dict], str]
+    # The user may lose sight of the message (it leaves their unit): go back to the queue afterwards.
+    leaves: bool = False
+
+
+def _reply_done(reply, data) -> str:
+    joint = len(data["also_message_ids"])
+    return f"回复已提交审核，同时答复另外 {joint} 条留言。" if joint else "回复已提交审核。"
+
+
+ACTIONS: dict[str, WorkbenchAction] = {
+    "publish": WorkbenchAction(
+        wf.ConfirmForm,
+        lambda user, pk, data: moderation.publish_message(user, pk),
+        lambda m, data: f"留言 {m.serial} 已刊发，已推送到{m.desk.name}。",
+    ),
+    "reject": WorkbenchAction(
+        wf.RejectForm,
+        lambda user, pk, data: moderation.reject_message(user, pk, data["reason"]),
+        lambda m, data: f"留言 {m.serial} 未予刊发，留言人会收到理由。",
+    ),
+    "hide": WorkbenchAction(
+        wf.HideForm,
+        lambda user, pk, data: moderation.hide_message(user, pk, data["reason"]),
+        lambda m, data: f"留言 {m.serial} 已隐藏，不再公开显示。",
+    ),
+    "unhide": WorkbenchAction(
+        wf.ConfirmForm,
+        lambda user, pk, data: moderation.unhide_message(user, pk),
+        lambda m, data: f"留言 {m.serial} 已取消隐藏。",
+    ),
+    "approve-reply": WorkbenchAction(
+        wf.ReplyDecisionForm,
+        lambda user, pk, data: replies.approve_reply(user, data["reply_id"]),
+        lambda reply, data: f"{reply.unit.name}的回复已审核通过并公开。",
+    ),
+    "send-back-reply": WorkbenchAction(
+        wf.SendBackReplyForm,
+        lambda user, pk, data: replies.send_back_reply(user, data["reply_id"], data["reason"]),
+        lambda reply, data: f"回复已退回{reply.unit.name}重新答复。",
+    ),
+    "assign": WorkbenchAction(
+        wf.AssignForm,
+        lambda user, pk, data: dispatch.assign_message(
+            user, pk, data["unit_id"], data["note"], data["urgent"]
+        ),
+        lambda m, data: f"留言 {m.serial} 已交办给{m.unit.name}。",
+    ),
+    "decide-extension": WorkbenchAction(
+        wf.ExtensionDecisionForm,
+        lambda user, pk, data: handling.decide_extension(
+            user, data["extension_id"], data["decision"] == "approve", data["note"]
+        ),
+        lambda e, data: (
+            f"已同意延期 {e.days} 个工作日。" if data["decision"] == "approve" else "已不同意延期。"
+        ),
+    ),
+    "remind": WorkbenchAction(
+        wf.RemindForm,
+        lambda user, pk, data: oversight.remind_message(user, pk, data["note"]),
+        lambda m, data: f"已催办留言 {m.serial}（第 {m.remind_count} 次）。",
+    ),
+    "supervise": WorkbenchAction(
+        wf.SuperviseForm,
+        lambda user, pk, data: oversight.supervise_message(user, pk, data["note"]),
+        lambda m, data: f"留言 {m.serial} 已列入督办。",
+    ),
+    "accept": WorkbenchAction(
+        wf.ConfirmForm,
+        lambda user, pk, data: handling.accept_message(user, pk),
+        lambda m, data: f"已受理留言 {m.serial}，请在回复时限内答复。",
+    ),
+    "transfer": WorkbenchAction(
+        wf.TransferForm,
+        lambda user, pk, data: dispatch.transfer_message(user, pk, data["unit_id"], data["note"]),
+        lambda m, data: f"留言 {m.serial} 已转办给{m.unit.name}。",
+        leaves=True,
+    ),
+    "return": WorkbenchAction(
+        wf.ReturnForm,
+        lambda user, pk, data: dispatch.return_message(user, pk, data["reason"]),
+        lambda m, data: f"留言 {m.serial} 已退回{m.desk.name}。",
+        leaves=True,
+    ),
+    "request-extension": WorkbenchAction(
+        wf.ExtensionRequestForm,
+        lambda user, pk, data: handling.request_extension(user, pk, data["days"], data["reason"]),
+        lambda e, data: f"已申请延期 {e.days} 个工作日，等待留言办理工作机构审批。",
+    ),
+    "reply": WorkbenchAction(
+        wf.ReplyForm,
+        lambda user, pk, data: replies.submit_reply(user, pk, data["body"], data["also_message_ids"]),
+        _reply_done,
+    ),
+    "instruct": WorkbenchAction(
+        wf.InstructForm,
+        lambda user, pk, data: oversight.instruct_message(user, pk, data["text"]),
+        lambda instruction, data: "批示已发送给留言办理工作机构和办理单位。",
+    ),
+}
+# The order in which the handling page offers the actions.
+ACTION_ORDER = list(ACTIONS)
+
+
+def action_form(name: str, data=None, **kwargs) -> forms.Form:
+    # Several forms share field names on one page: prefix their element ids with the action's name.
+    return ACTIONS[name].form(data, auto_id=f"{name}-%s", **kwargs)
+
+
+def unit_groups(units) -> list[tuple[str, list[tuple[int, str]]]]:
+    """(region, units) option groups for a <select>; the units come sorted by region."""
+    return [
+        (str(region) if region else "中央部门", [(u.pk, u.name) for u in members])
+        for region, members in groupby(units, key=lambda u: u.region)
+    ]
+
+
+def unit_picker(user, message: Message, purpose: str, query: str) -> dict:
+    candidates = (
+        selectors.assign_candidates(user) if purpose == "assign" else selectors.transfer_candidates(message)
+    )
+    units, more = selectors.unit_choices(candidates, near=message.region, query=query)
+    return {"groups": unit_groups(units), "more": more, "query": query, "count": len(units)}
+
+
+def render_message_page(request, message: Message, bound: tuple[str, forms.Form] | None = None, status=200):
+    record = selectors.handling_record(message)
+    allowed = selectors.workbench_actions(request.user, message, record)
+    names = [name for name in ACTION_ORDER if name in allowed or (bound and bound[0] == name)]
+    action_forms = {name: action_form(name) for name in names}
+    if bound:
+        action_forms[bound[0]] = bound[1]
+    reply_in_review, pending = record.reply_in_review, record.pending_extension
+    for name in ("approve-reply", "send-back-reply"):
+        if name in action_forms and reply_in_review and not action_forms[name].is_bound:
+            action_forms[name].initial["reply_id"] = reply_in_review.pk
+    if "decide-extension" in action_forms and pending and not action_forms["decide-extension"].is_bound:
+        action_forms["decide-extension"].initial["extension_id"] = pending.pk
+    pickers = {}
+    for name in ("assign", "transfer"):
+        if name in action_forms:
+            form = action_forms[name]
+            query = (form.data.get("unit_q") if form.is_bound else request.GET.get("unit_q")) or ""
+            pickers[name] = unit_picker(request.user, message, name, query.strip()[:60])
+            form.set_units(pickers[name]["groups"])
+            if not form.is_bound:
+                form.initial.update(unit_q=pickers[name]["query"], urgent=message.urgent)
+    joint = None
+    if "reply" in action_forms:
+        candidates, more = selectors.joint_reply_candidates(message)
+        action_forms["reply"].set_joint_candidates(candidates)
+        joint = {"count": len(candidates), "more": more}
+    clock = DeadlineClock([message.accept_deadline, message.reply_deadline])
+    running = selectors.running_deadline(message)
+    context = {
+        "message": message,
+        "record": record,
+        # Template lookups cannot contain "-": send-back-reply is forms.send_back_reply there.
+        "forms": {name.replace("-", "_"): form for name, form in action_forms.items()},
+        "pickers": pickers,
+        "joint": joint,
+        "accept_status": clock.status(message.accept_deadline),
+        "reply_status": clock.status(message.reply_deadline),
+        "running": "" if running is None else "accept" if message.state == MessageState.ASSIGNED else "reply",
+        "reply_in_review": reply_in_review,
+        "pending_extension": pending,
+    }
+    return render(request, "web/workbench/message.html", context, status=status)
+
+
+@staff_page
+def message_page(request, message_id: int):
+    message = selectors.workbench_message(request.user, message_id)
+    if message is None:
+        raise Http404
+    return render_message_page(request, message)
+
+
+@require_POST
+@staff_page
+def message_action(request, message_id: int, action: str):
+    spec = ACTIONS[action]
+    form = action_form(action, request.POST)
+    if form.is_valid():
+        try:
+            result = spec.run(request.user, message_id, form.cleaned_data)
+        except Forbidden:
+            # A public message is visible to everyone, so the action says "not allowed"; on the workbench a
+            # message outside the user's scope looks missing, as its page does.
+            if selectors.workbench_message(request.user, message_id) is None:
+                raise Http404 from None
+            raise
+        except NotFound:
+            raise
+        except ActionError as error:
+            if not any(field in form.fields for field in error.errors):
+                messages.error(request, error.message)
+                return redirect(safe_next(request) or reverse("web:workbench-message", args=[message_id]))
+            show_action_error(form, error)
+        else:
+            messages.success(request, spec.done(result, form.cleaned_data))
+            if spec.leaves:
+                return redirect("web:workbench")
+            return redirect(safe_next(request) or reverse("web:workbench-message", args=[message_id]))
+    message = selectors.workbench_message(request.user, message_id)
+    if message is None:
+        raise Http404
+    return render_message_page(request, message, bound=(action, form), status=422)
+
+
+@staff_page
+def unit_options(request, message_id: int, purpose: str):
+    """The <option>s of a unit picker narrowed by `unit_q`: the script of the page fetches them as the
+    user types; without it the same filter works by reloading the page."""
+    message = selectors.workbench_message(request.user, message_id)
+    if message is None:
+        raise Http404
+    picker = unit_picker(request.user, message, purpose, request.GET.get("unit_q", "").strip()[:60])
+    return render(request, "web/workbench/_unit_options.html", {"picker": picker})
+
+
+# ---- Campaigns (editors) -------------------------------------------------------------------------------
+
+
+@staff_page
+def campaigns(request):
+    if not selectors.is_editor(request.user):
+        return forbidden(request, "只有编辑可以管理专栏。")
+    page = Paginator(selectors.editor_campaigns(), PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/workbench/campaigns.html", {"page": page, "now": timezone.now()})
+
+
+@staff_page
+def campaign_new(request):
+    if not selectors.is_editor(request.user):
+        return forbidden(request, "只有编辑可以管理专栏。")
+    form = wf.CampaignForm(request.POST or None, auto_id="campaign-%s")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = campaign_actions.create_campaign(
+                request.user,
+                title=data["title"],
+                slug=data["slug"],
+                description=data["description"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                region_codes=data["region_codes"],
+                type_codes=data["type_codes"],
+                urgent_hours=data["urgent_hours"],
+                state=data["state"],
+            )
+        except (NotFound, Forbidden):
+            raise
+        except ActionError as error:
+            show_action_error(form, error)
+        else:
+            messages.success(request, f"专栏“{campaign.title}”已创建。")
+            return redirect("web:workbench-campaigns")
+    status = 422 if form.errors else 200
+    return render(request, "web/workbench/campaign_form.html", {"form": form}, status=status)
+
+
+@require_POST
+@staff_page
+def campaign_state(request, slug: str):
+    form = wf.CampaignStateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "专栏状态无效。")
+        return redirect("web:workbench-campaigns")
+    try:
+        campaign = campaign_actions.set_campaign_state(request.user, slug, form.cleaned_data["state"])
+    except (NotFound, Forbidden):
+        raise
+    except ActionError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"专栏“{campaign.title}”已设为“{campaign.get_state_display()}”。")
+    return redirect(safe_next(request) or reverse("web:workbench-campaigns"))

@@ -1,0 +1,235 @@
+"""Forms of the staff workbench. They only parse what was typed; the board actions validate it and name
+the field of any error (ActionError.errors), which `show_action_error` puts next to that field."""
+
+from django import forms
+
+from liuyan.board.choices import CampaignState
+from liuyan.directory.selectors import active_message_types
+
+
+def _text(
+    label: str,
+    *,
+    required: bool = False,
+    help_text: str = "",
+    rows: int = 3,
+    max_length: int = 2000,
+    counted: bool = False,
+) -> forms.CharField:
+    # A required field is marked for the user; the action checks it again and has the last word.
+    return forms.CharField(
+        label=label,
+        required=required,
+        error_messages={"required": f"请填写{label}。", "max_length": f"{label}不能超过 {max_length} 个字。"},
+        max_length=max_length,
+        help_text=help_text,
+        strip=True,
+        # `data-count`: workbench.js shows a live character count under the text area.
+        widget=forms.Textarea(attrs={"rows": rows, **({"data-count": ""} if counted else {})}),
+    )
+
+
+class IdField(forms.IntegerField):
+    """An object chosen from a list; whether the choice is allowed is the action's to say."""
+
+    default_error_messages = {"invalid": "请从列表中选择。"}
+
+
+class IdListField(forms.Field):
+    """Several objects ticked in a list (checkboxes); the action checks each of them."""
+
+    widget = forms.CheckboxSelectMultiple
+    default_error_messages = {"invalid": "请从列表中选择。"}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            return sorted({int(v) for v in values})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class ConfirmForm(forms.Form):
+    """An action without input (publish, accept, unhide): the button is the whole form."""
+
+
+class RejectForm(forms.Form):
+    reason = _text("不予刊发的理由", required=True, help_text="留言人会收到这条理由。", max_length=500)
+
+
+class HideForm(forms.Form):
+    reason = _text("隐藏理由", required=True, help_text="仅工作人员可见；留言仍会继续办理。", max_length=500)
+
+
+class ReplyDecisionForm(forms.Form):
+    reply_id = IdField(widget=forms.HiddenInput)
+
+
+class SendBackReplyForm(ReplyDecisionForm):
+    reason = _text(
+        "退回理由", required=True, help_text="办理单位会看到这条理由，并须重新答复。", max_length=1000
+    )
+
+
+class UnitPickerForm(forms.Form):
+    """Chooses a unit from a list the page narrows with a text filter (`unit_q`, kept with the form)."""
+
+    unit_id = IdField(label="办理单位", widget=forms.Select, error_messages={"required": "请选择办理单位。"})
+    unit_q = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+
+    def set_units(self, groups) -> None:
+        """The units to offer, as (region label, [(id, name), …]) groups."""
+        self.fields["unit_id"].widget.choices = [("", "请选择办理单位"), *groups]
+
+
+class AssignForm(UnitPickerForm):
+    note = _text("交办说明", help_text="可不填；办理单位可见。", rows=2, max_length=500)
+    urgent = forms.BooleanField(label="按紧急留言办理（时限以小时计）", required=False)
+
+
+class TransferForm(UnitPickerForm):
+    note = _text("转办说明", required=True, help_text="说明为什么转给这个单位。", rows=2, max_length=500)
+
+
+class ReturnForm(forms.Form):
+    reason = _text(
+        "退回理由", required=True, help_text="说明这条留言为什么不属于本单位办理。", max_length=500
+    )
+
+
+class ExtensionRequestForm(forms.Form):
+    days = forms.IntegerField(
+        label="延期工作日",
+        required=True,
+        min_value=1,
+        max_value=30,
+        help_text="1–30 个工作日",
+        error_messages={
+            "required": "请填写延期天数。",
+            "invalid": "请输入整数天数。",
+            "min_value": "延期天数应为 1–30 个工作日。",
+            "max_value": "延期天数应为 1–30 个工作日。",
+        },
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reason = _text("延期理由", required=True, max_length=1000)
+
+
+class ExtensionDecisionForm(forms.Form):
+    extension_id = IdField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", "同意"), ("refuse", "不同意")])
+    note = _text("审批意见", help_text="可不填；申请单位可见。", rows=2, max_length=1000)
+
+    @property
+    def approved(self) -> bool:
+        return self.cleaned_data["decision"] == "approve"
+
+
+class RemindForm(forms.Form):
+    note = _text("催办说明", help_text="可不填；办理单位会收到提醒。", rows=2, max_length=500)
+
+
+class SuperviseForm(forms.Form):
+    note = _text("督办说明", help_text="可不填。", rows=2, max_length=500)
+
+
+class ReplyForm(forms.Form):
+    body = _text(
+        "回复内容",
+        required=True,
+        help_text="10–10000 字；经审核后公开。",
+        rows=8,
+        max_length=10000,
+        counted=True,
+    )
+    also_message_ids = IdListField(label="同时答复本单位办理中的其他留言（公开回复）")
+
+    def set_joint_candidates(self, messages) -> None:
+        self.fields["also_message_ids"].widget.choices = [(m.pk, f"{m.serial} {m.title}") for m in messages]
+
+
+class InstructForm(forms.Form):
+    text = _text(
+        "批示内容", required=True, help_text="留言办理工作机构和办理单位会收到批示。", rows=4, max_length=2000
+    )
+
+
+LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(
+        label="专栏标题",
+        min_length=2,
+        max_length=80,
+        error_messages={
+            "required": "请填写专栏标题。",
+            "min_length": "专栏标题应为 2–80 个字。",
+            "max_length": "专栏标题应为 2–80 个字。",
+        },
+    )
+    slug = forms.CharField(
+        label="网址标识",
+        max_length=60,
+        error_messages={"required": "请填写网址标识。"},
+        help_text="英文字母、数字或连字符，如 covid-2026；用于专栏网址。",
+    )
+    description = _text("说明", rows=4, max_length=5000)
+    opens_at = forms.DateTimeField(
+        label="开始时间",
+        widget=LOCAL_DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"required": "请填写开始时间。", "invalid": "请输入有效的时间。"},
+    )
+    closes_at = forms.DateTimeField(
+        label="结束时间",
+        widget=LOCAL_DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"required": "请填写结束时间。", "invalid": "请输入有效的时间。"},
+    )
+    region_codes = forms.CharField(
+        label="适用地区",
+        required=False,
+        max_length=500,
+        help_text="六位行政区划代码，多个用空格或逗号分隔；留空表示全国。",
+    )
+    type_codes = forms.MultipleChoiceField(
+        label="允许的留言类型",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选表示全部类型。",
+    )
+    urgent_hours = forms.IntegerField(
+        label="紧急回复时限（小时）",
+        required=False,
+        help_text="可不填；填写后本专栏的留言按小时计算回复时限。",
+        error_messages={"invalid": "请输入整数小时数。"},
+    )
+    state = forms.ChoiceField(label="状态", choices=CampaignState.choices, initial=CampaignState.DRAFT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type_codes"].choices = [(t.code, t.name) for t in active_message_types()]
+
+    def clean_region_codes(self) -> list[str]:
+        raw = self.cleaned_data["region_codes"].replace("，", ",").replace("、", ",").replace(",", " ")
+        codes = sorted(set(raw.split()))
+        malformed = [code for code in codes if not (len(code) == 6 and code.isdigit())]
+        if malformed:
+            raise forms.ValidationError(f"行政区划代码应为六位数字：{'、'.join(malformed)}。")
+        return codes
+
+    def clean(self):
+        # Checked again by the action; here so that it shows together with the other errors.
+        data = super().clean()
+        opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", "结束时间须晚于开始时间。")
+        return data
+
+
+class CampaignStateForm(forms.Form):
+    state = forms.ChoiceField(choices=CampaignState.choices)

@@ -1,0 +1,27 @@
+from django.urls import path, re_path
+
+from liuyan.web.views import workbench
+
+urlpatterns = [
+    path("", workbench.index, name="workbench"),
+    path("queues/<slug:queue>/", workbench.index, name="workbench-queue"),
+    path("messages/<int:message_id>/", workbench.message_page, name="workbench-message"),
+    re_path(
+        r"^messages/(?P<message_id>[0-9]+)/units/(?P<purpose>assign|transfer)/$",
+        workbench.unit_options,
+        name="workbench-unit-options",
+    ),
+    # One POST route per action on a message, e.g. /workbench/messages/7/assign/ named workbench-assign.
+    *[
+        path(
+            f"messages/<int:message_id>/{name}/",
+            workbench.message_action,
+            {"action": name},
+            name=f"workbench-{name}",
+        )
+        for name in workbench.ACTIONS
+    ],
+    path("campaigns/", workbench.campaigns, name="workbench-campaigns"),
+    path("campaigns/new/", workbench.campaign_new, name="workbench-campaign-new"),
+    path("campaigns/<slug:slug>/state/", workbench.campaign_state, name="workbench-campaign-state"),
+]

@@ -1,0 +1,197 @@
+"""Full-text search (board/search.py) and the search page: Chinese words found whatever their order or the
+text around them, on SQLite (FTS5) and PostgreSQL (GIN over tsvector), never by masked personal data."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from liuyan.board import search
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Message
+from liuyan.board.selectors import public_messages
+from tests.api.openapi import assert_matches_openapi
+from tests.board.factories import make_message
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13912345678"
+
+
+def found(q: str, queryset=None) -> list[int]:
+    return [m.id for m in search.search_messages(queryset or public_messages(), q)]
+
+
+@pytest.fixture
+def corpus(citizen, admin_user):
+    """A few published messages whose words substring matching would get wrong."""
+
+    def publish(title, body):
+        return make_message(citizen, admin_user, MessageState.PUBLISHED, title=title, body=body)
+
+    return {
+        "school": publish(
+            "学校门口交通拥堵", "每天上学放学时段学校门口严重拥堵，存在安全隐患，请有关部门疏导。"
+        ),
+        "bridge": publish("南京市长江大桥夜间照明", "大桥上的路灯有一半不亮，晚上行车很危险，希望尽快维修。"),
+        "road": publish("路口交通很拥堵", "早晚高峰时段这个路口车辆排成长队，建议优化红绿灯配时。"),
+        "elevator": publish("老旧小区加装电梯", f"我们小区想加装电梯，请问补贴政策是什么？电话 {PHONE}"),
+        "pending": make_message(
+            citizen,
+            admin_user,
+            MessageState.PENDING_REVIEW,
+            title="学校门口交通拥堵",
+            body="还没有审核的留言内容",
+        ),
+    }
+
+
+def test_tokens_are_jieba_words_lower_cased_without_punctuation():
+    assert search.tokenize("学校门口交通拥堵，ABC！") == ["学校", "门口", "交通", "拥堵", "交通拥堵", "abc"]
+    tokens = search.document_tokens("标题", f"请拨打 {PHONE}。").split()
+    assert PHONE not in tokens and tokens[:2] == ["标题", "标题"]  # masked; the title counts twice
+
+
+def test_a_query_word_matches_itself_or_the_words_inside_it():
+    assert search.query_terms("交通拥堵的学校") == [[("交通拥堵",), ("交通", "拥堵")], [("学校",)]]
+    assert search.query_terms("！？ 。") == []
+
+
+def test_words_in_another_order_are_found(corpus):
+    # Substring matching misses both: neither string occurs in the message.
+    assert found("拥堵 学校") == [corpus["school"].id]
+    assert found("交通拥堵学校") == [corpus["school"].id]
+
+
+def test_a_word_split_differently_is_still_found(corpus):
+    # "交通很拥堵" never contains the substring "交通拥堵", yet it is about the same thing.
+    assert set(found("交通拥堵")) == {corpus["school"].id, corpus["road"].id}
+
+
+def test_a_word_across_a_word_boundary_is_not_found(corpus):
+    # 南京市 / 长江大桥: substring matching would wrongly find "市长" (mayor) here.
+    assert corpus["bridge"].title.find("市长") > 0
+    assert found("市长") == []
+    assert found("长江大桥") == [corpus["bridge"].id]
+
+
+def test_results_are_ranked_by_relevance_then_recency(citizen, admin_user):
+    in_body = make_message(
+        citizen,
+        admin_user,
+        MessageState.PUBLISHED,
+        title="关于道路的建议",
+        body="希望在村口修一座桥梁方便出行。",
+    )
+    in_title = make_message(
+        citizen,
+        admin_user,
+        MessageState.PUBLISHED,
+        title="村口桥梁年久失修",
+        body="每逢雨季都很危险，请尽快维修。",
+    )
+    older = make_message(
+        citizen,
+        admin_user,
+        MessageState.PUBLISHED,
+        title="关于出行的建议",
+        body="希望在村口修一座桥梁方便出行。",
+    )
+    Message.objects.filter(pk=older.pk).update(published_at=in_body.published_at.replace(year=2020))
+    assert found("桥梁") == [in_title.id, in_body.id, older.id]
+
+
+def test_search_keeps_the_queryset_filters(corpus):
+    assert corpus["pending"].id not in found("学校")
+    assert set(found("学校", Message.objects.all())) == {corpus["pending"].id, corpus["school"].id}
+
+
+def test_masked_personal_data_is_not_searchable(corpus):
+    assert found(PHONE) == []
+    assert found("电梯 补贴") == [corpus["elevator"].id]
+
+
+def test_a_query_without_words_falls_back_to_substring_matching(citizen, admin_user):
+    message = make_message(
+        citizen, admin_user, MessageState.PUBLISHED, body="价格标签写着 ¥¥¥ 却收了更多钱。"
+    )
+    assert found("¥¥¥") == [message.id]
+    assert found("") == found("   ") == list(public_messages().values_list("id", flat=True))
+
+
+def test_reindex_fills_tokens_and_keeps_the_index_in_step(corpus, capsys):
+    Message.objects.update(search_tokens="")
+    assert found("学校") == []
+    call_command("reindex_search", batch_size=2)
+    assert "5 条留言" in capsys.readouterr().out
+    assert found("学校") == [corpus["school"].id]
+    school = corpus["school"]
+    Message.objects.filter(pk=school.pk).update(search_tokens=search.document_tokens("路面塌陷", "路面塌陷"))
+    assert found("学校") == [] and found("塌陷") == [school.id]
+
+
+def test_the_database_index_exists():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'message_search_tokens_gin'")
+            assert "gin (to_tsvector('simple'::regconfig, search_tokens))" in cursor.fetchone()[0]
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE name LIKE 'board_message_fts%' ORDER BY name"
+            )
+            names = {row[0] for row in cursor.fetchall()}
+            assert {"board_message_fts", *search.SQLITE_TRIGGERS} <= names
+
+
+def test_missing_sqlite_triggers_are_restored_and_the_index_rebuilt(corpus):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite keeps its index with triggers")
+    with connection.cursor() as cursor:
+        for name in search.SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    Message.objects.filter(pk=corpus["bridge"].pk).update(search_tokens="隧道")
+    assert found("隧道") == []  # the index drifted
+    search.ensure_sqlite_index(connection)
+    assert found("隧道") == [corpus["bridge"].id]
+
+
+# ---- The search page and the API ----
+
+
+def test_search_page_lists_matches(client, corpus, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = client.get("/search/", {"q": "拥堵 学校"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [row.message.id for row in response.context["rows"]] == [corpus["school"].id]
+    assert "找到 1 条相关留言" in html and 'value="拥堵 学校"' in html
+
+
+def test_search_page_without_a_query_asks_for_one(client):
+    html = client.get("/search/").content.decode()
+    assert "请输入要搜索的词" not in html and 'name="q"' in html
+    response = client.get("/search/", {"q": "  "})
+    assert "请输入要搜索的词。" in response.content.decode()
+    response = client.get("/search/", {"q": "长" * 51})
+    assert "搜索词不能超过 50 个字。" in response.content.decode()
+
+
+def test_a_serial_number_opens_its_message(client, corpus):
+    school = corpus["school"]
+    response = client.get("/search/", {"q": school.serial.lower()})
+    assert response.status_code == 302 and response["Location"] == f"/messages/{school.id}/"
+    pending = corpus["pending"]  # not visible: searched as words, found nowhere
+    assert client.get("/search/", {"q": pending.serial}).status_code == 200
+
+
+def test_search_page_query_count(client, citizen, admin_user, django_assert_max_num_queries):
+    for i in range(50):
+        make_message(citizen, admin_user, MessageState.PUBLISHED, title=f"第{i}个路口交通拥堵")
+    with django_assert_max_num_queries(8):
+        response = client.get("/search/", {"q": "交通拥堵", "page": 2})
+    assert response.context["page"].paginator.count == 50 and len(response.context["rows"]) == 20
+
+
+def test_the_api_list_uses_the_same_search(client, corpus):
+    response = client.get("/api/v1/messages", {"q": "拥堵 学校"})
+    body = assert_matches_openapi(response, "GET", "/api/v1/messages")
+    assert [row["id"] for row in body["results"]] == [corpus["school"].id]
