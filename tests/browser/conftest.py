@@ -41,7 +41,11 @@ def browser():
 
 @pytest.fixture
 def live(live_server, seeded_transactional_db):
-    """The live server's base URL, over a database holding the seeded directory."""
+    """The live server's base URL, over a database holding the seeded directory (and no cached figures
+    from an earlier test)."""
+    from django.core.cache import cache
+
+    cache.clear()
     return live_server.url
 
 
