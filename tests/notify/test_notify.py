@@ -15,6 +15,8 @@ TASK_PATH = "liuyan.notify.tasks.deliver_notifications"
 def test_creates_one_row_per_distinct_active_recipient_and_enqueues_one_task(citizen, handler, other_handler):
     other_handler.is_active = False
     other_handler.save()
+    handler.email = "handler@example.com"
+    handler.save()
 
     created = notify([handler, citizen, handler, other_handler], NotificationKind.ASSIGNED, "新交办留言")
 
@@ -24,7 +26,14 @@ def test_creates_one_row_per_distinct_active_recipient_and_enqueues_one_task(cit
     assert all(n.read_at is None and n.emailed_at is None and n.texted_at is None for n in rows)
     task = DBTaskResult.objects.get(task_path=TASK_PATH)
     assert task.status == "READY"
-    assert task.args_kwargs == {"args": [], "kwargs": {"notification_ids": [n.pk for n in created]}}
+    # The citizen has neither e-mail nor phone: their notice is only in the site, so no worker needs it.
+    assert task.args_kwargs == {"args": [], "kwargs": {"notification_ids": [created[0].pk]}}
+
+
+def test_enqueues_nothing_when_no_recipient_can_be_reached_outside_the_site(citizen):
+    assert citizen.email == "" and not citizen.phone
+    assert len(notify([citizen], NotificationKind.REPLY_PUBLISHED, "您的留言已回复")) == 1
+    assert not DBTaskResult.objects.filter(task_path=TASK_PATH).exists()
 
 
 def test_enqueues_nothing_without_active_recipients(citizen):

@@ -70,8 +70,15 @@ def notify(
                 for user in active.values()
             ]
         )
-        deliver_notifications.enqueue(notification_ids=[n.pk for n in notifications])
+        # Only what can go out by e-mail or SMS needs a worker; the rest is already delivered in the site.
+        outgoing = [n.pk for n in notifications if _has_channel(n.recipient, kind)]
+        if outgoing:
+            deliver_notifications.enqueue(notification_ids=outgoing)
     return notifications
+
+
+def _has_channel(user: User, kind: str) -> bool:
+    return bool(user.email) or (bool(user.phone) and kind in SMS_KINDS)
 
 
 def deliver_notification(notification_id: int) -> None:

@@ -1,6 +1,7 @@
 """A citizen's own actions on a message: submit, withdraw, attach files, support (点赞)."""
 
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -125,8 +126,10 @@ def submit_message(
     if campaign is not None:
         _check_campaign(campaign, region, kind, now)
 
+    # The day's serial number is taken last: its counter row stays locked until the transaction commits,
+    # so everything else is written first under a provisional serial.
     message = Message.objects.create(
-        serial=next_serial(now),
+        serial=f"P{uuid.uuid4().hex[:19]}",
         author=author,
         leader=leader,
         region=region,
@@ -146,6 +149,8 @@ def submit_message(
     for upload, content_type, sha256 in checked:
         _store_attachment(message, upload, content_type, sha256)
     record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW)
+    message.serial = next_serial(now)
+    Message.objects.filter(pk=message.pk).update(serial=message.serial)
     notify(
         [author],
         NotificationKind.MESSAGE_SUBMITTED,
