@@ -57,13 +57,28 @@ def working_days_between(start: datetime, end: datetime) -> int:
     """
     if end <= start:
         return 0
-    first, last = _local_date(start) + ONE_DAY, _local_date(end)
-    if last < first:
-        return 0
-    overrides = _overrides(first, last)
-    return sum(
-        _workday(first + timedelta(days=offset), overrides) for offset in range((last - first).days + 1)
-    )
+    return WorkingCalendar(_local_date(start), _local_date(end)).working_days_between(start, end)
+
+
+class WorkingCalendar:
+    """Working days over a span of dates, reading the Holiday rows of that span once: for counting many
+    deadlines (a page of them) with one query. Outside the span, `is_workday` reads nothing and uses the
+    official calendar only."""
+
+    def __init__(self, first: date, last: date):
+        self.overrides = _overrides(first, last) if first <= last else {}
+
+    def is_workday(self, day: date) -> bool:
+        return _workday(day, self.overrides)
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """As the module's `working_days_between`, for `start` and `end` within the span."""
+        first, last = _local_date(start) + ONE_DAY, _local_date(end)
+        if end <= start or last < first:
+            return 0
+        return sum(
+            self.is_workday(first + timedelta(days=offset)) for offset in range((last - first).days + 1)
+        )
 
 
 def _working_days_after(day: date, window: int) -> Iterator[date]:

@@ -130,8 +130,8 @@ class DeadlineStatus:
 class DeadlineClock:
     """Labels many deadlines against one moment, reading the holiday calendar once for all of them.
 
-    It counts working days as `liuyan.directory.calendar.working_days_between` does, with that module's
-    own per-day rule; calling that function per row would read the Holiday table once per deadline.
+    Calling `liuyan.directory.calendar.working_days_between` per row would read the Holiday table once
+    per deadline; one `WorkingCalendar` over the whole span reads it once.
     """
 
     def __init__(self, deadlines, now: datetime | None = None):
@@ -139,18 +139,16 @@ class DeadlineClock:
         days = [self._day(d) for d in deadlines if d is not None]
         today = self._day(self.now)
         first, last = min([today, *days]), max([today, *days])
-        self.overrides = calendar._overrides(first, last) if days else {}
+        self.calendar = (
+            calendar.WorkingCalendar(first, last) if days else calendar.WorkingCalendar(today, today)
+        )
 
     @staticmethod
     def _day(moment: datetime):
         return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
     def _working_days(self, start: datetime, end: datetime) -> int:
-        first, last = self._day(start) + timedelta(days=1), self._day(end)
-        return sum(
-            calendar._workday(first + timedelta(days=offset), self.overrides)
-            for offset in range((last - first).days + 1)
-        )
+        return self.calendar.working_days_between(start, end)
 
     def status(self, deadline: datetime | None) -> DeadlineStatus | None:
         if deadline is None:
