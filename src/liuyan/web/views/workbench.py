@@ -139,9 +139,7 @@ class DeadlineClock:
         days = [self._day(d) for d in deadlines if d is not None]
         today = self._day(self.now)
         first, last = min([today, *days]), max([today, *days])
-        self.calendar = (
-            calendar.WorkingCalendar(first, last) if days else calendar.WorkingCalendar(today, today)
-        )
+        self.calendar = calendar.WorkingCalendar(first, last)
 
     @staticmethod
     def _day(moment: datetime):
