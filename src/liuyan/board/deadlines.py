@@ -10,29 +10,36 @@ from liuyan.directory.calendar import add_working_days
 from liuyan.directory.selectors import sla_terms
 
 
-def _urgent_reply_hours(message: Message) -> int | None:
+def urgent_reply_hours(message: Message) -> int | None:
+    """Hours to reply for an urgent message or one in a campaign with an urgent setting; None otherwise."""
     if message.campaign_id and message.campaign.urgent_hours:
         return message.campaign.urgent_hours
     return settings.LIUYAN_URGENT_REPLY_HOURS if message.urgent else None
 
 
 def handling_deadlines(message: Message, start: datetime) -> tuple[datetime, datetime]:
-    """The accept and reply deadlines of a message handed to a unit at `start`."""
-    hours = _urgent_reply_hours(message)
+    """The accept and reply deadlines of a message handed to a unit at `start` (one SLA lookup)."""
+    hours = urgent_reply_hours(message)
     if hours is not None:
-        return start + timedelta(hours=min(settings.LIUYAN_URGENT_ACCEPT_HOURS, hours)), start + timedelta(
-            hours=hours
-        )
+        return accept_deadline(message, start), reply_deadline(message, start)
     terms = sla_terms(message.region, message.message_type)
     return add_working_days(start, terms.accept_days), add_working_days(start, terms.reply_days)
 
 
 def accept_deadline(message: Message, start: datetime) -> datetime:
-    return handling_deadlines(message, start)[0]
+    """When a unit handed the message at `start` must have accepted it."""
+    hours = urgent_reply_hours(message)
+    if hours is not None:
+        return start + timedelta(hours=min(settings.LIUYAN_URGENT_ACCEPT_HOURS, hours))
+    return add_working_days(start, sla_terms(message.region, message.message_type).accept_days)
 
 
 def reply_deadline(message: Message, start: datetime) -> datetime:
-    return handling_deadlines(message, start)[1]
+    """When a unit handed the message at `start` (or reopened then) must have replied."""
+    hours = urgent_reply_hours(message)
+    if hours is not None:
+        return start + timedelta(hours=hours)
+    return add_working_days(start, sla_terms(message.region, message.message_type).reply_days)
 
 
 def extended(deadline: datetime, days: int) -> datetime:

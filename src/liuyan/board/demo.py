@@ -1297,7 +1297,7 @@ class DemoBuilder:
         """`deadlines.handling_deadlines`, remembered for deadlines counted in working days: those depend on
         the day of `start` only (directory.calendar.add_working_days), and placing the cases asks for the
         same days thousands of times."""
-        if deadlines._urgent_reply_hours(message) is not None:  # counted in hours from `start`
+        if deadlines.urgent_reply_hours(message) is not None:  # counted in hours from `start`
             return deadlines.handling_deadlines(message, start)
         day = timezone.localdate(start, timezone.get_default_timezone())
         key = (message.region_id, message.message_type_id, day)
