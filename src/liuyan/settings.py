@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "liuyan.accounts",
     "liuyan.board",
     "liuyan.notify",
+    "liuyan.intelligence",
+    "liuyan.reports",
     "liuyan.web",
 ]
 
