@@ -20,6 +20,18 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_trained_classifiers(tmp_path_factory):
+    """Each test starts with no domain or type model, whatever a local `make run` trained into var/models
+    or an earlier test (setup_demo trains both) left behind; tests that need one train it."""
+    from liuyan.intelligence.classifier import forget_loaded_classifiers
+
+    forget_loaded_classifiers()
+    with override_settings(LIUYAN_MODEL_DIR=tmp_path_factory.mktemp("models")):
+        yield
+    forget_loaded_classifiers()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the whole directory into the test database once; each test then runs in a rolled-back

@@ -161,9 +161,13 @@ LIUYAN_RATING_WINDOW_DAYS = env_int("LIUYAN_RATING_WINDOW_DAYS", 7)
 # message submission per user. Counted in the cache (CACHE_URL): use Redis when running several processes.
 LIUYAN_AUTH_RATE = env_str("LIUYAN_AUTH_RATE", "30/m")
 LIUYAN_SUBMIT_RATE = env_str("LIUYAN_SUBMIT_RATE", "20/m")
+LIUYAN_SIMILAR_RATE = env_str("LIUYAN_SIMILAR_RATE", "120/m")
+LIUYAN_ANALYZE_RATE = env_str("LIUYAN_ANALYZE_RATE", "120/m")
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("LIUYAN_MEDIA_DIR", str(VAR_DIR / "media")))
+# Domain and type classifier files written by `liuyan train_classifier` (intelligence/classifier.py).
+LIUYAN_MODEL_DIR = Path(env_str("LIUYAN_MODEL_DIR", str(VAR_DIR / "models")))
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

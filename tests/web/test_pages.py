@@ -6,8 +6,9 @@ pytestmark = pytest.mark.django_db
 
 def test_home_lists_the_provinces_and_real_figures(client, django_assert_max_num_queries):
     cache.clear()
-    # Cold: the figures' counts (6) and the page's lists; then the figures come from the cache.
-    with django_assert_max_num_queries(10):
+    # Cold: the figures' counts (6), the page's lists, the hot topics' messages and the ranking (2); then
+    # the figures, topics and ranking come from the cache.
+    with django_assert_max_num_queries(13):
         client.get("/")
     with django_assert_max_num_queries(4):
         response = client.get("/")

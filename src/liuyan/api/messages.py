@@ -24,6 +24,7 @@ from liuyan.board.actions import (
 )
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Attachment, Message
+from liuyan.reports import exports
 
 router = Router(tags=["留言"])
 
@@ -120,6 +121,18 @@ class JointRef(Schema):
     title: str
 
 
+class ReasonOut(Schema):
+    code: str
+    text: str
+    delta: int
+
+
+class QualityOut(Schema):
+    score: int = Field(description="回复质量 0–100，仅供审核参考")
+    band: str = Field(description="good / fair / poor")
+    reasons: list[ReasonOut]
+
+
 class ReplyOut(Schema):
     id: int
     body: str
@@ -130,6 +143,7 @@ class ReplyOut(Schema):
     review_note: str
     message_ids: list[int]
     joint_with: list[JointRef]
+    quality: QualityOut | None = Field(None, description="回复质量评分（仅审核人员可见）")
 
 
 class RatingOut(Schema):
@@ -293,6 +307,21 @@ def submit(request, payload: MessageIn):
 def list_messages(request, query: Query[ListQuery]):
     user = viewer(request)
     return _page(selectors.filter_messages(selectors.public_messages(), _filters(query)), query, user)
+
+
+class ExportQuery(ListQuery):
+    format: Literal["csv", "xlsx"] = Field("csv", description="csv（UTF-8 带 BOM）或 xlsx")
+
+
+@router.get(
+    "/messages/export",
+    response={200: None, **ERRORS},
+    summary="导出公开留言（CSV / XLSX）",
+    description="与公开留言列表相同的筛选条件（忽略 page、page_size），导出全部符合条件的留言，字段已打码。",
+)
+def export_messages(request, query: Query[ExportQuery]):
+    messages = selectors.filter_messages(selectors.public_messages(), _filters(query))
+    return exports.export_response(messages.defer("search_tokens"), exports.PUBLIC, query.format)
 
 
 @router.get("/messages/mine", response={200: MessagePage, **ERRORS}, auth=signed_in, summary="我的留言")

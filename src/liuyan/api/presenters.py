@@ -8,6 +8,7 @@ from liuyan.board import selectors
 from liuyan.board.choices import EventKind, ExtensionState, MessageState
 from liuyan.board.models import Event, Message, Reply
 from liuyan.board.privacy import mask_name, mask_text
+from liuyan.intelligence.reply_quality import quality_of_reply
 
 # Event notes the public may read; other notes are internal.
 PUBLIC_NOTE_KINDS = {EventKind.MERGED, EventKind.SUPERVISED}
@@ -84,7 +85,10 @@ def event_payload(event: Event, *, staff: bool, author: bool) -> dict:
     }
 
 
-def reply_payload(reply: Reply, *, originals: bool, for_message: int | None = None) -> dict:
+def reply_payload(
+    reply: Reply, *, originals: bool, for_message: int | None = None, quality: bool = False
+) -> dict:
+    """A reply; with quality, its quality score for staff who review it (advice only)."""
     return {
         "id": reply.id,
         "body": reply.body if originals else mask_text(reply.body),
@@ -99,6 +103,7 @@ def reply_payload(reply: Reply, *, originals: bool, for_message: int | None = No
             for m in reply.messages.all()
             if m.id != for_message
         ],
+        "quality": quality_of_reply(reply).as_dict() if quality else None,
     }
 
 
@@ -114,7 +119,9 @@ def message_detail(message: Message, viewer) -> dict:
     data.update(
         timeline=[event_payload(e, staff=staff, author=author) for e in events],
         replies=[
-            reply_payload(r, originals=originals, for_message=message.id)
+            reply_payload(
+                r, originals=originals, for_message=message.id, quality=staff and r.state == "in_review"
+            )
             for r in selectors.replies_of(message, staff=staff or author)
             if staff or r.state == "published"
         ],

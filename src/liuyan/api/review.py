@@ -31,7 +31,7 @@ class ExtensionDecisionOut(Schema):
 )
 def approve(request, reply_id: int):
     reply = replies.approve_reply(request.auth, reply_id)
-    return presenters.reply_payload(reply, originals=True)
+    return presenters.reply_payload(reply, originals=True, quality=True)
 
 
 @router.post(
@@ -39,7 +39,7 @@ def approve(request, reply_id: int):
 )
 def send_back(request, reply_id: int, payload: ReasonIn):
     reply = replies.send_back_reply(request.auth, reply_id, payload.reason)
-    return presenters.reply_payload(reply, originals=True)
+    return presenters.reply_payload(reply, originals=True, quality=True)
 
 
 @router.post(

@@ -26,3 +26,17 @@ class SubmitThrottle(_SettingsRate, UserRateThrottle):
     """Message submission, per user: against flooding."""
 
     setting = "LIUYAN_SUBMIT_RATE"
+
+
+class AnalyzeThrottle(_SettingsRate, UserRateThrottle):
+    """Text analysis (the post form asks as the citizen types), per user."""
+
+    scope = "analyze"
+    setting = "LIUYAN_ANALYZE_RATE"
+
+
+class SimilarThrottle(_SettingsRate, UserRateThrottle):
+    """Similar-message look-ups (the post form asks as the citizen types), per user or client address."""
+
+    scope = "similar"  # its own counter: throttles of the same scope share one history in the cache
+    setting = "LIUYAN_SIMILAR_RATE"

@@ -2,7 +2,18 @@
 
 from ninja import NinjaAPI
 
-from liuyan.api import accounts, campaigns, directory, messages, review, workbench
+from liuyan.api import (
+    accounts,
+    analyze,
+    campaigns,
+    directory,
+    insights,
+    messages,
+    review,
+    similar,
+    stats,
+    workbench,
+)
 from liuyan.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -15,7 +26,12 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", directory.router)
 api.add_router("", accounts.router)
+# Before messages, whose action route /messages/{id}/{action} would take /messages/{id}/similar.
+api.add_router("", similar.router)
 api.add_router("", messages.router)
 api.add_router("", review.router)
 api.add_router("", campaigns.router)
 api.add_router("", workbench.router)
+api.add_router("", insights.router)
+api.add_router("", stats.router)
+api.add_router("", analyze.router)

@@ -49,7 +49,7 @@ def _queue(rows, user) -> dict:
     if rows.model is Message:
         queue["messages"] = [presenters.message_summary(m, user) for m in preview]
     elif rows.model is Reply:
-        queue["replies"] = [presenters.reply_payload(r, originals=True) for r in preview]
+        queue["replies"] = [presenters.reply_payload(r, originals=True, quality=True) for r in preview]
     elif rows.model is ExtensionRequest:
         queue["extensions"] = [
             {

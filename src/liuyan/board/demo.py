@@ -78,6 +78,7 @@ from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.notify.models import Notification
+from liuyan.reports.counts import rebuild_counts
 
 DEMO_PASSWORD = "Liuyan-demo-2026"
 DEFAULT_MESSAGES = 2000
@@ -360,6 +361,8 @@ def setup_demo(messages: int = DEFAULT_MESSAGES, *, seed: int = 2026) -> DemoRep
     ):
         builder = DemoBuilder(random.Random(seed))
         builder.build(messages)
+        # The history was re-dated behind the actions' back: recount the statistics from the messages.
+        rebuild_counts()
     report = summarize()
     report.elapsed = time.monotonic() - started
     report.accounts = demo_accounts()

@@ -117,6 +117,10 @@ class Message(models.Model):
         verbose_name="并入",
     )
     support_count = models.PositiveIntegerField("点赞数", default=0)
+    # Imported messages only (board/imports.py): the 反对数 of the source board; native messages keep 0.
+    oppose_count = models.PositiveIntegerField("反对数", default=0)
+    # The 留言编号 of an imported message in its source, so a re-import skips it; blank for native messages.
+    source_ref = models.CharField("来源编号", max_length=40, blank=True, default="", editable=False)
     supervised = models.BooleanField("督办", default=False)
     remind_count = models.PositiveSmallIntegerField("催办次数", default=0)
     # The deadline a "due within 24 hours" warning was last sent for, so the periodic task warns once.
@@ -143,6 +147,11 @@ class Message(models.Model):
             models.Index(fields=["author", "-created_at"], name="message_author_created"),
             models.Index(fields=["region", "-published_at"], name="message_region_published"),
             models.Index(fields=["state", "-replied_at"], name="message_state_replied"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_ref"], condition=~Q(source_ref=""), name="message_unique_source_ref"
+            )
         ]
 
     def __str__(self) -> str:

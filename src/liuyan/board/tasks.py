@@ -1,8 +1,9 @@
-"""Background tasks of the board: thin wrappers that call the periodic oversight actions."""
+"""Background tasks of the board: thin wrappers that call the periodic oversight actions and the
+auto-assignment of a published message."""
 
 from django_tasks import task
 
-from liuyan.board.actions import oversight
+from liuyan.board.actions import dispatch, oversight
 
 
 @task()
@@ -18,6 +19,11 @@ def supervise_overdue() -> int:
 @task()
 def close_unrated() -> int:
     return oversight.close_unrated()
+
+
+@task()
+def auto_assign(message_id: int) -> bool:
+    return dispatch.auto_assign_message(message_id) is not None
 
 
 PERIODIC_TASKS = [warn_due_soon, supervise_overdue, close_unrated]

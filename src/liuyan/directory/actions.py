@@ -10,7 +10,16 @@ from django.db import transaction
 
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
-from liuyan.directory.models import Domain, Leader, MessageType, Region, SlaPolicy, Unit
+from liuyan.directory.models import (
+    AutoAssignPolicy,
+    Domain,
+    Leader,
+    MessageType,
+    Region,
+    RoutingRule,
+    SlaPolicy,
+    Unit,
+)
 
 
 @dataclass
@@ -108,7 +117,32 @@ def seed_directory() -> SeedReport:
     report.created["units"] = _seed_units(regions)
     report.created["unit domains"] = _seed_unit_domains(regions)
     report.created["leaders"] = _seed_leaders(regions)
+    report.created["routing rules"] = _seed_routing_rules()
     return report
+
+
+def _seed_routing_rules() -> int:
+    """The national lines of the routing catalogue, derived from what each kind of department handles:
+    a domain goes to the department of the message's region that handles it (its first domain weighs
+    more than the others), some keywords to one department, and anything else to the region's government."""
+    domain_ids = dict(Domain.objects.filter(parent=None).values_list("name", "id"))
+    desired: dict[tuple, int] = {}
+    for department in catalogue.DEPARTMENTS:
+        for position, name in enumerate(department.domains):
+            desired[(domain_ids[name], department.key, "")] = 100 if position == 0 else 60
+    for key, keywords, weight in catalogue.KEYWORD_ROUTES:
+        desired[(None, key, keywords)] = weight
+    desired[(None, "government", "")] = 10
+    existing = set(
+        RoutingRule.objects.filter(region=None, unit=None).values_list("domain_id", "department", "keywords")
+    )
+    missing = [
+        RoutingRule(domain_id=domain_id, department=department, keywords=keywords, weight=weight)
+        for (domain_id, department, keywords), weight in desired.items()
+        if (domain_id, department, keywords) not in existing
+    ]
+    RoutingRule.objects.bulk_create(missing)
+    return len(missing)
 
 
 def _create_missing(model, key: str, desired: dict[str, dict], queryset=None) -> int:
@@ -271,3 +305,25 @@ def import_taxonomy(lines: Iterable[str]) -> TaxonomyImport:
                 result.created += 1
             parent = domain
     return result
+
+
+@transaction.atomic
+def set_auto_assign_policy(user, desk_id: int, *, enabled: bool, min_confidence) -> AutoAssignPolicy:
+    """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
+    desk's own dispatchers (or a platform administrator) may."""
+    from liuyan.board.actions.base import Forbidden, Invalid
+    from liuyan.directory.selectors import staffed_desks
+
+    desk = Unit.objects.filter(pk=desk_id, kind=UnitKind.DISPATCH_DESK).first()
+    if desk is None or not (user.is_superuser or staffed_desks(user).filter(pk=desk.pk).exists()):
+        raise Forbidden("只有本机构的工作人员可以设置自动交办。")
+    try:
+        threshold = Decimal(str(min_confidence)).quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError):
+        raise Invalid("置信度下限应为 0.50 到 0.99 之间的数。", field="min_confidence") from None
+    if not Decimal("0.50") <= threshold <= Decimal("0.99"):
+        raise Invalid("置信度下限应在 0.50 到 0.99 之间。", field="min_confidence")
+    policy, _created = AutoAssignPolicy.objects.update_or_create(
+        desk=desk, defaults={"enabled": enabled, "min_confidence": threshold, "updated_by": user}
+    )
+    return policy

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from liuyan.directory.models import Domain, Holiday, Leader, MessageType, Region, SlaPolicy, Unit
+from liuyan.directory.models import (
+    AutoAssignPolicy,
+    Domain,
+    Holiday,
+    Leader,
+    MessageType,
+    Region,
+    RoutingRule,
+    SlaPolicy,
+    Unit,
+)
 
 
 @admin.register(Region)
@@ -67,3 +77,21 @@ class HolidayAdmin(admin.ModelAdmin):
     list_filter = ["is_workday"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "keywords", "weight", "active"]
+    list_filter = ["active", "domain", "department"]
+    search_fields = ["keywords", "note", "region__name", "unit__name", "department"]
+    raw_id_fields = ["region", "unit"]
+    list_select_related = ["region", "domain", "unit"]
+
+
+@admin.register(AutoAssignPolicy)
+class AutoAssignPolicyAdmin(admin.ModelAdmin):
+    list_display = ["desk", "enabled", "min_confidence", "updated_by", "updated_at"]
+    list_filter = ["enabled"]
+    search_fields = ["desk__name", "desk__code"]
+    raw_id_fields = ["desk", "updated_by"]
+    list_select_related = ["desk", "updated_by"]

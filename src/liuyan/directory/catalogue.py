@@ -28,6 +28,18 @@ DEFAULT_DOMAINS = [
     "其他",
 ]
 
+# Other names for the default domains: the first-level categories of the 2020 Teddy Cup message data set
+# (DESIGN.md §7), so a classifier trained on it routes by this deployment's domains.
+DOMAIN_ALIASES = {
+    "城乡建设": "城建",
+    "交通运输": "交通",
+    "环境保护": "环保",
+    "教育文体": "教育",
+    "劳动和社会保障": "就业",
+    "商贸旅游": "企业",
+    "卫生计生": "医疗",
+}
+
 DEFAULT_MESSAGE_TYPES = [
     ("suggestion", "建言"),
     ("complaint", "投诉"),
@@ -170,6 +182,23 @@ DEPARTMENTS = [
     Department("veterans", "退役军人事务厅", "退役军人事务局", "退役军人事务局", ("政务",)),
     Department("government-services", "政务服务管理局", "政务服务管理局", "政务服务管理局", ("政务",)),
     Department("petitions", "信访局", "信访局", "信访局", ("政务", "其他")),
+]
+
+# Keyword lines of the default routing catalogue: words that point to one department whatever the domain
+# classifier says (medical insurance is 医疗 but not the health commission's; noise is 环保 but street-side
+# eateries are the city management's). (department key, keywords, weight)
+KEYWORD_ROUTES = [
+    ("medical-insurance", "医保 医疗保险 医保卡 异地就医 报销", 160),
+    ("hrss", "社保 养老金 养老保险 欠薪 拖欠工资 劳动合同 失业金 人才补贴", 160),
+    ("housing", "物业 维修基金 房产证 不动产证 商品房 交房 烂尾", 150),
+    ("urban-management", "占道经营 油烟 违章搭建 违建 渣土 路灯 垃圾清运", 150),
+    ("ecology", "排污 污水 废气 异味 噪音 噪声 扰民 粉尘", 140),
+    ("transport", "公交 出租车 网约车 客运 道路 公路", 130),
+    ("public-security", "派出所 户口 户籍 身份证 驾驶证 传销 诈骗 违章停车", 150),
+    ("education", "学校 幼儿园 教师 学生 招生 学位 补课", 140),
+    ("market", "食品安全 假冒 虚假宣传 消费者 价格欺诈", 140),
+    ("civil-affairs", "低保 养老院 残疾人 救助 殡葬", 140),
+    ("health", "医院 医生 疫苗 卫生院", 130),
 ]
 
 CENTRAL_DEPARTMENTS = [

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -222,3 +223,122 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}（{'上班' if self.is_workday else '放假'}）"
+
+
+class RoutingRule(models.Model):
+    """A line of the routing catalogue (派单目录): messages of a domain (and keywords) in a region subtree go
+    to a unit — a named one, or the department of a given kind in the message's own region."""
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name="适用区划",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text="留空适用于全国；否则适用于该区划及其下级。",
+    )
+    domain = models.ForeignKey(
+        Domain,
+        verbose_name="领域",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text="留空适用于所有领域。",
+    )
+    keywords = models.CharField(
+        "关键词",
+        max_length=200,
+        blank=True,
+        help_text="以空格分隔，留言含其中任一词时适用；留空则不看关键词。",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name="办理单位",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text="指定的办理单位；与“部门类别”二选一。",
+    )
+    department = models.SlugField(
+        "部门类别",
+        max_length=32,
+        blank=True,
+        help_text="留言所涉区划本级的该类部门（如 education 为本级教育部门）；与“办理单位”二选一。",
+    )
+    weight = models.PositiveSmallIntegerField(
+        "权重", default=100, help_text="同等条件下权重高的规则排在前面（1–1000）。"
+    )
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "派单目录"
+        ordering = ["region_id", "domain_id", "-weight", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False) & Q(department=""))
+                | (Q(unit__isnull=True) & ~Q(department="")),
+                name="routingrule_unit_xor_department",
+                violation_error_message="请指定办理单位或部门类别，二者只能选一个。",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gte=1, weight__lte=1000),
+                name="routingrule_weight_range",
+                violation_error_message="权重应在 1 到 1000 之间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.unit.name if self.unit_id else f"本级{self.department}"
+        domain = self.domain.name if self.domain_id else "所有领域"
+        return f"{self.region.name if self.region_id else '全国'} · {domain} → {target}"
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return self.keywords.split()
+
+
+class AutoAssignPolicy(models.Model):
+    """A dispatch desk's choice to let the system assign its incoming messages when the routing suggestion
+    is confident enough (自动交办)."""
+
+    desk = models.OneToOneField(
+        Unit,
+        verbose_name="留言办理工作机构",
+        on_delete=models.CASCADE,
+        related_name="auto_assign_policy",
+        limit_choices_to={"kind": UnitKind.DISPATCH_DESK},
+    )
+    enabled = models.BooleanField("启用自动交办", default=False)
+    min_confidence = models.DecimalField(
+        "置信度下限",
+        max_digits=3,
+        decimal_places=2,
+        default=0.8,
+        help_text="建议的置信度不低于此值时自动交办（0.50–0.99）。",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="设置人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "自动交办设置"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_confidence__gte=0.5, min_confidence__lte=0.99),
+                name="autoassign_confidence_range",
+                violation_error_message="置信度下限应在 0.50 到 0.99 之间。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk.name}：{'自动交办' if self.enabled else '人工交办'}"

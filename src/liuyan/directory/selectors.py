@@ -67,3 +67,19 @@ def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
             if terms := policies.get((region_code, type_id)):
                 return terms
     return SlaTerms(*catalogue.DEFAULT_SLA_DAYS_BY_TYPE.get(message_type.code, catalogue.DEFAULT_SLA_DAYS))
+
+
+def staffed_desks(user) -> QuerySet[Unit]:
+    """The dispatch desks `user` works at (as a dispatcher member of the desk itself), with their
+    auto-assignment policy; platform administrators set other desks' policies in the admin site."""
+    from liuyan.accounts.choices import Role
+    from liuyan.accounts.models import RoleMembership
+
+    if not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    memberships = RoleMembership.objects.filter(user=user, role=Role.DISPATCHER)
+    return (
+        Unit.objects.filter(kind=UnitKind.DISPATCH_DESK, pk__in=memberships.values("unit_id"))
+        .select_related("region", "auto_assign_policy")
+        .order_by("region_id")
+    )

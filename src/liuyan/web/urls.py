@@ -1,6 +1,8 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from liuyan.web.views import account, citizen, public
+from liuyan.reports import feeds
+from liuyan.web.views import account, briefs, citizen, exports, public
+from liuyan.web.views import stats as stats_pages
 
 app_name = "web"
 
@@ -14,6 +16,28 @@ urlpatterns = [
     path("campaigns/", public.campaign_list, name="campaign-list"),
     path("campaigns/<slug:slug>/", public.campaign_detail, name="campaign-detail"),
     path("search/", public.search, name="search"),
+    # Statistics and rankings (reports.stats, reports.charts).
+    path("stats/", stats_pages.national, name="stats"),
+    path("stats/rankings/", stats_pages.rankings, name="stats-rankings"),
+    path("stats/regions/<str:code>/", stats_pages.region, name="stats-region"),
+    path("stats/units/<slug:code>/", stats_pages.unit, name="stats-unit"),
+    path("stats/leaders/<slug:code>/", stats_pages.leader, name="stats-leader"),
+    path("stats/campaigns/<slug:slug>/", stats_pages.campaign, name="stats-campaign"),
+    # The daily brief (reports.brief): archive, page, PDF, staff subscriptions.
+    path("briefs/", briefs.archive, name="briefs"),
+    path("briefs/subscription/", briefs.subscription, name="brief-subscription"),
+    re_path(r"^briefs/(?P<day>[0-9-]{1,12})\.pdf$", briefs.brief_pdf, name="brief-pdf"),
+    path("briefs/<str:day>/", briefs.brief_page, name="brief"),
+    # Exports, open data and feeds (reports.exports, reports.opendata, reports.feeds).
+    re_path(r"^messages/export\.(?P<fmt>csv|xlsx)$", exports.public_export, name="message-export"),
+    path("open-data/", exports.open_data, name="open-data"),
+    path("open-data/latest.zip", exports.open_data_download, name="open-data-download"),
+    path("regions/<str:code>/feed.rss", feeds.RegionFeed(), name="region-feed"),
+    path("regions/<str:code>/feed.atom", feeds.RegionAtomFeed(), name="region-feed-atom"),
+    path("leaders/<int:leader_id>/feed.rss", feeds.LeaderFeed(), name="leader-feed"),
+    path("leaders/<int:leader_id>/feed.atom", feeds.LeaderAtomFeed(), name="leader-feed-atom"),
+    path("campaigns/<slug:slug>/feed.rss", feeds.CampaignFeed(), name="campaign-feed"),
+    path("campaigns/<slug:slug>/feed.atom", feeds.CampaignAtomFeed(), name="campaign-feed-atom"),
     # A citizen's own pages and actions.
     path("post/", citizen.post_message, name="post"),
     path("me/messages/", citizen.my_messages, name="my-messages"),

@@ -68,6 +68,12 @@ class ReplyDecisionForm(forms.Form):
     reply_id = IdField(widget=forms.HiddenInput)
 
 
+class MergeForm(forms.Form):
+    """并单: this message joins the one chosen among its similar messages (the page offers one per row)."""
+
+    into_id = IdField(widget=forms.HiddenInput)
+
+
 class SendBackReplyForm(ReplyDecisionForm):
     reason = _text(
         "退回理由", required=True, help_text="办理单位会看到这条理由，并须重新答复。", max_length=1000
@@ -233,3 +239,24 @@ class CampaignForm(forms.Form):
 
 class CampaignStateForm(forms.Form):
     state = forms.ChoiceField(choices=CampaignState.choices)
+
+
+class AutoAssignForm(forms.Form):
+    """A desk's auto-assignment (自动交办) setting."""
+
+    desk_id = forms.IntegerField(widget=forms.HiddenInput)
+    enabled = forms.BooleanField(label="启用自动交办", required=False)
+    min_confidence = forms.DecimalField(
+        label="置信度下限",
+        min_value=0.5,
+        max_value=0.99,
+        decimal_places=2,
+        help_text="系统建议的置信度不低于此值时自动交办，否则仍由人工交办（0.50–0.99）。",
+        error_messages={
+            "required": "请填写置信度下限。",
+            "invalid": "请填写 0.50 到 0.99 之间的数。",
+            "min_value": "置信度下限不能低于 0.50。",
+            "max_value": "置信度下限不能高于 0.99。",
+            "max_decimal_places": "最多两位小数。",
+        },
+    )

@@ -1,10 +1,16 @@
 from django.urls import path, re_path
 
-from liuyan.web.views import workbench
+from liuyan.web.views import exports, routing, workbench
 
 urlpatterns = [
     path("", workbench.index, name="workbench"),
     path("queues/<slug:queue>/", workbench.index, name="workbench-queue"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", exports.staff_export, name="workbench-export"),
+    re_path(
+        r"^queues/(?P<queue>[-\w]+)/export\.(?P<fmt>csv|xlsx)$",
+        exports.queue_export,
+        name="workbench-queue-export",
+    ),
     path("messages/<int:message_id>/", workbench.message_page, name="workbench-message"),
     re_path(
         r"^messages/(?P<message_id>[0-9]+)/units/(?P<purpose>assign|transfer)/$",
@@ -21,6 +27,7 @@ urlpatterns = [
         )
         for name in workbench.ACTIONS
     ],
+    path("auto-assign/", routing.auto_assign, name="workbench-auto-assign"),
     path("campaigns/", workbench.campaigns, name="workbench-campaigns"),
     path("campaigns/new/", workbench.campaign_new, name="workbench-campaign-new"),
     path("campaigns/<slug:slug>/state/", workbench.campaign_state, name="workbench-campaign-state"),

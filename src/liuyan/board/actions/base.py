@@ -7,6 +7,7 @@ from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Event, Message
+from liuyan.reports.counts import counting
 
 
 class ActionError(Exception):
@@ -117,10 +118,11 @@ def transition(
     """Move `message` to `to_state` (and set `fields`) if its state allows it; write exactly one Event."""
     require_state(message, allowed_from, action)
     from_state = message.state
-    message.state = to_state
-    for name, value in fields.items():
-        setattr(message, name, value)
-    message.save(update_fields=["state", *fields])
+    with counting(message):
+        message.state = to_state
+        for name, value in fields.items():
+            setattr(message, name, value)
+        message.save(update_fields=["state", *fields])
     return record_event(message, kind, actor, from_state=from_state, to_state=to_state, unit=unit, note=note)
 
 

@@ -14,12 +14,13 @@ from liuyan.board.actions.base import (
     clean_text,
     load_message,
     record_event,
+    require_state,
     transition,
 )
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Message
 from liuyan.directory.choices import UnitKind
-from liuyan.directory.models import Unit
+from liuyan.directory.models import AutoAssignPolicy, Unit
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 
@@ -71,6 +72,14 @@ def assign_message(
         raise Conflict(f"这条留言已经交办给{unit.name}。", code="already_assigned")
     if urgent is not None:
         message.urgent = urgent
+    _hand_to_unit(
+        message, unit, actor=dispatcher if actor is None else actor, note=(note or "").strip()[:500]
+    )
+    return message
+
+
+def _hand_to_unit(message: Message, unit: Unit, *, actor, note: str) -> None:
+    """The assignment itself, once it is allowed: the deadlines start now, the unit and the author hear."""
     now = timezone.now()
     accept_by, reply_by = deadlines.handling_deadlines(message, now)
     transition(
@@ -79,9 +88,9 @@ def assign_message(
         allowed_from={MessageState.PUBLISHED, MessageState.ASSIGNED},
         action="交办",
         kind=EventKind.ASSIGNED,
-        actor=dispatcher if actor is None else actor,
+        actor=actor,
         unit=unit,
-        note=(note or "").strip()[:500],
+        note=note,
         unit_id=unit.pk,
         assigned_at=now,
         accepted_at=None,
@@ -102,6 +111,47 @@ def assign_message(
         f"您的留言《{message.title}》已交办给{unit.name}。",
         message,
     )
+
+
+@transaction.atomic
+def auto_assign_message(message_id: int) -> Message | None:
+    """自动交办: the system assigns a published message on its desk's behalf when the desk has turned
+    auto-assignment on and the best routing suggestion within the desk's region is at least as confident
+    as the desk asked. The Event names no actor (the system) and says why; the desk can still reassign
+    until the unit accepts. Returns None, changing nothing, when it does not assign."""
+    from liuyan.intelligence.analyze import route_message
+
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("desk__region", "region", "domain", "author")
+        .filter(pk=message_id, state=MessageState.PUBLISHED, merged_into=None)
+        .first()
+    )
+    if message is None or message.desk is None:
+        return None
+    policy = AutoAssignPolicy.objects.filter(desk=message.desk, enabled=True).first()
+    if policy is None:
+        return None
+    desk_path = message.desk.region.path if message.desk.region_id else ""
+    best = next(
+        (
+            suggestion
+            for suggestion in route_message(message)
+            if suggestion.unit.region_id and suggestion.unit.region.path.startswith(desk_path)
+        ),
+        None,
+    )
+    if best is None or best.confidence < float(policy.min_confidence):
+        return None
+    _hand_to_unit(
+        message,
+        best.unit,
+        actor=None,
+        note=(
+            f"自动交办（置信度 {best.confidence:.0%}，"
+            f"{message.desk.name}设定下限 {policy.min_confidence:.0%}）：{best.reason}"
+        )[:500],
+    )
     return message
 
 
@@ -114,11 +164,14 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
     unit = _handling_unit(unit_id)
     if unit.pk == message.unit_id:
         raise Invalid("不能转办给本单位。", field="unit_id")
+    allowed_from = {MessageState.ASSIGNED, MessageState.IN_PROGRESS}
+    # Checked before the deadline below is worked out: a message never assigned has no reply deadline.
+    require_state(message, allowed_from, "转办")
     now = timezone.now()
     transition(
         message,
         MessageState.ASSIGNED,
-        allowed_from={MessageState.ASSIGNED, MessageState.IN_PROGRESS},
+        allowed_from=allowed_from,
         action="转办",
         kind=EventKind.TRANSFERRED,
         actor=handler,

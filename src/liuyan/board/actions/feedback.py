@@ -10,6 +10,7 @@ from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import BODY_MAX, FollowUp, Message, Rating
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
+from liuyan.reports import counts
 
 SATISFIED = 3  # an average rating of at least this closes the message; below it, a follow-up reopens it
 FOLLOW_UP_STATES = frozenset(
@@ -37,9 +38,10 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
     reply = message.replies.filter(state=ReplyState.PUBLISHED).order_by("-reviewed_at", "-id").first()
     if Rating.objects.filter(message=message, reply=reply).exists():
         raise Conflict("您已经评价过这次回复。", code="already_rated")
-    rating = Rating.objects.create(
-        message=message, reply=reply, comment=(comment or "").strip()[:1000], **scores
-    )
+    with counts.counting(message, rerate=True):
+        rating = Rating.objects.create(
+            message=message, reply=reply, comment=(comment or "").strip()[:1000], **scores
+        )
     record_event(
         message,
         EventKind.RATED,

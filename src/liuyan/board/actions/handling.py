@@ -20,6 +20,7 @@ from liuyan.board.choices import HANDLING_STATES, EventKind, ExtensionState, Mes
 from liuyan.board.models import ExtensionRequest, Message
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
+from liuyan.reports import counts
 
 MAX_EXTENSION_DAYS = 30
 
@@ -89,8 +90,10 @@ def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | N
     extension.decided_by, extension.decided_at, extension.decision_note = dispatcher, now, note
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     if approve:
-        message.reply_deadline = deadlines.extended(message.reply_deadline, extension.days)
-        message.save(update_fields=["reply_deadline"])
+        # A reopened message keeps its earlier reply, whose on-time figure follows the new deadline.
+        with counts.counting(message):
+            message.reply_deadline = deadlines.extended(message.reply_deadline, extension.days)
+            message.save(update_fields=["reply_deadline"])
         kind, text = EventKind.EXTENSION_APPROVED, f"同意延期 {extension.days} 个工作日"
     else:
         kind, text = EventKind.EXTENSION_REFUSED, "不同意延期"

@@ -8,6 +8,7 @@ from liuyan.accounts.selectors import dispatchers_of
 from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Message
+from liuyan.directory.models import AutoAssignPolicy
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 
@@ -38,6 +39,10 @@ def publish_message(editor, message_id: int) -> Message:
         f"新留言待交办：{message.serial}《{message.title}》",
         message,
     )
+    if AutoAssignPolicy.objects.filter(desk_id=message.desk_id, enabled=True).exists():
+        from liuyan.board.tasks import auto_assign
+
+        auto_assign.enqueue(message_id=message.pk)
     return message
 
 

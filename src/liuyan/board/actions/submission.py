@@ -26,8 +26,10 @@ from liuyan.board.models import (
     Support,
 )
 from liuyan.directory.models import Domain, Leader, MessageType, Region
+from liuyan.intelligence import similarity
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
+from liuyan.reports import counts
 
 CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 
@@ -149,6 +151,9 @@ def submit_message(
     for upload, content_type, sha256 in checked:
         _store_attachment(message, upload, content_type, sha256)
     record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW)
+    # In the same transaction (about a millisecond): the message is findable as similar once committed.
+    similarity.index_message(message, fresh=True)
+    counts.count_new(message)
     message.serial = next_serial(now)
     Message.objects.filter(pk=message.pk).update(serial=message.serial)
     notify(

@@ -19,6 +19,7 @@ from liuyan.board.actions.base import ActionError, Invalid
 from liuyan.board.choices import CampaignState, MessageState
 from liuyan.board.models import Campaign
 from liuyan.directory.selectors import sla_terms
+from liuyan.intelligence import similarity
 from liuyan.notify import actions as notify_actions
 from liuyan.notify.choices import NotificationKind
 from liuyan.notify.selectors import inbox
@@ -73,8 +74,9 @@ def post_message(request):
     status = 200
     if request.method == "GET":
         form = PostMessageForm(initial=PostMessageForm.initial_for(request.GET, campaign), campaign=campaign)
-    elif request.POST.get("step") == "place":
-        # Without JavaScript the place is chosen one level at a time: show the form again, as typed.
+    elif request.POST.get("step") in ("place", "similar"):
+        # Without JavaScript the place is chosen one level at a time, and similar messages are looked up
+        # by a button: show the form again, as typed.
         form = PostMessageForm(initial=PostMessageForm.initial_from_post(request.POST), campaign=campaign)
     else:
         form = PostMessageForm(request.POST, request.FILES, campaign=campaign)
@@ -105,7 +107,13 @@ def post_message(request):
                 status = error.status
             else:
                 return redirect(f"{reverse('web:post')}?submitted={message.id}")
-    return render(request, "web/citizen/post.html", {"form": form, "campaign": form.campaign}, status=status)
+    # 类似留言及其回复, server-rendered whenever the form comes back (the script fills it as one types).
+    similar = None
+    if request.method == "POST":
+        hits = similarity.similar_public(request.POST.get("title", ""), request.POST.get("body", ""))
+        similar = [similarity.public_payload(hit) for hit in hits]
+    context = {"form": form, "campaign": form.campaign, "similar": similar}
+    return render(request, "web/citizen/post.html", context, status=status)
 
 
 def _submitted(request):

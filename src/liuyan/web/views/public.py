@@ -20,8 +20,10 @@ from liuyan.board.privacy import mask_text
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, Region
+from liuyan.intelligence.hot_topics import recent_hot_topics
 from liuyan.web import figures
 from liuyan.web.forms import FollowUpForm, RatingForm
+from liuyan.web.views import stats as stats_pages
 
 PAGE_SIZE = 20
 SERIAL = re.compile(r"^LY\d{14}$", re.IGNORECASE)
@@ -153,6 +155,8 @@ def home(request):
             "figures": figures.site_figures(),
             "latest": _rows(selectors.latest_replied(10), request.user),
             "campaigns": list(selectors.open_campaigns()),
+            "hot_topics": recent_hot_topics(days=30, top=5),
+            "ranking": stats_pages.home_ranking(),
             "provinces": directory_selectors.regions_under(None),
             "search_form": SearchForm(),
         },

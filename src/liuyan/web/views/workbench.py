@@ -21,7 +21,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from liuyan.accounts.choices import Role
+from liuyan.accounts.choices import Permission, Role
+from liuyan.accounts.scope import can
 from liuyan.accounts.selectors import user_summary
 from liuyan.board import selectors
 from liuyan.board.actions import campaigns as campaign_actions
@@ -30,6 +31,9 @@ from liuyan.board.actions.base import ActionError, Forbidden, NotFound
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory import calendar
+from liuyan.intelligence import similarity
+from liuyan.intelligence.analyze import route_message
+from liuyan.intelligence.reply_quality import quality_of_reply
 from liuyan.web import workbench_forms as wf
 from liuyan.web.forms import show_action_error
 
@@ -195,6 +199,9 @@ def index(request, queue: str | None = None):
         with_deadlines(rows)
     elif kind == "extensionrequest":
         with_deadlines([e.message for e in rows])
+    elif kind == "reply":
+        for reply in rows:
+            reply.quality = quality_of_reply(reply)
     groups = [
         (
             title,
@@ -225,6 +232,7 @@ def index(request, queue: str | None = None):
         if figures
         else [],
         "editor": "to_moderate" in queues,
+        "desk": "desk_incoming" in queues,
     }
     return render(request, "web/workbench/index.html", context)
 
@@ -337,6 +345,12 @@ ACTIONS: dict[str, WorkbenchAction] = {
         lambda user, pk, data: oversight.instruct_message(user, pk, data["text"]),
         lambda instruction, data: "批示已发送给留言办理工作机构和办理单位。",
     ),
+    # Offered by the page's similar messages (「相似留言」), one button per candidate it may merge into.
+    "merge": WorkbenchAction(
+        wf.MergeForm,
+        lambda user, pk, data: dispatch.merge_messages(user, pk, data["into_id"]),
+        lambda m, data: f"留言 {m.serial} 已并入留言 {m.merged_into.serial}，随其一并答复。",
+    ),
 }
 # The order in which the handling page offers the actions.
 ACTION_ORDER = list(ACTIONS)
@@ -403,8 +417,20 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
         "reply_status": clock.status(message.reply_deadline),
         "running": "" if running is None else "accept" if message.state == MessageState.ASSIGNED else "reply",
         "reply_in_review": reply_in_review,
+        "reply_quality": quality_of_reply(reply_in_review) if reply_in_review else None,
         "pending_extension": pending,
     }
+    # 相似留言: in the user's scope, with whether this message may be merged into each (three queries).
+    context["similar"] = [
+        (hit, similarity.may_merge(request.user, message, hit.message))
+        for hit in similarity.similar_for_staff(request.user, message)
+    ]
+    # 系统建议: the routing catalogue's units for this message, those the desk may assign to.
+    context["routing"] = (
+        [s for s in route_message(message) if can(request.user, Permission.ASSIGN, s.unit)]
+        if "assign" in action_forms
+        else []
+    )
     return render(request, "web/workbench/message.html", context, status=status)
 
 

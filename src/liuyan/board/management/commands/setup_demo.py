@@ -1,3 +1,4 @@
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from liuyan.board.demo import DEFAULT_MESSAGES, DEMO_PASSWORD, MIN_MESSAGES, setup_demo
@@ -26,6 +27,8 @@ class Command(BaseCommand):
         if report.skipped:
             self.stdout.write(report.skipped)
             return
+        # Demo messages are indexed as they are submitted; this fills any the demo wrote otherwise.
+        call_command("index_similarity", "--missing", stdout=self.stdout)
         total, elapsed = sum(report.states.values()), report.elapsed
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成：留言 {total} 条，用时 {elapsed:.1f} 秒。"))
         self.stdout.write("\n按状态：")
@@ -46,3 +49,12 @@ class Command(BaseCommand):
         if citizens:
             names = "、".join(username for _role, username, _scope in citizens)
             self.stdout.write(f"  {citizens[0][0]}\t{names}\t{DEMO_PASSWORD}\t本人留言")
+        # The domain and type classifiers learn from the demo's handled messages, as a deployment would.
+        self.stdout.write("\n分类模型：")
+        for kind in ("domain", "type"):
+            try:
+                call_command(
+                    "train_classifier", "--kind", kind, "--from-db", "--folds", "0", stdout=self.stdout
+                )
+            except CommandError as error:
+                self.stdout.write(f"  未训练 {kind} 分类模型：{error}")

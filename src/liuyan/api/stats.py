@@ -1,0 +1,222 @@
+"""Statistics endpoints (统计): figures with their trend, and rankings. Public: they publish the figures
+of published messages, never a message's detail; definitions are in reports/stats.py."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.directory.models import Region
+from liuyan.reports import stats
+from liuyan.reports.choices import Bucket, RankBy
+
+router = Router(tags=["统计"])
+
+DEFAULT_DAYS = 30
+MAX_DAYS = {Bucket.DAY: 1100, Bucket.WEEK: 3700, Bucket.MONTH: 3700}
+MAX_LIMIT = 100
+ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class PeriodQuery(Schema):
+    date_from: str | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD（含），默认 30 天前")
+    date_to: str | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（含），默认今天")
+
+
+class TrendQuery(PeriodQuery):
+    group: str = Field(Bucket.DAY, description="趋势的粒度：day、week 或 month")
+
+
+class RankingQuery(PeriodQuery):
+    by: str = Field(RankBy.REPLY_RATE, description="排序依据：reply_rate、speed、satisfaction 或 volume")
+    limit: int = Field(20, description=f"返回条数，1–{MAX_LIMIT}")
+
+
+class FiguresOut(Schema):
+    published: int = Field(description="留言量：期内刊发的留言")
+    replied: int = Field(description="回复量：期内公开回复的留言")
+    replied_on_time: int = Field(description="按期回复的留言")
+    closed: int = Field(description="期内办结的留言")
+    rated: int = Field(description="期内评价的留言（每条留言取最近一次评价）")
+    satisfied: int = Field(description="满意（三项评分平均不低于 4 分）的留言")
+    reply_rate: float | None = Field(description="回复率 = 回复量 / 留言量，最高 1")
+    on_time_rate: float | None = Field(description="按期回复率 = 按期回复 / 回复量")
+    avg_reply_hours: float | None = Field(description="平均回复用时（小时，自提交至回复公开）")
+    satisfaction_rate: float | None = Field(description="满意率 = 满意 / 评价")
+
+
+class TrendPointOut(FiguresOut):
+    start: date
+    end: date
+
+
+class ScopeOut(Schema):
+    kind: str
+    code: str
+    name: str
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+
+
+class StatsOut(Schema):
+    scope: ScopeOut
+    period: PeriodOut
+    group: str
+    figures: FiguresOut
+    trend: list[TrendPointOut]
+
+
+class RankingRowOut(FiguresOut):
+    rank: int | None = Field(description="名次；样本不足（少于最低数量）时为空")
+    code: str
+    name: str
+
+
+class RankingOut(Schema):
+    scope: ScopeOut | None
+    period: PeriodOut
+    by: str
+    min_volume: int
+    rows: list[RankingRowOut]
+
+
+def _figures(figures: stats.Figures) -> dict:
+    return {
+        "published": figures.published,
+        "replied": figures.replied,
+        "replied_on_time": figures.replied_on_time,
+        "closed": figures.closed,
+        "rated": figures.rated,
+        "satisfied": figures.satisfied,
+        "reply_rate": _round(figures.reply_rate, 4),
+        "on_time_rate": _round(figures.on_time_rate, 4),
+        "avg_reply_hours": _round(figures.avg_reply_hours, 1),
+        "satisfaction_rate": _round(figures.satisfaction_rate, 4),
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(400, "bad_date", f"{name} 的日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+def _period(query: PeriodQuery, bucket: str = Bucket.DAY) -> tuple[date, date]:
+    end = _day(query.date_to, "to") if query.date_to else timezone.localdate()
+    start = _day(query.date_from, "from") if query.date_from else end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise ApiError(400, "bad_period", "起始日期不能晚于截止日期。")
+    if (end - start).days + 1 > MAX_DAYS[bucket]:
+        raise ApiError(
+            400, "bad_period", f"按{Bucket(bucket).label}统计时，时间跨度不能超过 {MAX_DAYS[bucket]} 天。"
+        )
+    return start, end
+
+
+def _bucket(group: str) -> str:
+    if group not in Bucket.values:
+        raise ApiError(400, "bad_group", "group 应为 day、week 或 month。")
+    return group
+
+
+def _found(scope: stats.Scope | None, what: str) -> stats.Scope:
+    if scope is None:
+        raise ApiError(404, "not_found", f"{what}不存在。")
+    return scope
+
+
+def _scope(scope: stats.Scope) -> dict:
+    return {"kind": scope.kind, "code": scope.code, "name": scope.name}
+
+
+def _stats(scope: stats.Scope, query: TrendQuery) -> dict:
+    bucket = _bucket(query.group)
+    start, end = _period(query, bucket)
+    return {
+        "scope": _scope(scope),
+        "period": {"start": start, "end": end},
+        "group": bucket,
+        "figures": _figures(stats.figures(scope, start, end)),
+        "trend": [
+            {"start": point.start, "end": point.end, **_figures(point.figures)}
+            for point in stats.trend(scope, start, end, bucket)
+        ],
+    }
+
+
+@router.get("/stats/national", response={200: StatsOut, **ERRORS}, summary="全国统计")
+def national_stats(request, query: Query[TrendQuery]):
+    return _stats(stats.national(), query)
+
+
+@router.get("/stats/regions/{code}", response={200: StatsOut, **ERRORS}, summary="地区统计（含下级）")
+def region_stats(request, code: str, query: Query[TrendQuery]):
+    return _stats(_found(stats.region_scope(code), "行政区划"), query)
+
+
+@router.get("/stats/leaders/{code}", response={200: StatsOut, **ERRORS}, summary="领导留言统计")
+def leader_stats(request, code: str, query: Query[TrendQuery]):
+    return _stats(_found(stats.leader_scope(code), "领导"), query)
+
+
+@router.get("/stats/units/{code}", response={200: StatsOut, **ERRORS}, summary="办理单位统计")
+def unit_stats(request, code: str, query: Query[TrendQuery]):
+    return _stats(_found(stats.unit_scope(code), "办理单位"), query)
+
+
+@router.get("/stats/campaigns/{slug}", response={200: StatsOut, **ERRORS}, summary="专栏统计")
+def campaign_stats(request, slug: str, query: Query[TrendQuery]):
+    return _stats(_found(stats.campaign_scope(slug), "专栏"), query)
+
+
+def _ranking(scope: stats.Scope | None, query: RankingQuery, rank) -> dict:
+    if query.by not in RankBy.values:
+        raise ApiError(400, "bad_order", "by 应为 reply_rate、speed、satisfaction 或 volume。")
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise ApiError(400, "bad_limit", f"limit 应为 1–{MAX_LIMIT}。")
+    start, end = _period(query, Bucket.WEEK)
+    rows = rank(start, end, query.by, query.limit)
+    return {
+        "scope": _scope(scope) if scope else None,
+        "period": {"start": start, "end": end},
+        "by": query.by,
+        "min_volume": stats.MIN_VOLUME,
+        "rows": [
+            {"rank": row.rank, "code": row.code, "name": row.name, **_figures(row.figures)} for row in rows
+        ],
+    }
+
+
+def _region(code: str) -> tuple[Region, stats.Scope]:
+    region = Region.objects.filter(pk=code).first()
+    if region is None:
+        raise ApiError(404, "not_found", "行政区划不存在。")
+    return region, stats.Scope("region", region.code, region.name, (region.code,))
+
+
+@router.get("/stats/rankings/provinces", response={200: RankingOut, **ERRORS}, summary="省级排行")
+def rank_provinces(request, query: Query[RankingQuery]):
+    return _ranking(None, query, stats.rank_provinces)
+
+
+@router.get("/stats/rankings/regions/{code}", response={200: RankingOut, **ERRORS}, summary="下级地区排行")
+def rank_children(request, code: str, query: Query[RankingQuery]):
+    region, scope = _region(code)
+    return _ranking(scope, query, lambda *args: stats.rank_children(region, *args))
+
+
+@router.get(
+    "/stats/rankings/regions/{code}/units", response={200: RankingOut, **ERRORS}, summary="地区内办理单位排行"
+)
+def rank_units(request, code: str, query: Query[RankingQuery]):
+    region, scope = _region(code)
+    return _ranking(scope, query, lambda *args: stats.rank_units(region, *args))

@@ -1,0 +1,136 @@
+"""Understanding a message in one call: where it is about, its domain and type, who should handle it and
+which earlier messages resemble it. Used by `liuyan analyze`, `POST /api/v1/analyze`, the post form and
+auto-assignment."""
+
+from dataclasses import dataclass, field
+
+from liuyan.board.models import Message
+from liuyan.directory.catalogue import DOMAIN_ALIASES
+from liuyan.directory.models import Domain, Region
+from liuyan.intelligence.classifier import Prediction, load_classifier
+from liuyan.intelligence.regions import resolve_region
+from liuyan.intelligence.routing import UnitSuggestion, suggest_units
+
+
+@dataclass
+class Analysis:
+    """What the platform makes of a text."""
+
+    region: Region | None = None
+    region_confidence: float = 0.0
+    domain: Prediction | None = None
+    message_type: Prediction | None = None
+    units: list[UnitSuggestion] = field(default_factory=list)
+    similar: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "region": None
+            if self.region is None
+            else {
+                "code": self.region.code,
+                "name": self.region.name,
+                "path": self.region.path,
+                "confidence": round(self.region_confidence, 3),
+            },
+            "domain": _prediction(self.domain),
+            "type": _prediction(self.message_type),
+            "units": [
+                {"id": s.unit.pk, "name": s.unit.name, "score": round(s.confidence, 3), "reason": s.reason}
+                for s in self.units
+            ],
+            "similar": [
+                {"id": hit.message.pk, "title": hit.message.title, "score": round(hit.score, 3)}
+                for hit in self.similar
+            ],
+        }
+
+
+def _prediction(prediction: Prediction | None) -> dict | None:
+    if prediction is None:
+        return None
+    return {
+        "label": prediction.label,
+        "confidence": round(prediction.confidence, 3),
+        "top3": [{"label": label, "confidence": round(p, 3)} for label, p in prediction.top3],
+    }
+
+
+def level_one_domains(prediction: Prediction | None) -> list[tuple[Domain, float]]:
+    """The classifier's labels as level-1 domains of this deployment: by name, or by a known other name
+    (a model trained on the Teddy Cup data says 交通运输 for 交通); labels matching no domain are dropped,
+    and two labels naming the same domain add up."""
+    if prediction is None:
+        return []
+    names = {label: label for label, _p in prediction.top3}
+    names.update({label: DOMAIN_ALIASES[label] for label in names if label in DOMAIN_ALIASES})
+    by_name = {
+        d.name: d for d in Domain.objects.filter(parent=None, name__in=set(names) | set(names.values()))
+    }
+    merged: dict[int, list] = {}
+    for label, p in prediction.top3:
+        domain = by_name.get(label) or by_name.get(names[label])
+        if domain is not None:
+            merged.setdefault(domain.pk, [domain, 0.0])[1] += p
+    return sorted(((domain, p) for domain, p in merged.values()), key=lambda pair: -pair[1])
+
+
+def analyze_text(
+    text: str,
+    *,
+    region_hint: Region | str | None = None,
+    similar_scope=None,
+    with_similar: bool = True,
+) -> Analysis:
+    """Analyse a free text, with the addressee's region as a hint."""
+    analysis = Analysis()
+    guess = resolve_region(text, region_hint)
+    if guess is not None and guess.region is not None:
+        analysis.region, analysis.region_confidence = guess.region, guess.confidence
+    analysis.domain = _predict("domain", text)
+    analysis.message_type = _predict("type", text)
+    analysis.units = suggest_units(
+        analysis.region,
+        level_one_domains(analysis.domain),
+        text,
+        region_confidence=analysis.region_confidence or 0.0,
+    )
+    if with_similar:
+        from liuyan.intelligence.similarity import similar_messages
+
+        analysis.similar = similar_messages(text, queryset=similar_scope)
+    return analysis
+
+
+def _predict(kind: str, text: str) -> Prediction | None:
+    classifier = load_classifier(kind)
+    return None if classifier is None else classifier.predict([text])[0]
+
+
+# How far a domain the citizen chose is trusted: alone, and beside the classifier's opinion (an equal mix:
+# agreeing, the two make a confident suggestion; disagreeing, neither carries it past a desk's threshold).
+CHOSEN_DOMAIN_ALONE = 0.75
+CHOSEN_DOMAIN_WEIGHT = 0.5
+
+
+def message_domains(message: Message, text: str) -> list[tuple[Domain, float]]:
+    """The level-1 domains a message on the board may belong to, with probabilities: the one its author
+    chose, weighed with the classifier's guess when a model is trained."""
+    guessed = level_one_domains(_predict("domain", text))
+    if not message.domain_id:
+        return guessed
+    chosen = message.domain
+    while chosen.parent_id:
+        chosen = chosen.parent
+    if not guessed:
+        return [(chosen, CHOSEN_DOMAIN_ALONE)]
+    mixed = {domain.pk: [domain, (1 - CHOSEN_DOMAIN_WEIGHT) * p] for domain, p in guessed}
+    mixed.setdefault(chosen.pk, [chosen, 0.0])[1] += CHOSEN_DOMAIN_WEIGHT
+    return sorted(((domain, p) for domain, p in mixed.values()), key=lambda pair: -pair[1])
+
+
+def route_message(message: Message) -> list[UnitSuggestion]:
+    """Routing suggestions for a message already on the board: its region is the one the citizen chose
+    (certain); its domain is weighed by `message_domains`."""
+    text = f"{message.title}\n{message.body}"
+    return suggest_units(message.region, message_domains(message, text), text)

@@ -1,0 +1,49 @@
+"""What the intelligence app stores: the similar-message index (MinHash signatures, LSH band keys)."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class SimilaritySignature(models.Model):
+    """A message's MinHash signature over the character shingles of its text (intelligence/similarity.py)."""
+
+    message = models.OneToOneField(
+        "board.Message",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="similarity_signature",
+        verbose_name="留言",
+    )
+    # NUM_PERM unsigned 32-bit minima, little-endian.
+    signature = models.BinaryField("签名")
+    # The parameters (shingles, permutations, bands) the signature was made with; another version is stale.
+    version = models.PositiveSmallIntegerField("版本")
+    indexed_at = models.DateTimeField("索引时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "相似留言签名"
+
+    def __str__(self) -> str:
+        return f"{self.message_id} v{self.version}"
+
+
+class SimilarityBand(models.Model):
+    """One LSH band of a message's signature: messages sharing a band key are candidates for each other.
+
+    The key hashes the band's number together with its rows, so keys of different bands never collide
+    and a lookup is one `key IN (…)` on one index, on SQLite and PostgreSQL alike.
+    """
+
+    message = models.ForeignKey(
+        "board.Message", on_delete=models.CASCADE, related_name="+", verbose_name="留言"
+    )
+    band = models.PositiveSmallIntegerField("分段")
+    key = models.BigIntegerField("键")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "相似留言分段键"
+        indexes = [models.Index(fields=["key", "message"], name="similarity_band_key")]
+        constraints = [models.UniqueConstraint(fields=["message", "band"], name="similarity_band_once")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}:{self.band}"

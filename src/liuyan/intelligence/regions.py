@@ -1,0 +1,217 @@
+"""Region resolution: the most specific region a message means, from its text and its addressee's region.
+
+Method. The text is scanned once, left to right, for the longest alias of the gazetteer starting at each
+character (`gazetteer.py`: full names, short forms, old names; a bare stem only where jieba puts a word
+boundary on both sides). Each mention may mean several regions (鼓楼区 is four). Every region a mention
+may mean is then scored as the deepest point of a chain: its own weight, plus for every other mention the
+weight of its best reading that is this region or one of its ancestors (南京市 agrees with 南京市鼓楼区),
+plus `HINT_WEIGHT` when the hint is this region or an ancestor. The hint itself is scored the same way
+(a text naming only 云南 for a 临沧市 addressee gives 临沧市). The hint weighs less than one clear
+mention, so a place written in full outside the hint wins (people write to a province about a county).
+
+When the best scores tie (within `TIE_MARGIN`) between regions that are not on one chain, the answer is
+their nearest common ancestor (two 鼓楼区 in 江苏 → 江苏省); when they have none, the region named by an
+unambiguous mention, else the hint, else nothing, each with a low confidence. A result resting on less
+than `MIN_SCORE` (a common-word stem such as 安康 that nothing confirms) is dropped.
+
+Confidence = the weight of the alias read × (0.5 + 0.5 × the relative margin over the best region off
+the chosen chain), × 0.85 when the result lies outside the hint; 0.5 for the hint alone, 0.45 for a
+common ancestor, 0.35 / 0.3 for the fallbacks.
+"""
+
+from dataclasses import dataclass
+
+import jieba
+
+from liuyan.directory.models import Region
+from liuyan.intelligence.gazetteer import Candidate, Gazetteer, Place, gazetteer
+
+HINT_WEIGHT = 0.8
+TIE_MARGIN = 0.1
+MIN_SCORE = 0.6
+OUTSIDE_HINT_FACTOR = 0.85
+HINT_ONLY_CONFIDENCE = 0.5
+COMMON_ANCESTOR_CONFIDENCE = 0.45
+UNAMBIGUOUS_MENTION_CONFIDENCE = 0.35
+HINT_FALLBACK_CONFIDENCE = 0.3
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place name found in the text: where it is and the region codes it may mean."""
+
+    text: str
+    start: int
+    end: int
+    codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RegionGuess:
+    """The region a message most likely means, how sure we are (0–1), and the place names found."""
+
+    code: str
+    name: str
+    level: str
+    path: str
+    confidence: float
+    mentions: tuple[Mention, ...] = ()
+
+    @property
+    def region(self) -> Region:
+        return Region.objects.get(pk=self.code)
+
+    @classmethod
+    def of(cls, place: Place, confidence: float, mentions: tuple[Mention, ...]) -> "RegionGuess":
+        return cls(place.code, place.name, place.level, place.path, round(confidence, 2), mentions)
+
+
+@dataclass(frozen=True)
+class _FoundMention:
+    mention: Mention
+    candidates: tuple[Candidate, ...]
+
+
+def _word_boundaries(text: str) -> set[int]:
+    """Offsets between jieba's dictionary words (no HMM guessing of new words)."""
+    boundaries = {0}
+    for _word, _start, end in jieba.dt.tokenize(text, HMM=False):
+        boundaries.add(end)
+    return boundaries
+
+
+def _find_mentions(text: str, gaz: Gazetteer) -> list[_FoundMention]:
+    found = []
+    boundaries: set[int] | None = None
+    i, n = 0, len(text)
+    while i < n:
+        step = 1
+        for length in gaz.lengths_by_first.get(text[i], ()):
+            if i + length > n:
+                continue
+            alias = gaz.aliases.get(text[i : i + length])
+            if alias is None:
+                continue
+            if alias.needs_word_boundary:
+                if boundaries is None:
+                    boundaries = _word_boundaries(text)
+                if i not in boundaries or i + length not in boundaries:
+                    continue
+            mention = Mention(alias.text, i, i + length, tuple(c.code for c in alias.candidates))
+            found.append(_FoundMention(mention, alias.candidates))
+            step = length
+            break
+        i += step
+    return found
+
+
+def find_mentions(text: str) -> list[Mention]:
+    """The place names in `text`, in order, each with the region codes it may mean."""
+    return [found.mention for found in _find_mentions(text or "", gazetteer())]
+
+
+def _agreement(mention: _FoundMention, paths: tuple[str, ...], places: dict[str, Place]) -> float:
+    """The weight of the mention's best reading that is this region or one of its ancestors."""
+    return max(
+        (c.weight for c in mention.candidates if any(p.startswith(places[c.code].path) for p in paths)),
+        default=0.0,
+    )
+
+
+def _common_ancestor(codes: list[str], places: dict[str, Place]) -> Place | None:
+    split = [places[code].path.strip("/").split("/") for code in codes]
+    common = None
+    for level in zip(*split, strict=False):
+        if len(set(level)) != 1:
+            break
+        common = level[0]
+    return places[common] if common else None
+
+
+def _on_one_chain(path: str, paths: tuple[str, ...]) -> bool:
+    return any(path.startswith(p) or p.startswith(path) for p in paths)
+
+
+def _as_place(hint: Region | str | None, gaz: Gazetteer) -> Place | None:
+    if hint is None or hint == "":
+        return None
+    code = hint.code if isinstance(hint, Region) else str(hint).strip()
+    place = gaz.places.get(code) or gaz.place_by_name(code)
+    if place is None:
+        raise ValueError(f"unknown region hint {hint!r}: give a region, its code or its unique full name")
+    return place
+
+
+def resolve_region(text: str, hint: Region | str | None = None) -> RegionGuess | None:
+    """The most specific region `text` means, given the addressee's region `hint` (a Region, a code or a
+    unique full name). With no place in the text, the hint with a moderate confidence; None when there is
+    neither. See the module docstring for the method."""
+    gaz = gazetteer()
+    places = gaz.places
+    hint_place = _as_place(hint, gaz)
+    found = _find_mentions(text or "", gaz)
+    mentions = tuple(f.mention for f in found)
+    if not found:
+        return RegionGuess.of(hint_place, HINT_ONLY_CONFIDENCE, ()) if hint_place else None
+
+    # code → (score, weight of the alias reading that anchors it, that reading's paths)
+    scores: dict[str, tuple[float, float, tuple[str, ...]]] = {}
+    for j, mention in enumerate(found):
+        for candidate in mention.candidates:
+            score = candidate.weight + sum(
+                _agreement(other, candidate.paths, places) for i, other in enumerate(found) if i != j
+            )
+            if hint_place and any(p.startswith(hint_place.path) for p in candidate.paths):
+                score += HINT_WEIGHT
+            if score > scores.get(candidate.code, (0.0,))[0]:
+                scores[candidate.code] = (score, candidate.weight, candidate.paths)
+    if hint_place:
+        score = HINT_WEIGHT + sum(_agreement(m, (hint_place.path,), places) for m in found)
+        if score > scores.get(hint_place.code, (0.0,))[0]:
+            scores[hint_place.code] = (score, 1.0, (hint_place.path,))
+
+    best = max(score for score, *_rest in scores.values())
+    if best < MIN_SCORE:
+        return RegionGuess.of(hint_place, HINT_ONLY_CONFIDENCE, mentions) if hint_place else None
+    tied = [code for code, (score, *_rest) in scores.items() if score >= best - TIE_MARGIN]
+    if len(tied) > 1:
+        if len(tied) == 2 and hint_place and hint_place.code in tied:
+            # The hint and a region on its chain, or the hint and one clear place elsewhere: the place.
+            other = next(code for code in tied if code != hint_place.code)
+            if scores[other][0] >= scores[hint_place.code][0]:
+                tied = [other]
+        ancestor = _common_ancestor(tied, places)
+        if len(tied) > 1 and ancestor is not None:
+            return RegionGuess.of(ancestor, COMMON_ANCESTOR_CONFIDENCE, mentions)
+        if len(tied) > 1:
+            return _fallback(found, tied, hint_place, places, mentions)
+
+    code = tied[0]
+    score, weight, paths = scores[code]
+    place = places[code]
+    runner_up = max(
+        (s for other, (s, *_rest) in scores.items() if not _on_one_chain(places[other].path, paths)),
+        default=0.0,
+    )
+    confidence = weight * (0.5 + 0.5 * (score - runner_up) / score)
+    if hint_place and not _on_one_chain(hint_place.path, paths):
+        confidence *= OUTSIDE_HINT_FACTOR
+    return RegionGuess.of(place, confidence, mentions)
+
+
+def _fallback(
+    found: list[_FoundMention],
+    tied: list[str],
+    hint_place: Place | None,
+    places: dict[str, Place],
+    mentions: tuple[Mention, ...],
+) -> RegionGuess | None:
+    """Tied readings with no common ancestor: the places named unambiguously among them, else the hint."""
+    unambiguous = [
+        code for code in tied if any(len(f.candidates) == 1 and f.candidates[0].code == code for f in found)
+    ]
+    if unambiguous and (ancestor := _common_ancestor(unambiguous, places)):
+        return RegionGuess.of(ancestor, UNAMBIGUOUS_MENTION_CONFIDENCE, mentions)
+    if hint_place:
+        return RegionGuess.of(hint_place, HINT_FALLBACK_CONFIDENCE, mentions)
+    return None

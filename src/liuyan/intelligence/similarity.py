@@ -1,0 +1,346 @@
+"""Similar and near-duplicate messages (DESIGN.md §6), found with MinHash and locality-sensitive hashing.
+
+A message's title and body are normalised (NFKC, lower case, letters and digits only, greeting boilerplate
+such as 尊敬的领导 / 您好 dropped) and cut into overlapping character bigrams. Its MinHash signature holds,
+for each of NUM_PERM hash functions, the least hash over those shingles: two signatures agree in a
+position with probability equal to the Jaccard similarity of the two shingle sets. The signature is cut
+into BANDS bands of ROWS rows; each band is hashed to one 64-bit key and stored in an indexed table
+(`SimilarityBand`). A query computes the signature of its text, looks up messages sharing any band key
+(one indexed `key IN (…)` query), and ranks those candidates by the share of signature positions they
+agree on, i.e. their estimated Jaccard similarity. Nothing scans all messages.
+
+With 42 bands of 3 rows, a message with Jaccard similarity 0.5 to the query is a candidate with
+probability 0.995, one at 0.3 with 0.68, one at 0.2 with 0.29, while an unrelated one (about 0.02 on this
+data) almost never is; the bench (bench/similar.py) measures recall and latency.
+
+The hashing is numpy, the same universal hashing as `datasketch.MinHash` ((a·x + b) mod 2^61−1, low 32
+bits) but vectorised over the shingles, which are packed code points (no per-shingle Python hashing).
+"""
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.scope import can, restrict
+from liuyan.board.actions.dispatch import MERGEABLE_STATES
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Message
+from liuyan.board.privacy import mask_text
+from liuyan.board.selectors import REPLIED_STATES, public_messages
+from liuyan.directory.models import Region
+from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
+
+NUM_PERM = 128
+# 42 bands of 3 rows use 126 of the 128 positions (bench/similar.py compares 32×4, 42×3, 64×2).
+BANDS, ROWS = 42, 3
+SHINGLE = 2
+# Bump when the normalisation, shingles or hashing change: older signatures are then rebuilt by
+# `liuyan index_similarity --missing`.
+VERSION = 1
+
+# Estimated Jaccard similarity from which a message is shown as similar, and called a near-duplicate.
+SIMILAR_MIN = 0.2
+NEAR_DUPLICATE_MIN = 0.6
+# At most this many candidates (those sharing the most bands) are ranked per query.
+MAX_CANDIDATES = 200
+# Texts shorter than this (after normalisation) have too few shingles to compare meaningfully.
+MIN_CHARS = 8
+
+# Greetings and sign-offs most messages share; they say nothing about the matter.
+BOILERPLATE = re.compile(
+    "|".join(
+        [
+            "尊敬的[^，,。:：！!\\s]{0,8}?(?:领导|书记|市长|县长|区长|省长|主任|局长|同志)",
+            "领导(?:您|你)好",
+            "(?:您|你)们?好",
+            "此致敬礼",
+            "谢谢(?:领导|您|你)?",
+            "麻烦(?:领导|您|你)了",
+            "望(?:领导)?(?:尽快|早日)?(?:解决|处理|回复)为盼",
+            "盼复",
+        ]
+    )
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_rng = np.random.RandomState(20201)  # fixed: signatures must be comparable across processes and releases
+_A = _rng.randint(1, 1 << 61, size=NUM_PERM, dtype=np.uint64)
+_B = _rng.randint(0, 1 << 61, size=NUM_PERM, dtype=np.uint64)
+_BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+
+
+def normalize(text: str) -> str:
+    """The text as compared: NFKC, lower case, boilerplate dropped, letters and digits only."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = BOILERPLATE.sub(" ", text)
+    return _NOT_WORD.sub("", text)
+
+
+def message_text(title: str, body: str) -> str:
+    return f"{title or ''}\n{body or ''}"
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: spreads packed code points over 64 bits (wrapping arithmetic intended)."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def shingle_hashes(text: str) -> np.ndarray:
+    """32-bit hashes of the distinct character SHINGLE-grams of the normalised text."""
+    chars = np.frombuffer(normalize(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(chars) < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
+    packed = chars[: len(chars) - SHINGLE + 1].copy()
+    for offset in range(1, SHINGLE):
+        packed = (packed << np.uint64(21)) | chars[offset : len(chars) - SHINGLE + 1 + offset]
+    return np.unique(_mix64(packed) & _LOW32)
+
+
+def signature_of(text: str) -> np.ndarray | None:
+    """The MinHash signature (NUM_PERM uint32) of the text; None when it is too short to compare."""
+    hashes = shingle_hashes(text)
+    if len(hashes) < MIN_CHARS - SHINGLE + 1:
+        return None
+    with np.errstate(over="ignore"):
+        permuted = (np.outer(hashes, _A) + _B) % _MERSENNE & _LOW32
+    return permuted.min(axis=0).astype(np.uint32)
+
+
+def band_keys(signature: np.ndarray) -> list[int]:
+    """One signed 64-bit key per band: its number and its ROWS values, hashed together."""
+    rows = signature[: BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
+    key = _BAND_SALT.copy()
+    for row in range(ROWS):
+        key = _mix64(key ^ rows[:, row])
+    return key.view(np.int64).tolist()
+
+
+def _to_bytes(signature: np.ndarray) -> bytes:
+    return signature.astype("<u4").tobytes()
+
+
+def _from_bytes(data) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<u4")
+
+
+# ---- Keeping the index current ----------------------------------------------------------------------
+
+
+def _rows_for(message_id: int, signature: np.ndarray) -> tuple[SimilaritySignature, list[SimilarityBand]]:
+    record = SimilaritySignature(
+        message_id=message_id, signature=_to_bytes(signature), version=VERSION, indexed_at=timezone.now()
+    )
+    bands = [
+        SimilarityBand(message_id=message_id, band=band, key=key)
+        for band, key in enumerate(band_keys(signature))
+    ]
+    return record, bands
+
+
+# No savepoint: inside submit_message this joins its transaction at no extra cost.
+@transaction.atomic(savepoint=False)
+def index_message(message: Message, *, fresh: bool = False) -> bool:
+    """(Re)index one message; idempotent. `fresh`: the message was just created, nothing to replace.
+    Returns whether it is indexed (a text too short to compare is left out)."""
+    signature = signature_of(message_text(message.title, message.body))
+    if not fresh:
+        SimilarityBand.objects.filter(message_id=message.pk).delete()
+        SimilaritySignature.objects.filter(message_id=message.pk).delete()
+    if signature is None:
+        return False
+    record, bands = _rows_for(message.pk, signature)
+    record.save(force_insert=True)
+    SimilarityBand.objects.bulk_create(bands)
+    return True
+
+
+def index_all(
+    *, missing_only: bool = False, batch_size: int = 500, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Index every message (or only those without a current signature), in batches by id, one transaction
+    per batch. `progress(done, total)` is called after each batch. Returns how many were indexed."""
+    messages = Message.objects.all()
+    if missing_only:
+        current = SimilaritySignature.objects.filter(version=VERSION).values("message_id")
+        messages = messages.exclude(pk__in=current)
+    total = messages.count()
+    done = indexed = last_id = 0
+    while True:
+        batch = list(
+            messages.filter(pk__gt=last_id).order_by("pk").values_list("pk", "title", "body")[:batch_size]
+        )
+        if not batch:
+            return indexed
+        records, bands = [], []
+        for pk, title, body in batch:
+            signature = signature_of(message_text(title, body))
+            if signature is not None:
+                record, rows = _rows_for(pk, signature)
+                records.append(record)
+                bands.extend(rows)
+        ids = [pk for pk, _title, _body in batch]
+        with transaction.atomic():
+            SimilarityBand.objects.filter(message_id__in=ids).delete()
+            SimilaritySignature.objects.filter(message_id__in=ids).delete()
+            SimilaritySignature.objects.bulk_create(records)
+            SimilarityBand.objects.bulk_create(bands, batch_size=2000)
+        indexed += len(records)
+        done += len(batch)
+        last_id = batch[-1][0]
+        if progress is not None:
+            progress(done, total)
+
+
+# ---- Queries ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SimilarHit:
+    """A message similar to a text, with its estimated Jaccard similarity."""
+
+    message: Message
+    score: float
+    near_duplicate: bool
+
+
+def _rank(
+    signature: np.ndarray,
+    queryset: QuerySet[Message],
+    *,
+    exclude_id: int | None,
+    limit: int,
+    min_score: float,
+    related: Iterable[str],
+) -> list[SimilarHit]:
+    keys = band_keys(signature)
+    candidates = SimilarityBand.objects.filter(key__in=keys)
+    if exclude_id is not None:
+        candidates = candidates.exclude(message_id=exclude_id)
+    ids = list(
+        candidates.values("message_id")
+        .annotate(shared=Count("id"))
+        .order_by("-shared", "-message_id")
+        .values_list("message_id", flat=True)[:MAX_CANDIDATES]
+    )
+    if not ids:
+        return []
+    rows = list(
+        queryset.filter(pk__in=ids, similarity_signature__version=VERSION).values_list(
+            "pk", "similarity_signature__signature"
+        )
+    )
+    if not rows:
+        return []
+    matrix = np.stack([_from_bytes(data) for _pk, data in rows])
+    scores = (matrix == signature).mean(axis=1)
+    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= min_score][:limit]
+    if not order:
+        return []
+    chosen = {rows[i][0]: float(scores[i]) for i in order}
+    messages = Message.objects.select_related(*related).defer("search_tokens").in_bulk(list(chosen))
+    return [
+        SimilarHit(messages[pk], round(score, 3), score >= NEAR_DUPLICATE_MIN)
+        for pk, score in chosen.items()
+        if pk in messages
+    ]
+
+
+def similar_messages(
+    text: str,
+    *,
+    exclude_id: int | None = None,
+    queryset: QuerySet[Message] | None = None,
+    limit: int = 5,
+    min_score: float = SIMILAR_MIN,
+    related: Iterable[str] = ("region",),
+) -> list[SimilarHit]:
+    """Messages of `queryset` (default: the public ones) similar to `text`, most similar first."""
+    signature = signature_of(text)
+    if signature is None:
+        return []
+    return _rank(
+        signature,
+        public_messages() if queryset is None else queryset,
+        exclude_id=exclude_id,
+        limit=limit,
+        min_score=min_score,
+        related=related,
+    )
+
+
+def similar_public(
+    title: str, body: str, *, region: Region | None = None, limit: int = 5
+) -> list[SimilarHit]:
+    """What a citizen writing this title and body is shown: public, published, visible messages (in the
+    region's subtree when given), not those merged into another."""
+    messages = public_messages()
+    if region is not None:
+        messages = messages.filter(region__path__startswith=region.path)
+    return similar_messages(message_text(title, body), queryset=messages, limit=limit)
+
+
+def staff_candidates(user) -> QuerySet[Message]:
+    """The messages a staff user is shown as similar: those in their VIEW scope, not merged into another."""
+    return restrict(Message.objects.filter(merged_into=None), user, Permission.VIEW)
+
+
+def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[SimilarHit]:
+    """Messages in `user`'s scope similar to `message` (not itself), from its stored signature when
+    current (computed from its text otherwise)."""
+    stored = (
+        SimilaritySignature.objects.filter(message_id=message.pk, version=VERSION)
+        .values_list("signature", flat=True)
+        .first()
+    )
+    signature = (
+        _from_bytes(stored) if stored is not None else signature_of(message_text(message.title, message.body))
+    )
+    if signature is None:
+        return []
+    return _rank(
+        signature,
+        staff_candidates(user),
+        exclude_id=message.pk,
+        limit=limit,
+        min_score=SIMILAR_MIN,
+        related=("region", "unit"),
+    )
+
+
+def may_merge(user, message: Message, into: Message) -> bool:
+    """Whether the workbench offers to merge `message` into `into` (dispatch.merge_messages checks again)."""
+    for each in (message, into):
+        if each.merged_into_id or each.state not in MERGEABLE_STATES:
+            return False
+        if not (can(user, Permission.ASSIGN, each) or can(user, Permission.MODERATE, each)):
+            return False
+    return True
+
+
+def public_payload(hit: SimilarHit) -> dict:
+    """A hit as the public sees it: masked title, state, whether it has a public reply, its page."""
+    message = hit.message
+    return {
+        "id": message.pk,
+        "serial": message.serial,
+        "title": mask_text(message.title),
+        "score": hit.score,
+        "near_duplicate": hit.near_duplicate,
+        "state": message.state,
+        "state_label": MessageState(message.state).label,
+        "replied": message.state in REPLIED_STATES,
+        "url": reverse("web:message-detail", args=[message.pk]),
+    }

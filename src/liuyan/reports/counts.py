@@ -1,0 +1,388 @@
+"""Keeping the count tables (`DailyCount`) current, and rebuilding them from the messages.
+
+What a row counts (each figure on the local day, Asia/Shanghai, of its own event, under the message's
+current region, unit, leader, domain, type and campaign):
+
+- received 收到留言: messages submitted that day (`created_at`), whatever became of them;
+- published 留言量: messages published that day (`published_at`), hidden and private ones included (they are
+  still handled; the tables hold figures, never a message's detail);
+- assigned 交办: messages whose (latest) assignment was that day (`assigned_at`);
+- replied 回复量: messages whose reply was published that day (`replied_at`, the latest published reply);
+- replied_on_time 按期回复: of those, `replied_at <= reply_deadline`; a message that never had a deadline
+  (a duplicate answered with the message it was merged into) counts as on time: it missed nothing;
+- response_seconds 回复用时: whole seconds from submission (`created_at`, the citizen's wait) to the reply,
+  summed; the average is response_seconds / replied;
+- closed 办结: messages closed that day (`closed_at`);
+- rated, resolution_sum, attitude_sum, speed_sum, satisfied 评价: each message's latest rating only, on the
+  day it was given; satisfied 满意 when its mean of 解决程度, 办理态度, 办理速度 is at least 4.
+
+A message counts into its own region and every ancestor, so a region's row is its subtree's rollup, and
+into the national row (key ""). Domain rows use the message's own domain: a parent's figures are the sum
+over its subtree, done on reading (reports/stats.py).
+
+How the rows stay current: every change of a message goes through the board's actions, and the ones that
+change what a message counts for call `counting(message)` (`transition()` does it for every state change):
+it takes the message's contribution before and after, and adds the difference to the rows in one upsert,
+in the action's own transaction. So the tables are exact at every commit, with no task to lag or to lose,
+and an action that changes no figure costs no query. Anything that changes messages behind the actions'
+back (bulk imports, the demo's re-dating, edits in the admin, a region moved to another parent) must call
+`rebuild_counts(start, end)` for the days it touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from liuyan.board.models import Message, Rating
+from liuyan.directory.models import Region
+from liuyan.reports.choices import Dimension
+from liuyan.reports.models import METRICS, DailyCount
+
+logger = logging.getLogger(__name__)
+
+SATISFIED_SUM = 12  # resolution + attitude + speed; a mean of at least 4
+INDEX = {name: i for i, name in enumerate(METRICS)}
+RowKey = tuple[str, str, date]  # (dimension, key, day)
+Contribution = dict[RowKey, list[int]]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One message's contribution, and applying the difference
+
+
+def region_codes(path: str) -> list[str]:
+    """The codes of a region and its ancestors, from its materialised path ("530000/530900/530923/")."""
+    return [code for code in path.split("/") if code]
+
+
+def _keys(
+    codes: list[str], *, domain: int, kind: int, unit: int | None, leader: int, campaign: int | None
+) -> list[tuple[str, str]]:
+    keys = [
+        (Dimension.NATIONAL.value, ""),
+        (Dimension.DOMAIN.value, str(domain)),
+        (Dimension.TYPE.value, str(kind)),
+        (Dimension.LEADER.value, str(leader)),
+    ]
+    if unit is not None:
+        keys.append((Dimension.UNIT.value, str(unit)))
+    if campaign is not None:
+        keys.append((Dimension.CAMPAIGN.value, str(campaign)))
+    for code in codes:
+        keys.append((Dimension.REGION.value, code))
+        keys.append((Dimension.REGION_DOMAIN.value, f"{code}:{domain}"))
+        keys.append((Dimension.REGION_TYPE.value, f"{code}:{kind}"))
+    return keys
+
+
+def latest_rating(message: Message) -> Rating | None:
+    """The rating that counts for `message`: its latest. Only a replied message can have one."""
+    if message.replied_at is None:
+        return None
+    return Rating.objects.filter(message_id=message.pk).order_by("-created_at", "-id").first()
+
+
+def response_seconds(message: Message) -> int:
+    return max(0, (message.replied_at - message.created_at) // timedelta(seconds=1))
+
+
+def contribution(message: Message, rating: Rating | None) -> Contribution:
+    """What `message` (with its latest `rating`) adds to the count tables, row by row."""
+    figures: dict[date, list[int]] = defaultdict(lambda: [0] * len(METRICS))
+
+    def add(at: datetime | None, **values: int) -> None:
+        if at is not None:
+            row = figures[timezone.localdate(at)]
+            for name, value in values.items():
+                row[INDEX[name]] += value
+
+    add(message.created_at, received=1)
+    add(message.published_at, published=1)
+    add(message.assigned_at, assigned=1)
+    if message.replied_at is not None:
+        on_time = message.reply_deadline is None or message.replied_at <= message.reply_deadline
+        seconds = response_seconds(message)
+        add(message.replied_at, replied=1, replied_on_time=int(on_time), response_seconds=seconds)
+    add(message.closed_at, closed=1)
+    if rating is not None:
+        total = rating.resolution + rating.attitude + rating.speed
+        add(
+            rating.created_at,
+            rated=1,
+            resolution_sum=rating.resolution,
+            attitude_sum=rating.attitude,
+            speed_sum=rating.speed,
+            satisfied=int(total >= SATISFIED_SUM),
+        )
+    keys = _keys(
+        region_codes(message.region.path),
+        domain=message.domain_id,
+        kind=message.message_type_id,
+        unit=message.unit_id,
+        leader=message.leader_id,
+        campaign=message.campaign_id,
+    )
+    return {(dimension, key, day): values for day, values in figures.items() for dimension, key in keys}
+
+
+def _difference(before: Contribution, after: Contribution) -> Contribution:
+    delta: Contribution = {}
+    for row in before.keys() | after.keys():
+        old, new = before.get(row), after.get(row)
+        if old is None:
+            change = list(new)
+        elif new is None:
+            change = [-value for value in old]
+        else:
+            change = [b - a for a, b in zip(old, new, strict=True)]
+        if any(change):
+            delta[row] = change
+    return delta
+
+
+def add_to_rows(delta: Contribution) -> None:
+    """Add `delta` to the rows in one upsert. Rows are written in key order, so that two transactions
+    touching the same rows (the national row of today, always) lock them in the same order."""
+    if not delta:
+        return
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    columns = ["dimension", "key", "day", *METRICS]
+    quoted = [connection.ops.quote_name(column) for column in columns]
+    updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[3:])
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    rows = sorted(delta.items())
+    params: list = []
+    for (dimension, key, day), values in rows:
+        params += [dimension, key, connection.ops.adapt_datefield_value(day), *values]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT ({', '.join(quoted[:3])}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def counting(message: Message, *, rerate: bool = False) -> Iterator[None]:
+    """Bring the count tables along with whatever the block changes on `message` (in memory and saved).
+
+    The message's latest rating is read once, before; pass `rerate=True` when the block adds a rating.
+    Do not nest: an inner block's change would be counted twice.
+    """
+    rating = latest_rating(message)
+    before = contribution(message, rating)
+    yield
+    after = contribution(message, latest_rating(message) if rerate else rating)
+    add_to_rows(_difference(before, after))
+
+
+def count_new(message: Message) -> None:
+    """Count a message just created (it has no rating yet)."""
+    add_to_rows(contribution(message, None))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rebuilding from the messages, set-based
+
+
+class ResponseSeconds(Func):
+    """Whole seconds from `created_at` to `replied_at`, never negative (as `response_seconds` in Python)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, prefix: str = ""):
+        super().__init__(F(f"{prefix}replied_at"), F(f"{prefix}created_at"))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="GREATEST(FLOOR(EXTRACT(EPOCH FROM (%(expressions)s))), 0)::bigint",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django's SQLite function: the difference in microseconds, as an integer.
+        return self.as_sql(
+            compiler, connection, template="MAX(django_timestamp_diff(%(expressions)s) / 1000000, 0)", **extra
+        )
+
+
+ON_TIME = Q(reply_deadline__isnull=True) | Q(replied_at__lte=F("reply_deadline"))
+
+
+def _latest_ratings():
+    later = Rating.objects.filter(message=OuterRef("message")).filter(
+        Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    return Rating.objects.filter(~Exists(later))
+
+
+# (queryset, the date field that picks the day, the prefix to the message's fields, the aggregates)
+def _families():
+    return [
+        (Message.objects.all(), "created_at", "", {"received": Count("pk")}),
+        (Message.objects.all(), "published_at", "", {"published": Count("pk")}),
+        (Message.objects.all(), "assigned_at", "", {"assigned": Count("pk")}),
+        (
+            Message.objects.all(),
+            "replied_at",
+            "",
+            {
+                "replied": Count("pk"),
+                "replied_on_time": Count("pk", filter=ON_TIME),
+                "response_seconds": Sum(ResponseSeconds()),
+            },
+        ),
+        (Message.objects.all(), "closed_at", "", {"closed": Count("pk")}),
+        (
+            _latest_ratings().alias(total=F("resolution") + F("attitude") + F("speed")),
+            "created_at",
+            "message__",
+            {
+                "rated": Count("pk"),
+                "resolution_sum": Sum("resolution"),
+                "attitude_sum": Sum("attitude"),
+                "speed_sum": Sum("speed"),
+                "satisfied": Count("pk", filter=Q(total__gte=SATISFIED_SUM)),
+            },
+        ),
+    ]
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contribution:
+    """The rows for days start..end (inclusive), from the messages and ratings."""
+    rows: Contribution = defaultdict(lambda: [0] * len(METRICS))
+
+    def add(dimension: str, key: str, day: date, values: dict) -> None:
+        row = rows[(dimension, key, day)]
+        for name, value in values.items():
+            row[INDEX[name]] += value or 0
+
+    since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
+    for queryset, field, prefix, aggregates in _families():
+        scoped = queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
+        grouped = scoped.annotate(day=TruncDate(field))
+
+        def by(*fields: str, grouped=grouped, prefix=prefix, aggregates=aggregates) -> Iterable[dict]:
+            names = {f"k{i}": F(f"{prefix}{name}") for i, name in enumerate(fields)}
+            return grouped.values("day", **names).annotate(**aggregates).order_by()
+
+        for group in by("region_id", "domain_id"):
+            values = {name: group[name] for name in aggregates}
+            day, domain = group["day"], group["k1"]
+            add(Dimension.NATIONAL, "", day, values)
+            add(Dimension.DOMAIN, str(domain), day, values)
+            for code in paths[group["k0"]]:
+                add(Dimension.REGION, code, day, values)
+                add(Dimension.REGION_DOMAIN, f"{code}:{domain}", day, values)
+        for group in by("region_id", "message_type_id"):
+            values = {name: group[name] for name in aggregates}
+            day, kind = group["day"], group["k1"]
+            add(Dimension.TYPE, str(kind), day, values)
+            for code in paths[group["k0"]]:
+                add(Dimension.REGION_TYPE, f"{code}:{kind}", day, values)
+        for dimension, name in (
+            (Dimension.UNIT, "unit_id"),
+            (Dimension.LEADER, "leader_id"),
+            (Dimension.CAMPAIGN, "campaign_id"),
+        ):
+            for group in by(name):
+                if group["k0"] is not None:
+                    add(dimension, str(group["k0"]), group["day"], {n: group[n] for n in aggregates})
+    return rows
+
+
+def _span() -> tuple[date, date] | None:
+    """The first and last day on which anything was counted."""
+    first = Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    if first is None:
+        return None
+    lasts = [
+        Message.objects.filter(**{f"{field}__isnull": False})
+        .order_by(f"-{field}")
+        .values_list(field, flat=True)
+        .first()
+        for field in ("created_at", "published_at", "assigned_at", "replied_at", "closed_at")
+    ]
+    lasts.append(Rating.objects.order_by("-created_at").values_list("created_at", flat=True).first())
+    last = max(at for at in lasts if at is not None)
+    return timezone.localdate(first), max(timezone.localdate(last), timezone.localdate(first))
+
+
+CHUNK_DAYS = 92
+INSERT_BATCH = 5000
+
+
+def _insert(rows: list[tuple]) -> int:
+    """Insert fresh rows with plain executemany: the ORM's bulk_create costs more per row than the whole
+    recount, and SQLite would cut its batches to a few dozen rows."""
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("dimension", "key", "day", *METRICS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (3 + len(METRICS)))})"
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for first in range(0, len(rows), INSERT_BATCH):
+            batch = rows[first : first + INSERT_BATCH]
+            cursor.executemany(sql, [(str(d), k, adapt(day), *values) for d, k, day, *values in batch])
+    return len(rows)
+
+
+def rebuild_counts(
+    start: date | None = None, end: date | None = None, *, chunk_days: int = CHUNK_DAYS
+) -> int:
+    """Recount the rows of days `start`..`end` (inclusive; default: all) from the messages; return the
+    number of rows written.
+
+    Works a chunk of days at a time, each in its own transaction, so memory stays bounded on millions of
+    messages. On PostgreSQL each chunk locks the table against writers while it recounts, so an action
+    committing meanwhile adds its difference after the chunk, on top of the recount, and nothing is lost.
+    """
+    span = _span()
+    if span is None:
+        with transaction.atomic():
+            deleted = DailyCount.objects.all()
+            if start:
+                deleted = deleted.filter(day__gte=start)
+            if end:
+                deleted = deleted.filter(day__lte=end)
+            deleted.delete()
+        return 0
+    # Open ends reach past every row, including rows of days no event falls on any more (the demo re-dates
+    # its history; an admin may edit a date).
+    if start is None:
+        start = span[0]
+        DailyCount.objects.filter(day__lt=start).delete()
+    if end is None:
+        end = max(span[1], timezone.localdate())
+        DailyCount.objects.filter(day__gt=end).delete()
+    paths = {code: region_codes(path) for code, path in Region.objects.values_list("code", "path")}
+    written = 0
+    chunk_start = start
+    while chunk_start <= end:
+        chunk_end = min(end, chunk_start + timedelta(days=chunk_days - 1))
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    table = connection.ops.quote_name(DailyCount._meta.db_table)
+                    cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            rows = _compute(chunk_start, chunk_end, paths)
+            DailyCount.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+            written += _insert([(*row, *values) for row, values in rows.items() if any(values)])
+        logger.debug("Recounted %s to %s: %s rows.", chunk_start, chunk_end, len(rows))
+        chunk_start = chunk_end + timedelta(days=1)
+    return written

@@ -1,0 +1,91 @@
+"""Count tables (统计表): one row of a day's figures per dimension member, read by every statistics page."""
+
+from django.db import models
+
+from liuyan.reports.choices import Dimension
+
+# The figures a row holds, in the order the code writes them (reports/counts.py relies on it).
+METRICS = (
+    "received",
+    "published",
+    "assigned",
+    "replied",
+    "replied_on_time",
+    "closed",
+    "response_seconds",
+    "rated",
+    "resolution_sum",
+    "attitude_sum",
+    "speed_sum",
+    "satisfied",
+)
+
+
+class DailyCount(models.Model):
+    """One day's figures for one member of a dimension: the nation, a region (with its subtree), a unit,
+    a leader, a domain, a message type or a campaign. Each figure is counted on the day of its own event."""
+
+    dimension = models.CharField("维度", max_length=16, choices=Dimension.choices)
+    key = models.CharField("对象", max_length=32, blank=True)
+    day = models.DateField("日期")
+    # Signed on purpose: a delta applied to rows gone stale (e.g. data loaded without a rebuild) must never
+    # make an action fail; `rebuild_counts` puts such rows right.
+    received = models.IntegerField("收到留言", default=0)
+    published = models.IntegerField("刊发留言", default=0)
+    assigned = models.IntegerField("交办", default=0)
+    replied = models.IntegerField("回复", default=0)
+    replied_on_time = models.IntegerField("按期回复", default=0)
+    closed = models.IntegerField("办结", default=0)
+    response_seconds = models.BigIntegerField("回复用时合计（秒）", default=0)
+    rated = models.IntegerField("评价", default=0)
+    resolution_sum = models.IntegerField("解决程度合计", default=0)
+    attitude_sum = models.IntegerField("办理态度合计", default=0)
+    speed_sum = models.IntegerField("办理速度合计", default=0)
+    satisfied = models.IntegerField("满意", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日统计"
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "key", "day"], name="dailycount_unique_key_day")
+        ]
+        # (dimension, key, day) range scans use the unique index; rankings over all members of a
+        # dimension in a period use this one.
+        indexes = [models.Index(fields=["dimension", "day"], name="dailycount_dimension_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_dimension_display()} {self.key} {self.day:%Y-%m-%d}"
+
+
+class BriefSubscription(models.Model):
+    """A staff member's subscription to the daily brief (每日留言简报) of a region, or of the nation."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="brief_subscriptions", verbose_name="订阅人"
+    )
+    region = models.ForeignKey(
+        "directory.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="地区",
+        help_text="为空表示全国",
+    )
+    active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("订阅时间", auto_now_add=True)
+    # The last day whose brief was e-mailed, so the daily task sends each day's brief once.
+    last_sent_for = models.DateField("最近发送的简报日期", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "简报订阅"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "region"], condition=models.Q(region__isnull=False), name="brief_sub_region"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(region__isnull=True), name="brief_sub_national"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.region or '全国'}"

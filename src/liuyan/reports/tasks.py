@@ -1,0 +1,41 @@
+"""Background work of reports: recounting the statistics for days changed behind the actions' back, and
+e-mailing the daily brief to its subscribers."""
+
+from datetime import date, timedelta
+
+from django_tasks import task
+
+from liuyan.reports import counts
+
+
+@task()
+def rebuild_counts(start: str | None = None, end: str | None = None) -> int:
+    """Recount days start..end (ISO dates; None: from the first / to today), e.g. after an import."""
+    first = date.fromisoformat(start) if start else None
+    last = date.fromisoformat(end) if end else None
+    return counts.rebuild_counts(first, last)
+
+
+# The daily brief of the day before goes out once the day's late figures are in.
+BRIEF_SEND_HOUR = 6
+
+
+@task()
+def send_daily_briefs(day: str) -> int:
+    """E-mail the brief of `day` (ISO date) to the subscribers not yet sent it."""
+    from liuyan.reports.subscriptions import send_daily_briefs as send
+
+    return send(date.fromisoformat(day))
+
+
+@task()
+def send_due_briefs() -> int:
+    """From 06:00 (Asia/Shanghai), send yesterday's brief to whoever has not had it; safe to run often."""
+    from django.utils import timezone
+
+    from liuyan.reports.subscriptions import send_daily_briefs as send
+
+    now = timezone.localtime()
+    if now.hour < BRIEF_SEND_HOUR:
+        return 0
+    return send(now.date() - timedelta(days=1))

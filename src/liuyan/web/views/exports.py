@@ -1,0 +1,138 @@
+"""Downloads: a message list as CSV or XLSX (the public list with public fields; staff lists with full
+fields within the user's scope) and the open-data archive. The export URL is the list's URL with its query
+string kept, e.g. /messages/export.csv?region=530900&type=complaint."""
+
+import re
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from liuyan.accounts.choices import Permission
+from liuyan.accounts.scope import restrict, scope_for
+from liuyan.board import selectors
+from liuyan.board.choices import MessageState
+from liuyan.board.models import Message
+from liuyan.directory import selectors as directory_selectors
+from liuyan.directory.models import Region
+from liuyan.reports import exports, opendata
+from liuyan.web.views.public import MessageFilterForm
+from liuyan.web.views.workbench import forbidden
+
+
+def _refused(request, errors: list[str]):
+    """Bad filters: say which, rather than export a list the user did not ask for."""
+    return render(request, "web/reports/export_refused.html", {"errors": errors}, status=400)
+
+
+def _form_errors(form: forms.Form) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
+
+
+def public_export(request, fmt: str):
+    """The public message list (same filters and state tab as /messages/) with public fields, masked."""
+    code = request.GET.get("region", "")
+    region = Region.objects.filter(pk=code).first() if re.fullmatch(r"\d{6}", code) else None
+    form = MessageFilterForm(
+        request.GET,
+        region=region,
+        path=region.ancestors_and_self() if region else [],
+        children=directory_selectors.regions_under(region),
+    )
+    filters, tab = form.filters()
+    if form.errors:
+        return _refused(request, _form_errors(form))
+    return exports.export_response(selectors.public_list(filters, tab), exports.PUBLIC, fmt)
+
+
+class StaffExportForm(forms.Form):
+    """Filters of a staff export: those of the public list, and any state (including unpublished ones)."""
+
+    region = forms.RegexField(
+        regex=r"^\d{6}$", required=False, error_messages={"invalid": "地区代码应为 6 位数字。"}
+    )
+    leader = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "留言对象无效。"})
+    type = forms.CharField(required=False, max_length=20)
+    domain = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "领域无效。"})
+    state = forms.ChoiceField(
+        choices=[("", "全部"), *MessageState.choices],
+        required=False,
+        error_messages={"invalid_choice": "没有这个状态。"},
+    )
+    campaign = forms.SlugField(required=False, error_messages={"invalid": "专栏标识无效。"})
+    q = forms.CharField(
+        required=False, max_length=50, error_messages={"max_length": "关键词不能超过 %(limit_value)d 个字。"}
+    )
+    sort = forms.ChoiceField(
+        choices=[("newest", "最新刊发"), ("support", "点赞最多")],
+        required=False,
+        error_messages={"invalid_choice": "没有这种排序。"},
+    )
+
+    def filters(self) -> selectors.MessageFilters:
+        data = self.cleaned_data
+        return selectors.MessageFilters(
+            region=data["region"] or None,
+            leader=data["leader"],
+            message_type=data["type"] or None,
+            domain=data["domain"],
+            state=data["state"] or None,
+            campaign=data["campaign"] or None,
+            q=data["q"].strip() or None,
+            sort=data["sort"] or "newest",
+        )
+
+
+@login_required
+def staff_export(request, fmt: str):
+    """Every message in the user's scope (any state) matching the filters, with full fields."""
+    if scope_for(request.user, Permission.VIEW).empty:
+        return forbidden(request, "只有工作人员可以导出辖区内的留言。")
+    form = StaffExportForm(request.GET)
+    if not form.is_valid():
+        return _refused(request, _form_errors(form))
+    messages = restrict(Message.objects.all(), request.user, Permission.VIEW)
+    return exports.export_response(selectors.filter_messages(messages, form.filters()), exports.STAFF, fmt)
+
+
+@login_required
+def queue_export(request, queue: str, fmt: str):
+    """A workbench queue of messages, in its order, with full fields."""
+    queues = selectors.workbench_queues(request.user)
+    if not queues:
+        return forbidden(request)
+    if queue not in queues or queues[queue].model is not Message:
+        raise Http404
+    messages = restrict(queues[queue], request.user, Permission.VIEW)
+    return exports.export_response(messages, exports.STAFF, fmt)
+
+
+# ---- Open data ----
+
+
+def _open_data_page(request, archive: opendata.Archive | None, status: int = 200):
+    return render(
+        request,
+        "web/reports/open_data.html",
+        {"archive": archive, "columns": opendata.COLUMN_DOCS, "licence": opendata.LICENCE},
+        status=status,
+    )
+
+
+def open_data(request):
+    """The open-data page: what the archive holds, and a link to the latest one."""
+    return _open_data_page(request, opendata.latest_archive())
+
+
+def open_data_download(request):
+    """The latest archive, streamed from disk; the page with a 404 when none has been written yet."""
+    archive = opendata.latest_archive()
+    if archive is None:
+        return _open_data_page(request, None, status=404)
+    return FileResponse(
+        archive.path.open("rb"),
+        as_attachment=True,
+        filename=archive.path.name,
+        content_type="application/zip",
+    )

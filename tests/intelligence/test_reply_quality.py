@@ -1,0 +1,167 @@
+"""Reply quality: the score separates perfunctory from substantive replies and explains itself; the
+review API and the review pages show it beside each reply in review."""
+
+from datetime import datetime
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from liuyan.board.choices import MessageState
+from liuyan.intelligence.reply_quality import parse_timestamp, score_reply
+from tests.api.openapi import assert_matches_openapi
+from tests.board.api_client import ApiClient
+from tests.board.factories import make_message
+
+TITLE = "A2区景蓉华苑物业管理有问题"
+MESSAGE = (
+    "2019年4月以来，A2区景蓉华苑小区的物业公司扬言要退出小区，业委会不召开业主大会就制定高昂的停车"
+    "收费方案要业主投票，投票由物业公司组织，对投反对票的业主做工作要求改为同意。"
+)
+SUBSTANTIVE = (
+    "网友：您好！您的留言已收悉。现将调查处理情况答复如下：经调查核实，景蓉华苑业委会于4月10日至4月27日"
+    "以意见收集方式召开了业主大会，超过三分之二的业主同意收取停车管理费，收费标准不高于周边小区。5月5日"
+    "下午，桂花坪街道牵头组织社区、物业公司、业主委员会和业主代表召开会议，已要求业委会依法依规重新召开"
+    "业主大会，按表决结果执行。如有疑问请联系街道物业办，联系电话：0731-85012345。感谢您的支持！2019年5月9日"
+)
+PERFUNCTORY = [
+    "网友：您好！您反映的问题已转交有关部门。2019年5月9日",
+    "该问题请咨询市政府有关部门。",
+    "网友：您好！留言已收悉。",
+    "感谢您对我们工作的关注和支持！",
+]
+ASKED, REPLIED = datetime(2019, 4, 25, 9, 32), datetime(2019, 5, 10, 14, 56)
+
+
+def codes(result) -> set[str]:
+    return {reason.code for reason in result.reasons}
+
+
+def test_a_substantive_reply_scores_high_with_its_reasons():
+    result = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=REPLIED)
+    assert result.score >= 85 and result.band == "good"
+    assert {"relevant", "action_and_time", "contact", "timely"} <= codes(result)
+    relevant = next(r for r in result.reasons if r.code == "relevant")
+    assert "景蓉华苑" in relevant.text_zh
+
+
+@pytest.mark.parametrize("reply", PERFUNCTORY)
+def test_perfunctory_replies_score_low_and_say_why(reply):
+    result = score_reply(MESSAGE, reply, message_title=TITLE, asked_at=ASKED, replied_at=REPLIED)
+    assert result.score <= 30 and result.band == "poor"
+    assert codes(result) & {"bare_transfer", "redirect", "boilerplate_only"}
+    assert result.reasons[0].delta < 0 and result.reasons[0].text_zh.startswith("套话")
+
+
+def test_a_transfer_followed_by_the_result_is_not_perfunctory():
+    reply = "您反映的问题已转交桂花坪街道调查处理，现将其回复转载如下：" + SUBSTANTIVE
+    result = score_reply(MESSAGE, reply, message_title=TITLE)
+    assert "bare_transfer" not in codes(result) and result.score >= 70
+
+
+def test_an_unrelated_reply_names_what_it_missed():
+    reply = (
+        "经核实，该路段的路灯已于6月3日全部修复，我局已安排人员每周巡查，发现故障将在两个工作日内修复。"
+        "市政设施维护热线：12319。"
+    )
+    result = score_reply(MESSAGE, reply, message_title=TITLE)
+    off_topic = next(r for r in result.reasons if r.code == "off_topic")
+    assert "景蓉华苑" in off_topic.text_zh and off_topic.delta < 0
+    relevant = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE)
+    assert result.score < relevant.score
+
+
+@pytest.mark.parametrize(
+    ("replied", "code", "worse_than_previous"),
+    [
+        (datetime(2019, 5, 5), "timely", False),
+        (datetime(2019, 5, 20), "late", True),
+        (datetime(2019, 7, 1), "slow", True),
+        (datetime(2019, 12, 1), "very_slow", True),
+    ],
+)
+def test_timeliness_lowers_the_score_as_days_pass(replied, code, worse_than_previous):
+    result = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=replied)
+    assert code in codes(result)
+    timely = score_reply(
+        MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=datetime(2019, 5, 5)
+    )
+    very_late = score_reply(
+        MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=datetime(2019, 12, 1)
+    )
+    assert timely.score - very_late.score >= 20
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [("", ""), (MESSAGE, ""), ("", SUBSTANTIVE * 5), (MESSAGE * 10, "已转。" * 200), ("短", "好")],
+)
+def test_the_score_stays_within_bounds(message, reply):
+    result = score_reply(message, reply, asked_at=ASKED, replied_at=datetime(2023, 1, 1))
+    assert 0 <= result.score <= 100
+
+
+def test_timestamps_in_the_data_formats():
+    assert parse_timestamp(" 2019/4/25 9:32:09\t") == datetime(2019, 4, 25, 9, 32, 9)
+    assert parse_timestamp("2017-06-08 17:31:20") == datetime(2017, 6, 8, 17, 31, 20)
+    assert parse_timestamp("2019/5/9") == datetime(2019, 5, 9)
+    assert parse_timestamp("不详") is None and parse_timestamp("2019/2/30 1:00:00") is None
+
+
+def test_score_replies_command_writes_one_json_line_per_row(tmp_path, capsys):
+    path = tmp_path / "replies.csv"
+    path.write_text(
+        "留言编号,留言主题,留言时间,留言详情,答复意见,答复时间\n"
+        f' 11 ,{TITLE},2019/4/25 9:32:09,{MESSAGE},"{SUBSTANTIVE}",2019/5/10 14:56:53\n'
+        f"12,{TITLE},2019-04-25 09:32:09,{MESSAGE},\t网友：您好！留言已收悉 ,2019/9/10 10:00:00\n",
+        encoding="utf-8",
+    )
+    call_command("score_replies", str(path), "--json")
+    lines = [__import__("json").loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [row["id"] for row in lines] == ["11", "12"]
+    assert lines[0]["score"] > 80 > 20 > lines[1]["score"]
+    assert {"code", "text", "delta"} <= set(lines[1]["reasons"][0])
+    assert "very_slow" in {r["code"] for r in lines[1]["reasons"]}
+
+
+def test_score_replies_command_refuses_a_file_without_the_columns(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(Exception, match="缺少列"):
+        call_command("score_replies", str(path), "--json")
+
+
+# ---- In review ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_review(citizen, admin_user):
+    return make_message(
+        citizen,
+        admin_user,
+        MessageState.REPLY_REVIEW,
+        title="学校门口交通拥堵",
+        body="每天上学放学时段学校门口严重拥堵。",
+    )
+
+
+def test_the_review_api_gives_each_reply_in_review_its_quality(in_review, editor, citizen):
+    queues = assert_matches_openapi(ApiClient(editor).get("/workbench"), "GET", "/api/v1/workbench")["queues"]
+    (reply,) = queues["replies_to_review"]["replies"]
+    assert 0 <= reply["quality"]["score"] <= 100 and reply["quality"]["reasons"]
+    staff_view = assert_matches_openapi(
+        ApiClient(editor).get(f"/messages/{in_review.id}"), "GET", "/api/v1/messages/{message_id}"
+    )
+    assert staff_view["replies"][0]["quality"]["score"] == reply["quality"]["score"]
+    # The author sees the reply in review, never the editor's advice.
+    author_view = ApiClient(citizen).get(f"/messages/{in_review.id}").json()
+    assert all(r["quality"] is None for r in author_view["replies"])
+
+
+def test_the_review_pages_show_the_score_beside_the_reply(in_review, editor, client):
+    client.force_login(editor)
+    queue = client.get(reverse("web:workbench-queue", args=["replies_to_review"]))
+    assert queue.status_code == 200
+    assert b"quality-badge" in queue.content and "回复质量参考".encode() in queue.content
+    page = client.get(reverse("web:workbench-message", args=[in_review.id]))
+    assert page.status_code == 200 and b"quality-badge" in page.content

@@ -1,0 +1,243 @@
+"""Similar messages: the MinHash/LSH index kept on submit and by `liuyan index_similarity`, what the public
+and staff are shown (API and pages), and merging from the workbench."""
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from liuyan.board.actions import moderation
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.models import Event, Message
+from liuyan.intelligence import similarity
+from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
+from tests.api.openapi import assert_matches_openapi
+from tests.board.factories import make_message
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()  # the look-ups' rate limit counts per client address, across tests
+
+
+TITLE = "临翔区南屏小区垃圾站臭气熏天"
+BODY = (
+    "南屏小区门口的垃圾站每天堆满生活垃圾，清运不及时，夏天臭气熏天、蚊蝇乱飞，"
+    "附近居民不敢开窗，孩子上学都要捂着鼻子经过。物业说归环卫管，环卫说归物业管，"
+    "请有关部门尽快协调，增加清运次数并对垃圾站做封闭改造。"
+)
+# The same complaint, a few characters changed, with a greeting in front.
+COPY_TITLE = "临翔区南屏小区垃圾站臭气熏天！"
+COPY_BODY = "尊敬的领导您好：" + BODY.replace("每天", "天天").replace("尽快", "马上")
+OTHER_TITLE = "建议延长市图书馆周末开放时间"
+OTHER_BODY = "市图书馆周末下午五点就闭馆，上班族只有周末有时间借书，希望延长到晚上九点，并增加自习座位。"
+
+
+def published(citizen, admin_user, **fields):
+    fields.setdefault("title", TITLE)
+    fields.setdefault("body", BODY)
+    return make_message(citizen, admin_user, fields.pop("state", MessageState.PUBLISHED), **fields)
+
+
+def ask(client, title=COPY_TITLE, body=COPY_BODY, **extra):
+    response = client.post(
+        "/api/v1/messages/similar", {"title": title, "body": body, **extra}, content_type="application/json"
+    )
+    return response
+
+
+# ---- The index -------------------------------------------------------------------------------------------
+
+
+def test_submitting_a_message_indexes_it(citizen, admin_user):
+    message = make_message(citizen, admin_user, title=TITLE, body=BODY)
+    record = SimilaritySignature.objects.get(message=message)
+    assert record.version == similarity.VERSION and len(bytes(record.signature)) == 4 * similarity.NUM_PERM
+    assert SimilarityBand.objects.filter(message=message).count() == similarity.BANDS
+
+
+def test_a_copy_with_a_few_characters_changed_is_a_near_duplicate(citizen, admin_user):
+    original = published(citizen, admin_user)
+    published(citizen, admin_user, title=OTHER_TITLE, body=OTHER_BODY)
+    hits = similarity.similar_public(COPY_TITLE, COPY_BODY)
+    assert [hit.message for hit in hits] == [original]
+    assert hits[0].near_duplicate and hits[0].score >= similarity.NEAR_DUPLICATE_MIN
+
+
+def test_an_unrelated_text_finds_nothing(citizen, admin_user):
+    published(citizen, admin_user)
+    assert similarity.similar_public(OTHER_TITLE, OTHER_BODY) == []
+    assert similarity.similar_public("你好", "谢谢") == []  # too short to compare
+
+
+def test_index_message_is_idempotent_and_the_command_fills_what_is_missing(citizen, admin_user):
+    message = published(citizen, admin_user)
+    similarity.index_message(message)
+    similarity.index_message(message)
+    assert SimilarityBand.objects.filter(message=message).count() == similarity.BANDS
+    SimilarityBand.objects.all().delete()
+    SimilaritySignature.objects.all().delete()  # as after an import that bypassed submit_message
+    assert similarity.similar_public(COPY_TITLE, COPY_BODY) == []
+    call_command("index_similarity", "--missing", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert [hit.message for hit in similarity.similar_public(COPY_TITLE, COPY_BODY)] == [message]
+    call_command("index_similarity", "--all", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert SimilaritySignature.objects.filter(message=message).count() == 1
+    assert SimilarityBand.objects.filter(message=message).count() == similarity.BANDS
+
+
+def test_an_outdated_signature_is_rebuilt_by_missing(citizen, admin_user):
+    message = published(citizen, admin_user)
+    SimilaritySignature.objects.filter(message=message).update(version=similarity.VERSION - 1)
+    assert similarity.similar_public(COPY_TITLE, COPY_BODY) == []  # stale signatures are not compared
+    call_command("index_similarity", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert SimilaritySignature.objects.get(message=message).version == similarity.VERSION
+
+
+# ---- The public API --------------------------------------------------------------------------------------
+
+
+def test_public_api_lists_published_messages_with_their_state_and_reply(client, citizen, admin_user):
+    answered = published(citizen, admin_user, state=MessageState.REPLIED)
+    response = ask(client)
+    body = assert_matches_openapi(response, "POST", "/api/v1/messages/similar")
+    assert len(body) == 1
+    assert body[0]["id"] == answered.pk and body[0]["serial"] == answered.serial
+    assert body[0]["replied"] is True and body[0]["state"] == "replied" and body[0]["near_duplicate"] is True
+    assert body[0]["url"] == f"/messages/{answered.pk}/"
+
+
+def test_private_hidden_unpublished_and_merged_messages_are_never_shown_to_the_public(
+    client, citizen, admin_user
+):
+    make_message(citizen, admin_user, title=TITLE, body=BODY)  # pending review
+    published(citizen, admin_user, public=False)
+    hidden = published(citizen, admin_user)
+    moderation.hide_message(admin_user, hidden.pk, "含有不实信息")
+    primary = published(citizen, admin_user)
+    duplicate = published(citizen, admin_user)
+    Message.objects.filter(pk=duplicate.pk).update(merged_into=primary)
+    body = assert_matches_openapi(ask(client), "POST", "/api/v1/messages/similar")
+    assert [row["id"] for row in body] == [primary.pk]
+
+
+def test_public_api_narrows_to_a_region_and_checks_its_input(client, citizen, admin_user):
+    inside = published(citizen, admin_user)  # 永德县, under 临沧市 (530900)
+    outside = published(citizen, admin_user, inside=False)  # 北京
+    assert [row["id"] for row in ask(client, region="530900").json()] == [inside.pk]
+    assert {row["id"] for row in ask(client).json()} == {inside.pk, outside.pk}
+    response = ask(client, region="53")
+    assert_matches_openapi(response, "POST", "/api/v1/messages/similar")
+    assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
+def test_public_api_is_rate_limited(client, settings):
+    settings.LIUYAN_SIMILAR_RATE = "2/m"
+    assert ask(client).status_code == 200 and ask(client).status_code == 200
+    response = ask(client)
+    assert_matches_openapi(response, "POST", "/api/v1/messages/similar")
+    assert response.status_code == 429
+
+
+# ---- Staff -----------------------------------------------------------------------------------------------
+
+
+def test_staff_api_lists_in_scope_messages_but_not_itself(client, dispatcher, citizen, admin_user):
+    message = published(citizen, admin_user)
+    twin = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    unpublished_twin = make_message(citizen, admin_user, title=TITLE, body=BODY)
+    published(citizen, admin_user, inside=False)  # 北京: outside the dispatcher's scope
+    client.force_login(dispatcher)
+    response = client.get(f"/api/v1/messages/{message.pk}/similar")
+    body = assert_matches_openapi(response, "GET", "/api/v1/messages/{message_id}/similar")
+    assert {row["id"] for row in body} == {twin.pk, unpublished_twin.pk}
+    mergeable = {row["id"]: row["mergeable"] for row in body}
+    assert mergeable == {twin.pk: True, unpublished_twin.pk: False}  # a pending message cannot be merged
+
+
+def test_staff_api_answers_404_out_of_scope_and_401_anonymous(client, dispatcher, citizen, admin_user):
+    beijing = published(citizen, admin_user, inside=False)
+    client.force_login(dispatcher)
+    response = client.get(f"/api/v1/messages/{beijing.pk}/similar")
+    assert_matches_openapi(response, "GET", "/api/v1/messages/{message_id}/similar")
+    assert response.status_code == 404
+    client.logout()
+    response = client.get(f"/api/v1/messages/{beijing.pk}/similar")
+    assert_matches_openapi(response, "GET", "/api/v1/messages/{message_id}/similar")
+    assert response.status_code == 401
+
+
+# ---- Pages -----------------------------------------------------------------------------------------------
+
+
+def post_form(**fields):
+    return {
+        "region_1": "530000",
+        "region_2": "530900",
+        "region_3": "",
+        "leader_id": "",
+        "type": "complaint",
+        "domain": "",
+        "public": "on",
+        **fields,
+    }
+
+
+def test_post_page_shows_similar_messages_without_javascript(client, citizen, admin_user):
+    answered = published(citizen, admin_user, state=MessageState.REPLIED)
+    client.force_login(citizen)
+    page = client.get("/post/").content.decode()
+    assert "类似留言及其回复" in page and 'value="similar"' in page and "web/similar.js" in page
+    response = client.post("/post/", post_form(step="similar", title=COPY_TITLE, body=COPY_BODY))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'href="/messages/{answered.pk}/"' in html and "已答复" in html and "高度相似" in html
+    assert COPY_BODY in html  # what was typed is kept
+    assert not Message.objects.filter(title=COPY_TITLE).exists()  # and nothing was submitted
+
+
+def test_post_page_after_a_refused_submission_shows_similar_messages(client, citizen, admin_user):
+    original = published(citizen, admin_user)
+    client.force_login(citizen)
+    response = client.post("/post/", post_form(title=COPY_TITLE, body=COPY_BODY))  # no leader chosen
+    assert response.status_code == 422
+    assert f'href="/messages/{original.pk}/"' in response.content.decode()
+
+
+def test_workbench_page_shows_similar_messages_and_merges_into_one(client, dispatcher, citizen, admin_user):
+    message = published(citizen, admin_user)
+    twin = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    client.force_login(dispatcher)
+    html = client.get(f"/workbench/messages/{message.pk}/").content.decode()
+    assert "相似留言" in html and twin.serial in html and "疑似重复" in html
+    assert f'action="/workbench/messages/{message.pk}/merge/#similar"' in html
+    assert f'name="into_id" value="{twin.pk}"' in html
+    response = client.post(f"/workbench/messages/{message.pk}/merge/", {"into_id": twin.pk})
+    assert response.status_code == 302
+    message.refresh_from_db()
+    assert message.merged_into_id == twin.pk
+    assert Event.objects.filter(message=message, kind=EventKind.MERGED).exists()
+    # Merged away, it is no longer offered as similar, nor offered a merge itself.
+    html = client.get(f"/workbench/messages/{twin.pk}/").content.decode()
+    assert message.serial not in html.split('id="similar-heading"')[1].split("</section>")[0]
+
+
+def test_workbench_merge_refusal_is_reported(client, dispatcher, citizen, admin_user):
+    message = published(citizen, admin_user)
+    client.force_login(dispatcher)
+    response = client.post(f"/workbench/messages/{message.pk}/merge/", {"into_id": message.pk})
+    assert response.status_code == 422 and "请选择要并入的另一条留言" in response.content.decode()
+    message.refresh_from_db()
+    assert message.merged_into_id is None
+
+
+def test_workbench_page_with_many_similar_messages_stays_within_thirty_queries(
+    client, dispatcher, citizen, admin_user, django_assert_max_num_queries
+):
+    message = published(citizen, admin_user)
+    for _ in range(12):
+        published(citizen, admin_user)
+    client.force_login(dispatcher)
+    with django_assert_max_num_queries(30):
+        response = client.get(f"/workbench/messages/{message.pk}/")
+    assert response.status_code == 200 and len(response.context["similar"]) == 8
