@@ -44,6 +44,7 @@ TYPES = ["complaint", "suggestion", "help"]
 def expected_rows() -> dict:
     """The count rows computed straight from messages and ratings, independently of reports.counts."""
     parents = dict(Region.objects.values_list("code", "parent_id"))
+    levels = dict(Region.objects.values_list("code", "level"))
     latest: dict[int, Rating] = {}
     for rating in Rating.objects.order_by("created_at", "id"):
         latest[rating.message_id] = rating
@@ -58,8 +59,10 @@ def expected_rows() -> dict:
         keys += [("unit", str(m.unit_id))] if m.unit_id else []
         keys += [("campaign", str(m.campaign_id))] if m.campaign_id else []
         for code in chain:
-            keys += [("region", code), ("region_domain", f"{code}:{m.domain_id}")]
-            keys += [("region_type", f"{code}:{m.message_type_id}")]
+            keys += [("region", code)]
+            if levels[code] != "county":  # counties are not split by domain and type
+                keys += [("region_domain", f"{code}:{m.domain_id}")]
+                keys += [("region_type", f"{code}:{m.message_type_id}")]
         events = [(m.created_at, {"received": 1})]
         if m.published_at:
             events.append((m.published_at, {"published": 1}))

@@ -43,6 +43,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from liuyan.board.models import Message, Rating
+from liuyan.directory.catalogue import level_of
+from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Region
 from liuyan.reports.choices import Dimension
 from liuyan.reports.models import METRICS, DailyCount
@@ -79,9 +81,17 @@ def _keys(
         keys.append((Dimension.CAMPAIGN.value, str(campaign)))
     for code in codes:
         keys.append((Dimension.REGION.value, code))
-        keys.append((Dimension.REGION_DOMAIN.value, f"{code}:{domain}"))
-        keys.append((Dimension.REGION_TYPE.value, f"{code}:{kind}"))
+        if splits_by_domain_and_type(code):
+            keys.append((Dimension.REGION_DOMAIN.value, f"{code}:{domain}"))
+            keys.append((Dimension.REGION_TYPE.value, f"{code}:{kind}"))
     return keys
+
+
+def splits_by_domain_and_type(code: str) -> bool:
+    """Region × domain and region × type rows are kept for provinces and prefectures only: for the
+    thousands of counties they would multiply the table for little use, and a county's breakdown is read
+    from its few messages instead (stats.breakdown)."""
+    return level_of(code) != RegionLevel.COUNTY
 
 
 def latest_rating(message: Message) -> Rating | None:
@@ -274,6 +284,7 @@ def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contributio
             row[INDEX[name]] += value or 0
 
     since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
+    splits = {code: splits_by_domain_and_type(code) for code in paths}
     for queryset, field, prefix, aggregates in _families():
         scoped = queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
         grouped = scoped.annotate(day=TruncDate(field))
@@ -289,13 +300,15 @@ def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contributio
             add(Dimension.DOMAIN, str(domain), day, values)
             for code in paths[group["k0"]]:
                 add(Dimension.REGION, code, day, values)
-                add(Dimension.REGION_DOMAIN, f"{code}:{domain}", day, values)
+                if splits[code]:
+                    add(Dimension.REGION_DOMAIN, f"{code}:{domain}", day, values)
         for group in by("region_id", "message_type_id"):
             values = {name: group[name] for name in aggregates}
             day, kind = group["day"], group["k1"]
             add(Dimension.TYPE, str(kind), day, values)
             for code in paths[group["k0"]]:
-                add(Dimension.REGION_TYPE, f"{code}:{kind}", day, values)
+                if splits[code]:
+                    add(Dimension.REGION_TYPE, f"{code}:{kind}", day, values)
         for dimension, name in (
             (Dimension.UNIT, "unit_id"),
             (Dimension.LEADER, "leader_id"),
@@ -336,6 +349,12 @@ def _insert(rows: list[tuple]) -> int:
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (3 + len(METRICS)))})"
     adapt = connection.ops.adapt_datefield_value
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: an order of magnitude faster than executemany for the millions of rows of a full rebuild.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for dimension, key, day, *values in rows:
+                    copy.write_row((str(dimension), key, day, *values))
+            return len(rows)
         for first in range(0, len(rows), INSERT_BATCH):
             batch = rows[first : first + INSERT_BATCH]
             cursor.executemany(sql, [(str(d), k, adapt(day), *values) for d, k, day, *values in batch])

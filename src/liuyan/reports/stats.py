@@ -27,14 +27,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.utils import timezone
 
-from liuyan.board.models import Campaign
+from liuyan.board.models import Campaign, Message
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
 from liuyan.reports.choices import Bucket, Dimension, RankBy
+from liuyan.reports.counts import splits_by_domain_and_type
 from liuyan.reports.models import METRICS, DailyCount
 
 MIN_VOLUME = 10
@@ -321,6 +323,14 @@ def breakdown(scope: Scope, start: date, end: date, by: str = "domain") -> list[
     else:
         names = dict(MessageType.objects.values_list("pk", "name"))
         part_of = {pk: pk for pk in names}
+    if scope.kind == Dimension.REGION and not splits_by_domain_and_type(scope.code):
+        field = "domain_id" if by == "domain" else "message_type_id"
+        totals = _county_breakdown(scope.code, start, end, field)
+        merged: dict[int, Figures] = defaultdict(Figures)
+        for member, figures_of_member in totals.items():
+            merged[part_of[member]] = merged[part_of[member]] + figures_of_member
+        shares = [Share(pk, names[pk], merged.get(pk, Figures())) for pk in names]
+        return sorted(shares, key=lambda share: (-share.figures.published, share.id))
     if scope.kind == Dimension.NATIONAL:
         dimension = Dimension.DOMAIN if by == "domain" else Dimension.TYPE
         prefix = ""
@@ -339,3 +349,19 @@ def breakdown(scope: Scope, start: date, end: date, by: str = "domain") -> list[
         totals[root] = totals[root] + Figures.of(row)
     shares = [Share(pk, names[pk], totals.get(pk, Figures())) for pk in names]
     return sorted(shares, key=lambda share: (-share.figures.published, share.id))
+
+
+def _county_breakdown(code: str, start: date, end: date, field: str) -> dict[int, Figures]:
+    """A county's messages received and published in the period, by domain or type: counties have no
+    split count rows (counts.splits_by_domain_and_type), and a county's days hold few messages. Two
+    indexed queries over its messages."""
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(start, datetime.min.time(), tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    here = Message.objects.filter(region_id=code)
+    totals: dict[int, dict[str, int]] = defaultdict(dict)
+    for figure, at in (("received", "created_at"), ("published", "published_at")):
+        rows = here.filter(**{f"{at}__gte": since, f"{at}__lt": until}).values(field).annotate(n=Count("pk"))
+        for row in rows.order_by():
+            totals[row[field]][figure] = row["n"]
+    return {member: Figures.of(values) for member, values in totals.items()}
