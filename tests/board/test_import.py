@@ -124,6 +124,20 @@ def test_a_second_run_segments_imported_messages_left_without_search_tokens(tmp_
     assert "电梯" in Message.objects.get(source_ref="9002").search_tokens.split()
 
 
+def test_search_later_leaves_segmenting_to_a_task(tmp_path):
+    from django_tasks_db.models import DBTaskResult
+
+    from liuyan.board.tasks import segment_imported
+
+    out, _err = run(write_csv(tmp_path), "--region", "530900", "--search-later", "--json")
+    summary = json.loads(out)
+    assert summary["created"] == 2 and summary["search_deferred"] and summary["indexed"] == 0
+    assert set(Message.objects.values_list("search_tokens", flat=True)) == {""}
+    assert DBTaskResult.objects.filter(task_path="liuyan.board.tasks.segment_imported").count() == 1
+    assert segment_imported.call() == 2
+    assert "电梯" in Message.objects.get(source_ref="9002").search_tokens.split()
+
+
 def test_a_known_number_with_another_title_is_a_bad_row(tmp_path):
     run(write_csv(tmp_path), "--region", "530900")
     other = HEADER + "9002,A0009,完全不同的另一条留言,2019/4/25 9:32:09,内容也完全不同，但是编号相同。,,,,\n"

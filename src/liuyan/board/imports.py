@@ -80,6 +80,9 @@ class ImportOptions:
     batch_size: int = DEFAULT_BATCH_SIZE
     # Worker processes segmenting text for search (the slow part) while batches are written; 0: none.
     index_jobs: int = 0
+    # Leave segmenting to a background task (board.tasks.segment_imported): the import writes at full speed,
+    # and the messages become findable by the site search as the worker catches up.
+    search_later: bool = False
 
 
 @dataclass
@@ -101,6 +104,8 @@ class ImportReport:
     # Local days with a submission or a reply among the created messages (for count tables).
     days: set[date] = field(default_factory=set)
     message_ids: list[int] = field(default_factory=list)
+    # The messages' search tokens are left to a background task (--search-later).
+    search_deferred: bool = False
 
     @property
     def rows_per_second(self) -> float:
@@ -125,6 +130,7 @@ class ImportReport:
             "rows_per_second": round(self.rows_per_second, 1),
             "segment_seconds": round(self.segment_seconds, 3),
             "rows_per_second_without_segmenting": round(self.rows_per_second_without_segmenting, 1),
+            "search_deferred": self.search_deferred,
         }
 
 
@@ -382,7 +388,7 @@ def import_rows(
     progress = progress or Progress()
     report = ImportReport(rows=len(rows))
     started = time.monotonic()
-    segmenter = _Segmenter(options.index_jobs, report)
+    segmenter = _Segmenter(options.index_jobs, report, later=options.search_later)
     importer = _Importer(options, segmenter)
     progress.start("导入", len(rows))
     try:
@@ -398,7 +404,10 @@ def import_rows(
         if waiting is not None:
             importer.write_batch(*waiting, report)
         segment_started = time.monotonic()
-        report.indexed += index_messages(importer.to_index)
+        if options.search_later:
+            report.search_deferred = bool(report.created or importer.to_index)
+        else:
+            report.indexed += index_messages(importer.to_index)
         report.segment_seconds += time.monotonic() - segment_started
     finally:
         segmenter.close()
@@ -414,6 +423,10 @@ def after_import(report: ImportReport) -> None:
     """What follows an import that created messages: the count tables of the days it touched are
     recounted now (set-based, seconds even for years of history), and the messages' similarity signatures
     are left to a background task (indexing is slower than importing)."""
+    if report.search_deferred:
+        from liuyan.board.tasks import segment_imported
+
+        segment_imported.enqueue()
     if not report.days:
         return
     from liuyan.intelligence.tasks import index_missing_similarity
@@ -716,7 +729,8 @@ class _Importer:
         report.created += len(ids)
         report.replies += replies
         report.message_ids += ids
-        report.indexed += len(ids)
+        if not self.options.search_later:
+            report.indexed += len(ids)
         for item in items:
             report.days.add(timezone.localdate(item.created_at))
             if item.replied_at is not None:
@@ -789,13 +803,18 @@ class _Segmenter:
     """Search tokens (board/search.py) for batches of (title, body): in this process, or with `jobs` ≥ 1
     in forked worker processes, so that the next batch is segmented while this one is written."""
 
-    def __init__(self, jobs: int, report: ImportReport):
-        self.report = report
+    def __init__(self, jobs: int, report: ImportReport, *, later: bool = False):
+        self.report, self.later = report, later
+        if later:
+            self.pool = None
+            return
         search.tokenize("预热")  # load jieba's dictionary once, before forking: the workers share it
         # The workers only segment text; they never touch the database connection they inherit.
         self.pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 0 else None
 
     def submit(self, texts: list[tuple[str, str]]):
+        if self.later:
+            return [""] * len(texts)
         if self.pool is not None:
             return self.pool.map_async(_document_tokens, texts, chunksize=25)
         started = time.monotonic()
@@ -815,6 +834,12 @@ class _Segmenter:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+
+
+def segment_imported() -> int:
+    """Fill in the search tokens that imports with --search-later left empty; returns how many."""
+    ids = list(Message.objects.filter(search_tokens="").exclude(source_ref="").values_list("pk", flat=True))
+    return index_messages(ids)
 
 
 def index_messages(ids: Sequence[int]) -> int:
@@ -845,6 +870,7 @@ def resolve_options(
     has_region_column: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     index_jobs: int = 0,
+    search_later: bool = False,
 ) -> ImportOptions:
     """The import's options from codes and names given on the command line; ImportFileError if one is
     unknown. The region is required unless the file has a region column; --leader alone implies it."""
@@ -885,4 +911,5 @@ def resolve_options(
         unit=unit_obj,
         batch_size=batch_size,
         index_jobs=index_jobs,
+        search_later=search_later,
     )

@@ -26,4 +26,11 @@ def auto_assign(message_id: int) -> bool:
     return dispatch.auto_assign_message(message_id) is not None
 
 
+@task()
+def segment_imported() -> int:
+    from liuyan.board.imports import segment_imported as segment
+
+    return segment()
+
+
 PERIODIC_TASKS = [warn_due_soon, supervise_overdue, close_unrated]

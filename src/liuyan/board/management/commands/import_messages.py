@@ -81,6 +81,12 @@ class Command(BaseCommand):
             default=0,
             help="worker processes segmenting text for search while rows are written (default: 0, none)",
         )
+        parser.add_argument(
+            "--search-later",
+            action="store_true",
+            help="leave segmenting for the site search to a background task (liuyan db_worker): the import "
+            "runs several times faster, and messages become findable as the worker catches up",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 
@@ -97,6 +103,7 @@ class Command(BaseCommand):
                 has_region_column=bool(rows) and "地区" in rows[0].values,
                 batch_size=options["batch_size"],
                 index_jobs=options["jobs"],
+                search_later=options["search_later"],
             )
         except ImportFileError as error:
             raise CommandError(f"{file}：{error}") from None
@@ -121,6 +128,14 @@ class Command(BaseCommand):
         )
         if report.created == 0 and report.skipped:
             self.stdout.write("这些留言都已导入过，没有新建。")
+        if report.search_deferred:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"用时 {report.seconds:.2f} 秒，{report.rows_per_second:,.0f} 行/秒"
+                    "（检索分词已交给后台任务，留言在任务完成后可被站内搜索找到）。"
+                )
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"用时 {report.seconds:.2f} 秒，{report.rows_per_second:,.0f} 行/秒"
