@@ -20,6 +20,13 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_local_cache():
+    """Tests clear the cache freely: give them their own, not the file cache a local `make run` uses."""
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def no_trained_classifiers(tmp_path_factory):
     """Each test starts with no domain or type model, whatever a local `make run` trained into var/models

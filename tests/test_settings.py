@@ -72,3 +72,34 @@ def test_locale_and_time():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.AUTH_USER_MODEL == "accounts.User"
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def cache_settings(tmp_path, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in {"CACHE_URL", "LIUYAN_ENV"}}
+    environment.update(LIUYAN_VAR_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import liuyan.settings as s; c = s.CACHES['default']; print(c['BACKEND'], c.get('LOCATION'))",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_default_cache_is_a_folder_under_var_shared_by_the_processes(tmp_path):
+    result = cache_settings(tmp_path)
+    assert result.stdout.split() == [
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(tmp_path / "cache"),
+    ]
+    result = cache_settings(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1")
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/1",
+    ]
+    result = cache_settings(tmp_path, CACHE_URL="memcached://x")
+    assert result.returncode != 0 and "CACHE_URL" in result.stderr

@@ -134,12 +134,16 @@ USE_TZ = True
 def _cache(url: str) -> dict:
     if url.startswith(("redis://", "rediss://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("file://") and len(url) > len("file://"):
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": url[7:]}
     if url == "locmem://":
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use locmem:// or redis://host:port/db.")
+    raise ImproperlyConfigured(f"CACHE_URL={url!r}: use redis://host:port/db, file:///a/folder or locmem://.")
 
 
-CACHES = {"default": _cache(env_str("CACHE_URL", "locmem://"))}
+# The default is shared by the processes of one machine (web workers, task workers, cron): rate limits,
+# cached figures and the hot topics that `run_periodic` computes ahead. Several machines: use Redis.
+CACHES = {"default": _cache(env_str("CACHE_URL", f"file://{VAR_DIR / 'cache'}"))}
 
 # Background work: Django's tasks API with the database backend, so a task is enqueued in the same
 # transaction as the change that causes it; `liuyan db_worker` runs the workers.

@@ -453,7 +453,8 @@ def find_hot_topics(
 
 # ---- Over the database: public messages of a period ----------------------------------------------------
 
-CACHE_SECONDS = 600
+# `run_periodic` recomputes the home page's topics every quarter hour or so, well within this.
+CACHE_SECONDS = 3600
 # A page view may compute topics on a cache miss: beyond this many messages, the most recent are used.
 MAX_MESSAGES = 3000
 
@@ -469,14 +470,15 @@ def hot_topics_between(
     region: str | None = None,
     campaign: str | None = None,
     top: int = 10,
+    refresh: bool = False,
 ) -> list[Topic]:
     """Hot topics among the public messages submitted in [start, end), optionally within a region's
-    subtree (by code) or a campaign (by slug); cached for CACHE_SECONDS. Texts are masked as the public
-    sees them. Raises UnknownFilter for a region or campaign that does not exist."""
+    subtree (by code) or a campaign (by slug); cached for CACHE_SECONDS (`refresh`: computed anew). Texts
+    are masked as the public sees them. Raises UnknownFilter for a region or campaign that does not exist."""
     from django.core.cache import cache
 
     key = f"hot_topics:v1:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
-    topics = cache.get(key)
+    topics = None if refresh else cache.get(key)
     if topics is None:
         topics = find_hot_topics(_public_items(start, end, region, campaign), top=top, period=(start, end))
         cache.set(key, topics, CACHE_SECONDS)
@@ -520,9 +522,9 @@ def _public_items(
     ]
 
 
-def recent_hot_topics(days: int = 30, top: int = 5) -> list[Topic]:
+def recent_hot_topics(days: int = 30, top: int = 5, *, refresh: bool = False) -> list[Topic]:
     """The top topics of the last `days` days up to the end of today (local days, so the cache key holds
-    all day long): what the home page shows."""
+    all day long): what the home page shows, computed ahead by `run_periodic` (refresh=True)."""
     from datetime import time as day_time
     from datetime import timedelta
 
@@ -530,4 +532,4 @@ def recent_hot_topics(days: int = 30, top: int = 5) -> list[Topic]:
 
     zone = timezone.get_current_timezone()
     end = datetime.combine(timezone.localdate() + timedelta(days=1), day_time.min, tzinfo=zone)
-    return hot_topics_between(end - timedelta(days=days), end, top=top)
+    return hot_topics_between(end - timedelta(days=days), end, top=top, refresh=refresh)

@@ -2,10 +2,16 @@
 
 from django_tasks import task
 
-from liuyan.intelligence import similarity
+from liuyan.intelligence import hot_topics, similarity
 
 
 @task()
 def index_missing_similarity() -> int:
     """Sign the messages that have no similarity signature yet (after an import, say)."""
     return similarity.index_all(missing_only=True)
+
+
+@task()
+def warm_hot_topics() -> int:
+    """Compute the home page's hot topics ahead of the visitors (they are cached for an hour)."""
+    return len(hot_topics.recent_hot_topics(refresh=True))

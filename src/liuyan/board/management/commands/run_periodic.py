@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from liuyan.board.tasks import PERIODIC_TASKS
+from liuyan.intelligence.tasks import warm_hot_topics
 from liuyan.reports.tasks import send_due_briefs
 
 
@@ -8,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Run the periodic checks: warn units of deadlines due within 24 hours, supervise messages overdue "
         "by more than LIUYAN_SUPERVISE_AFTER_OVERDUE_DAYS working days, close replied messages whose rating "
-        "window has passed; from 06:00, e-mail yesterday's daily brief to its subscribers (once each). "
+        "window has passed; from 06:00, e-mail yesterday's daily brief to its subscribers (once each); "
+        "recompute the home page's hot topics. "
         "Safe to run twice. For cron, e.g. every 15 minutes: "
         "`*/15 * * * * liuyan run_periodic` (runs them here) or `liuyan run_periodic --enqueue` "
         "(hands them to the `liuyan db_worker` processes)."
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="enqueue the checks for the task workers")
 
     def handle(self, *args, enqueue: bool, **options):
-        for periodic in [*PERIODIC_TASKS, send_due_briefs]:
+        for periodic in [*PERIODIC_TASKS, send_due_briefs, warm_hot_topics]:
             if enqueue:
                 result = periodic.enqueue()
                 self.stdout.write(f"{periodic.name}: enqueued ({result.id})")
