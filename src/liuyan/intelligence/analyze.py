@@ -2,21 +2,22 @@
 which earlier messages resemble it. Used by `liuyan analyze`, `POST /api/v1/analyze`, the post form and
 auto-assignment."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from liuyan.board.models import Message
 from liuyan.directory.catalogue import DOMAIN_ALIASES
 from liuyan.directory.models import Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
-from liuyan.intelligence.regions import resolve_region
-from liuyan.intelligence.routing import UnitSuggestion, suggest_units
+from liuyan.intelligence.regions import RegionGuess, resolve_region
+from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
 
 
 @dataclass
 class Analysis:
     """What the platform makes of a text."""
 
-    region: Region | None = None
+    region: RegionGuess | None = None
     region_confidence: float = 0.0
     domain: Prediction | None = None
     message_type: Prediction | None = None
@@ -56,17 +57,20 @@ def _prediction(prediction: Prediction | None) -> dict | None:
     }
 
 
-def level_one_domains(prediction: Prediction | None) -> list[tuple[Domain, float]]:
+def level_one_domains(
+    prediction: Prediction | None, by_name: dict[str, Domain] | None = None
+) -> list[tuple[Domain, float]]:
     """The classifier's labels as level-1 domains of this deployment: by name, or by a known other name
     (a model trained on the Teddy Cup data says 交通运输 for 交通); labels matching no domain are dropped,
-    and two labels naming the same domain add up."""
+    and two labels naming the same domain add up. `by_name`: the level-1 domains, when already loaded."""
     if prediction is None:
         return []
     names = {label: label for label, _p in prediction.top3}
     names.update({label: DOMAIN_ALIASES[label] for label in names if label in DOMAIN_ALIASES})
-    by_name = {
-        d.name: d for d in Domain.objects.filter(parent=None, name__in=set(names) | set(names.values()))
-    }
+    if by_name is None:
+        by_name = {
+            d.name: d for d in Domain.objects.filter(parent=None, name__in=set(names) | set(names.values()))
+        }
     merged: dict[int, list] = {}
     for label, p in prediction.top3:
         domain = by_name.get(label) or by_name.get(names[label])
@@ -83,23 +87,49 @@ def analyze_text(
     with_similar: bool = True,
 ) -> Analysis:
     """Analyse a free text, with the addressee's region as a hint."""
-    analysis = Analysis()
-    guess = resolve_region(text, region_hint)
-    if guess is not None and guess.region is not None:
-        analysis.region, analysis.region_confidence = guess.region, guess.confidence
-    analysis.domain = _predict("domain", text)
-    analysis.message_type = _predict("type", text)
-    analysis.units = suggest_units(
-        analysis.region,
-        level_one_domains(analysis.domain),
-        text,
-        region_confidence=analysis.region_confidence or 0.0,
-    )
+    return analyze_texts([(text, region_hint)], similar_scope=similar_scope, with_similar=with_similar)[0]
+
+
+def analyze_texts(
+    items: Sequence[tuple[str, Region | str | None]],
+    *,
+    similar_scope=None,
+    with_similar: bool = True,
+) -> list[Analysis]:
+    """Analyse many (text, region hint) pairs at once: the classifiers see them in one batch, and the
+    routing catalogue and the domains are read once."""
+    texts = [text for text, _hint in items]
+    domains = _predict_all("domain", texts)
+    kinds = _predict_all("type", texts)
+    rules = active_rules()
+    by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
+    units: dict = {}
     if with_similar:
         from liuyan.intelligence.similarity import similar_messages
+    results = []
+    for (text, hint), domain, kind in zip(items, domains, kinds, strict=True):
+        analysis = Analysis(domain=domain, message_type=kind)
+        guess = resolve_region(text, hint)
+        if guess is not None:
+            # The guess carries the region's code, name and path: enough to route and to report.
+            analysis.region, analysis.region_confidence = guess, guess.confidence
+        analysis.units = suggest_units(
+            analysis.region,
+            level_one_domains(domain, by_name),
+            text,
+            region_confidence=analysis.region_confidence or 0.0,
+            rules=rules,
+            unit_cache=units,
+        )
+        if with_similar:
+            analysis.similar = similar_messages(text, queryset=similar_scope)
+        results.append(analysis)
+    return results
 
-        analysis.similar = similar_messages(text, queryset=similar_scope)
-    return analysis
+
+def _predict_all(kind: str, texts: list[str]) -> list[Prediction | None]:
+    classifier = load_classifier(kind)
+    return [None] * len(texts) if classifier is None else classifier.predict(texts)
 
 
 def _predict(kind: str, text: str) -> Prediction | None:

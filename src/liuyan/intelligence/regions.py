@@ -72,17 +72,24 @@ class _FoundMention:
     candidates: tuple[Candidate, ...]
 
 
-def _word_boundaries(text: str) -> set[int]:
-    """Offsets between jieba's dictionary words (no HMM guessing of new words)."""
-    boundaries = {0}
-    for _word, _start, end in jieba.dt.tokenize(text, HMM=False):
-        boundaries.add(end)
+# Characters of context on each side of a name when asking jieba where the words around it end: enough
+# for the segmentation to settle, and a long message is not segmented whole for every name it holds.
+BOUNDARY_CONTEXT = 16
+
+
+def _word_boundaries(text: str, start: int = 0, end: int | None = None) -> set[int]:
+    """Offsets (in `text`) between jieba's dictionary words (no HMM guessing of new words) within
+    text[start:end]; the window's own edges count as boundaries only where the text starts or ends."""
+    end = len(text) if end is None else end
+    boundaries = {start} if start == 0 else set()
+    for _word, _start, word_end in jieba.dt.tokenize(text[start:end], HMM=False):
+        if start + word_end < end or end == len(text):
+            boundaries.add(start + word_end)
     return boundaries
 
 
 def _find_mentions(text: str, gaz: Gazetteer) -> list[_FoundMention]:
     found = []
-    boundaries: set[int] | None = None
     i, n = 0, len(text)
     while i < n:
         step = 1
@@ -93,8 +100,8 @@ def _find_mentions(text: str, gaz: Gazetteer) -> list[_FoundMention]:
             if alias is None:
                 continue
             if alias.needs_word_boundary:
-                if boundaries is None:
-                    boundaries = _word_boundaries(text)
+                window = max(0, i - BOUNDARY_CONTEXT), min(n, i + length + BOUNDARY_CONTEXT)
+                boundaries = _word_boundaries(text, *window)
                 if i not in boundaries or i + length not in boundaries:
                     continue
             mention = Mention(alias.text, i, i + length, tuple(c.code for c in alias.candidates))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from liuyan.directory.models import Domain, Region, RoutingRule, Unit
+from liuyan.directory.models import Domain, RoutingRule, Unit
 
 # A line without domain or keywords is a fallback: it must never look like a confident suggestion.
 FALLBACK_CONFIDENCE = 0.2
@@ -43,23 +43,35 @@ def _domain_probability(rule: RoutingRule, domains: dict[int, float]) -> float:
     return domains.get(rule.domain_id, 0.0)
 
 
+def active_rules() -> list[RoutingRule]:
+    """The whole active catalogue, for analysing many texts with one query."""
+    return list(RoutingRule.objects.filter(active=True).select_related("domain", "unit", "region"))
+
+
 def suggest_units(
-    region: Region | None,
+    region,
     domains: Sequence[tuple[Domain, float]],
     text: str = "",
     *,
     region_confidence: float = 1.0,
     limit: int = 3,
+    rules: list[RoutingRule] | None = None,
+    unit_cache: dict[str, Unit | None] | None = None,
 ) -> list[UnitSuggestion]:
-    """The best `limit` units for a message about `region` whose domain is one of `domains` (level-1
-    domains with their probabilities), best first; departments are looked for in the region and then
-    up its tree (a county without a 金融 bureau → the city's)."""
+    """The best `limit` units for a message about `region` (a Region, or anything with its `path`) whose
+    domain is one of `domains` (level-1 domains with their probabilities), best first; departments are
+    looked for in the region and then up its tree (a county without a 金融 bureau → the city's).
+    `rules` (the catalogue from `active_rules()`) and `unit_cache` (a dict kept across calls) save
+    queries when the caller analyses many texts."""
     chain = [code for code in region.path.split("/") if code] if region else []
-    rules = list(
-        RoutingRule.objects.filter(active=True)
-        .filter(Q(region=None) | Q(region__in=chain))
-        .select_related("domain", "unit", "region")
-    )
+    if rules is None:
+        rules = list(
+            RoutingRule.objects.filter(active=True)
+            .filter(Q(region=None) | Q(region__in=chain))
+            .select_related("domain", "unit", "region")
+        )
+    else:
+        rules = [rule for rule in rules if rule.region_id is None or rule.region_id in chain]
     probabilities = {domain.pk: p for domain, p in domains}
     domain_names = {domain.pk: domain.name for domain, _p in domains}
 
@@ -89,7 +101,7 @@ def suggest_units(
             )
         )
 
-    units = _targets([rule for rule, *_ in wanted], chain)
+    units = _targets([rule for rule, *_ in wanted], chain, unit_cache)
     suggestions: dict[int, UnitSuggestion] = {}
     for rule, confidence, score, why in wanted:
         unit = units.get(rule.pk)
@@ -107,13 +119,21 @@ def suggest_units(
     return ranked[:limit]
 
 
-def _targets(rules: list[RoutingRule], chain: list[str]) -> dict[int, Unit]:
+def _targets(
+    rules: list[RoutingRule], chain: list[str], known: dict[str, Unit | None] | None = None
+) -> dict[int, Unit]:
     """The unit each rule points to for a message in the region whose codes (province first) are
-    `chain`: one query for all of them."""
+    `chain`: one query for all of them, or none for the units already in `known` (a cache by unit code
+    that a caller analysing many texts passes along)."""
     codes = {f"{code}-{rule.department}" for rule in rules if rule.department for code in chain}
-    by_code = {
-        unit.code: unit for unit in Unit.objects.filter(code__in=codes, active=True).select_related("region")
-    }
+    by_code = known if known is not None else {}
+    missing = codes - by_code.keys()
+    if missing:
+        found = {
+            unit.code: unit
+            for unit in Unit.objects.filter(code__in=missing, active=True).select_related("region")
+        }
+        by_code.update({code: found.get(code) for code in missing})
     targets = {}
     for rule in rules:
         if rule.unit_id:

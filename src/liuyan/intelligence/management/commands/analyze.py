@@ -9,10 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liuyan.board.selectors import public_messages
 from liuyan.directory.models import Region
-from liuyan.intelligence.analyze import analyze_text
+from liuyan.intelligence.analyze import analyze_text, analyze_texts
 
 # The data set's layout: a title and a body instead of one text column.
 TITLE_COLUMN, DETAIL_COLUMN = "留言主题", "留言详情"
+# Rows classified together (the classifiers are several times faster on a batch than one text at a time).
+BATCH = 256
 
 
 class Command(BaseCommand):
@@ -45,20 +47,26 @@ class Command(BaseCommand):
             return
         started, count = time.perf_counter(), 0
         hints: dict[str, Region | None] = {}
-        for line_number, text, hint_code in _rows(
-            options["file"], options["text_column"], options["region_column"]
-        ):
+        batch: list[tuple[str, Region | None]] = []
+        rows = _rows(options["file"], options["text_column"], options["region_column"])
+        for line_number, text, hint_code in rows:
             if hint_code and hint_code not in hints:
                 hints[hint_code] = Region.objects.filter(pk=hint_code).first()
                 if hints[hint_code] is None:
                     self.stderr.write(f"第 {line_number} 行：未知的行政区划代码 {hint_code}，按无提示分析")
-            hint = hints.get(hint_code) if hint_code else None
-            analysis = analyze_text(text, region_hint=hint, similar_scope=scope, with_similar=with_similar)
-            self._emit(analysis.as_dict(), options["json"])
-            count += 1
+            batch.append((text, hints.get(hint_code) if hint_code else None))
+            if len(batch) == BATCH:
+                count += self._emit_all(batch, scope, with_similar, options["json"])
+                batch = []
+        count += self._emit_all(batch, scope, with_similar, options["json"])
         elapsed = time.perf_counter() - started
         rate = count / elapsed if elapsed else 0.0
         self.stderr.write(f"analysed {count} rows in {elapsed:.1f} s ({rate:.0f} rows/s)")
+
+    def _emit_all(self, batch, scope, with_similar: bool, as_json: bool) -> int:
+        for analysis in analyze_texts(batch, similar_scope=scope, with_similar=with_similar) if batch else []:
+            self._emit(analysis.as_dict(), as_json)
+        return len(batch)
 
     def _emit(self, result: dict, as_json: bool) -> None:
         if as_json:
