@@ -2,13 +2,15 @@
 review API and the review pages show it beside each reply in review."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
 from liuyan.board.choices import MessageState
-from liuyan.intelligence.reply_quality import parse_timestamp, score_reply
+from liuyan.board.imports import parse_timestamp
+from liuyan.intelligence.reply_quality import score_reply
 from tests.api.openapi import assert_matches_openapi
 from tests.board.api_client import ApiClient
 from tests.board.factories import make_message
@@ -102,9 +104,11 @@ def test_the_score_stays_within_bounds(message, reply):
 
 
 def test_timestamps_in_the_data_formats():
-    assert parse_timestamp(" 2019/4/25 9:32:09\t") == datetime(2019, 4, 25, 9, 32, 9)
-    assert parse_timestamp("2017-06-08 17:31:20") == datetime(2017, 6, 8, 17, 31, 20)
-    assert parse_timestamp("2019/5/9") == datetime(2019, 5, 9)
+    # score_replies reads the files' times with the importer's parser (local time, Asia/Shanghai).
+    here = ZoneInfo("Asia/Shanghai")
+    assert parse_timestamp(" 2019/4/25 9:32:09\t") == datetime(2019, 4, 25, 9, 32, 9, tzinfo=here)
+    assert parse_timestamp("2017-06-08 17:31:20") == datetime(2017, 6, 8, 17, 31, 20, tzinfo=here)
+    assert parse_timestamp("2019/5/9") == datetime(2019, 5, 9, tzinfo=here)
     assert parse_timestamp("不详") is None and parse_timestamp("2019/2/30 1:00:00") is None
 
 

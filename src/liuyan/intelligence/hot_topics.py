@@ -28,6 +28,8 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
+
 LINK_SIMILARITY = 0.25
 # A component whose mean similarity to its centroid is below this is split with a stricter threshold.
 TIGHTNESS = 0.4
@@ -46,110 +48,21 @@ REPRESENTATIVES = 3
 TOP_REGIONS = 5
 
 # Anonymised places in the data set (A市, A5区, K9县) and real ones of the same shape (西湖区 is not caught).
-PLACE_CODE = re.compile(r"[A-Z]\d{0,2}[市区县]")
 _CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 _WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z]+$")
 # Characters that never start or end a name: a run of single characters through them is not joined.
 _FUNCTION_CHARS = frozenset(
     "的了是在和与及或也都就还又很太更最被把让给向从到对为以于而但并且这那有无不没个些"
 )
-STOP_WORDS = frozenset(
+STOP_WORDS = COMMON_WORDS | frozenset(
     [
-        "问题",
-        "反映",
-        "希望",
-        "请问",
-        "领导",
-        "政府",
-        "市民",
-        "我们",
-        "你们",
-        "他们",
-        "有关",
-        "相关",
-        "部门",
-        "情况",
-        "目前",
-        "现在",
-        "已经",
-        "没有",
-        "这个",
-        "那个",
-        "一个",
-        "什么",
-        "怎么",
-        "为什么",
-        "如何",
-        "是否",
-        "可以",
-        "能否",
-        "关于",
-        "建议",
-        "咨询",
-        "投诉",
-        "举报",
-        "解决",
-        "处理",
-        "要求",
-        "请求",
-        "书记",
-        "市长",
-        "县长",
-        "区长",
-        "网友",
-        "居民",
-        "群众",
-        "百姓",
-        "老百姓",
-        "严重",
-        "非常",
-        "一直",
-        "还是",
-        "但是",
-        "而且",
-        "因为",
-        "所以",
-        "如果",
-        "这样",
-        "这些",
-        "那些",
-        "一下",
-        "不能",
-        "不是",
-        "就是",
-        "时候",
-        "今年",
-        "去年",
-        "每天",
-        "知道",
-        "觉得",
-        "表示",
-        "进行",
-        "存在",
-        "出现",
-        "导致",
-        "造成",
-        "影响",
-        "重视",
-        "关注",
-        "西地省",
-        "留言",
-        "帮忙",
-        "麻烦",
-        "谢谢",
-        "感谢",
-        "尽快",
-        "及时",
         "您好",
         "你好",
         "本人",
-        "我们",
         "自己",
         "大家",
-        "现在",
         "以及",
         "其他",
-        "已经",
         "可能",
         "需要",
         "应该",
@@ -162,7 +75,6 @@ STOP_WORDS = frozenset(
         "强烈",
         "呼吁",
         "严查",
-        "希望",
         "政府部门",
         "有关部门",
         "相关部门",
@@ -173,8 +85,6 @@ STOP_WORDS = frozenset(
         "市委",
         "区委",
         "县委",
-        "书记",
-        "市长",
         "您好",
         "老师",
         "一些",
@@ -297,7 +207,7 @@ def read_message_file(path) -> list[TopicItem]:
     rows without a readable time are skipped. Raises ValueError naming a missing column."""
     import csv
 
-    from liuyan.intelligence.reply_quality import parse_timestamp
+    from liuyan.board.imports import parse_timestamp
 
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)

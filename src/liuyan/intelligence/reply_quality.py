@@ -19,6 +19,8 @@ from datetime import datetime
 import jieba
 import jieba.analyse
 
+from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
+
 BASE_SCORE = 60
 # Calendar days from message to reply.
 TIMELY_DAYS, LATE_DAYS, VERY_LATE_DAYS = 15, 30, 90
@@ -145,99 +147,9 @@ _BASIS = re.compile(
 
 # ---- Relevance -------------------------------------------------------------------------------------------
 
-_PLACE_CODE = re.compile(r"[A-Z]\d{0,2}[市区县]")
 _NOISE_TERM = re.compile(r"^[\dA-Za-z]+$|^[A-Z]\d*[市区县]$")
 # Words that say little about the subject of one message.
-_GENERIC_TERMS = frozenset(
-    [
-        "问题",
-        "反映",
-        "希望",
-        "请问",
-        "领导",
-        "政府",
-        "市民",
-        "我们",
-        "你们",
-        "他们",
-        "有关",
-        "相关",
-        "部门",
-        "情况",
-        "目前",
-        "现在",
-        "已经",
-        "没有",
-        "这个",
-        "那个",
-        "一个",
-        "什么",
-        "怎么",
-        "为什么",
-        "如何",
-        "是否",
-        "可以",
-        "能否",
-        "关于",
-        "建议",
-        "咨询",
-        "投诉",
-        "举报",
-        "解决",
-        "处理",
-        "要求",
-        "请求",
-        "书记",
-        "市长",
-        "县长",
-        "区长",
-        "网友",
-        "业主",
-        "居民",
-        "群众",
-        "百姓",
-        "老百姓",
-        "严重",
-        "非常",
-        "一直",
-        "还是",
-        "但是",
-        "而且",
-        "因为",
-        "所以",
-        "如果",
-        "这样",
-        "这些",
-        "那些",
-        "一下",
-        "不能",
-        "不是",
-        "就是",
-        "时候",
-        "今年",
-        "去年",
-        "每天",
-        "知道",
-        "觉得",
-        "表示",
-        "进行",
-        "存在",
-        "出现",
-        "导致",
-        "造成",
-        "影响",
-        "重视",
-        "关注",
-        "西地省",
-        "留言",
-        "帮忙",
-        "麻烦",
-        "谢谢",
-        "感谢",
-        "尽快",
-        "及时",
-    ]
-)
+_GENERIC_TERMS = COMMON_WORDS | {"业主"}
 KEY_TERMS = 8
 # Shares of the key terms' weight the reply must cover.
 RELEVANT, PARTLY_RELEVANT = 0.4, 0.2
@@ -246,7 +158,7 @@ RELEVANT, PARTLY_RELEVANT = 0.4, 0.2
 def key_terms(title: str, body: str, k: int = KEY_TERMS) -> list[tuple[str, float]]:
     """The message's k key terms with TF-IDF weights (jieba's offline IDF table); the title counts thrice."""
     # Place codes glue onto the next word in jieba's cut (A2区景蓉华苑 → 区景蓉华苑): take them out first.
-    text = _PLACE_CODE.sub(" ", f"{title}。{title}。{title}。{body}")
+    text = PLACE_CODE.sub(" ", f"{title}。{title}。{title}。{body}")
     terms = jieba.analyse.extract_tags(text, topK=k * 3, withWeight=True)
     picked = []
     for term, weight in terms:
@@ -381,22 +293,6 @@ def score_reply(
 
 
 # ---- Files like replied_messages.csv ---------------------------------------------------------------------
-
-_TIMESTAMP = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*(?:T?\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
-)
-
-
-def parse_timestamp(text: str | None) -> datetime | None:
-    """`2019/4/25 9:32:09`, `2017-06-08 17:31:20`, `2019年5月9日` (naive local time); None when unreadable."""
-    match = _TIMESTAMP.search(text or "")
-    if not match:
-        return None
-    year, month, day, hour, minute, second = (int(part or 0) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, second)
-    except ValueError:
-        return None
 
 
 def quality_of_reply(reply) -> ReplyScore:

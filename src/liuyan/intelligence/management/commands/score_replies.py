@@ -6,7 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuyan.intelligence.reply_quality import normalise, parse_timestamp, score_reply
+from liuyan.board.imports import parse_timestamp
+from liuyan.intelligence.reply_quality import normalise, score_reply
 
 
 class Command(BaseCommand):
