@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+# Settings for the importer's timestamp parser (no database is used).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyan.settings")
 DATA = Path(os.environ.get("LIUYAN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "taidi2020"
 
 
@@ -22,7 +24,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", type=int, default=10)
     args = parser.parse_args()
+    import django
     import jieba
+
+    django.setup()
 
     jieba.setLogLevel(60)
     jieba.initialize()

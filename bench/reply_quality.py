@@ -17,6 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+# Settings for the importer's timestamp parser (no database is used).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyan.settings")
 DATA = Path(os.environ.get("LIUYAN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "taidi2020"
 OBVIOUS = re.compile(r"已转|转交|请咨询|收悉|转至")
 
@@ -28,11 +30,15 @@ def obviously_perfunctory(reply: str) -> bool:
 
 
 def main() -> None:
+    import django
     import jieba
+
+    django.setup()
 
     jieba.setLogLevel(60)
     jieba.initialize()
-    from liuyan.intelligence.reply_quality import normalise, parse_timestamp, score_reply
+    from liuyan.board.imports import parse_timestamp
+    from liuyan.intelligence.reply_quality import normalise, score_reply
 
     with open(DATA / "replied_messages.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
