@@ -183,6 +183,14 @@ def test_a_serial_number_opens_its_message(client, corpus):
     assert client.get("/search/", {"q": pending.serial}).status_code == 200
 
 
+def test_an_imported_serial_opens_its_message(client, corpus):
+    school = corpus["school"]
+    Message.objects.filter(pk=school.pk).update(serial="IM188006")
+    response = client.get("/search/", {"q": "im188006"})
+    assert response.status_code == 302 and response["Location"] == f"/messages/{school.id}/"
+    assert client.get("/search/", {"q": "IM999999"}).status_code == 200  # no such message: a word search
+
+
 def test_search_page_query_count(client, citizen, admin_user, django_assert_max_num_queries):
     for i in range(50):
         make_message(citizen, admin_user, MessageState.PUBLISHED, title=f"第{i}个路口交通拥堵")

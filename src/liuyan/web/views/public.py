@@ -26,7 +26,10 @@ from liuyan.web.forms import FollowUpForm, RatingForm
 from liuyan.web.views import stats as stats_pages
 
 PAGE_SIZE = 20
-SERIAL = re.compile(r"^LY\d{14}$", re.IGNORECASE)
+# Serials typed into the search box: native (LY + date + sequence) and imported (IM + the source's number,
+# board/imports.serial_for). The two-letter prefix is matched in any case; the rest of an imported serial
+# keeps the case of the source.
+SERIAL = re.compile(r"^(?:LY\d{14}|IM[0-9A-Za-z_-]{1,18})$", re.IGNORECASE)
 SORTS = [("newest", "最新刊发"), ("support", "点赞最多")]
 TABS = [("", "全部"), *((key, label) for key, (label, _states) in selectors.PUBLIC_TABS.items())]
 
@@ -304,7 +307,7 @@ def search(request):
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if SERIAL.match(q):
-            found = selectors.visible_message_id(request.user, q.upper())
+            found = selectors.visible_message_id(request.user, q[:2].upper() + q[2:])
             if found is not None:
                 return redirect("web:message-detail", message_id=found)
         page, rows = _page(request, selectors.search_public(q))
