@@ -2,14 +2,17 @@
 replies, bad rows reported by row number, idempotent on 留言编号, searchable afterwards."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from liuyan.board.actions.oversight import close_unrated
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.imports import parse_timestamp
 from liuyan.board.models import Event, Message, Reply
@@ -59,7 +62,10 @@ def test_csv_rows_keep_their_times_replies_and_events(tmp_path, client):
     assert replied.serial == "IM9001"
     assert replied.title == "学校门口 交通拥堵"
     assert replied.body == "每天上学放学时段\n学校门口严重拥堵，请疏导。"
-    assert replied.state == MessageState.REPLIED
+    # Replied in 2019: the rating window ended long ago, so it is closed as of the window's end.
+    assert replied.state == MessageState.CLOSED
+    window = timedelta(days=settings.LIUYAN_RATING_WINDOW_DAYS)
+    assert replied.closed_at == replied.replied_at + window
     assert replied.created_at == replied.published_at == local(2019, 4, 25, 9, 32, 9)
     assert replied.replied_at == local(2019, 5, 6, 10, 0, 0)
     assert (replied.support_count, replied.oppose_count) == (12, 3)
@@ -76,8 +82,10 @@ def test_csv_rows_keep_their_times_replies_and_events(tmp_path, client):
         (EventKind.SUBMITTED, "", MessageState.PENDING_REVIEW, replied.created_at),
         (EventKind.PUBLISHED, MessageState.PENDING_REVIEW, MessageState.PUBLISHED, replied.created_at),
         (EventKind.REPLY_APPROVED, MessageState.PUBLISHED, MessageState.REPLIED, replied.replied_at),
+        (EventKind.CLOSED, MessageState.REPLIED, MessageState.CLOSED, replied.closed_at),
     ]
     assert replied.events.first().actor == replied.author
+    assert replied.events.last().note == "评价期满未评价，自动办结。"
 
     published = Message.objects.get(source_ref="9002")
     assert published.state == MessageState.PUBLISHED and published.replied_at is None
@@ -99,6 +107,21 @@ def test_csv_rows_keep_their_times_replies_and_events(tmp_path, client):
     assert "学校门口 交通拥堵" in client.get("/search/", {"q": "拥堵"}).content.decode()
     page = client.get(f"/messages/{replied.pk}/").content.decode()
     assert "已安排交警在上下学时段疏导交通。" in page
+
+
+def test_a_reply_still_open_to_rating_stays_replied_and_the_periodic_job_closes_it_later(tmp_path):
+    asked = timezone.localtime() - timedelta(days=3)
+    answered = asked + timedelta(days=1)
+    row = f"9101,A0001,公交站台遮雨棚破损,{asked:%Y-%m-%d %H:%M:%S},站台遮雨棚破损漏雨，请尽快修复。,"
+    run(write_csv(tmp_path, HEADER + row + f"已安排维修。,{answered:%Y-%m-%d %H:%M:%S},,\n"), "--region", "530900")
+
+    message = Message.objects.get(source_ref="9101")
+    assert message.state == MessageState.REPLIED and message.closed_at is None
+    assert close_unrated() == 0
+    later = message.replied_at + timedelta(days=settings.LIUYAN_RATING_WINDOW_DAYS, minutes=1)
+    assert close_unrated(now=later) == 1
+    message.refresh_from_db()
+    assert message.state == MessageState.CLOSED and message.closed_at == later
 
 
 def test_a_second_run_creates_nothing(tmp_path):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import DataError, IntegrityError, connections, router, transaction
@@ -345,6 +346,16 @@ def parse_count(value: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def closes_at(replied_at: datetime | None, now: datetime) -> datetime | None:
+    """When a replied historical message was closed: the end of its rating window, if that has passed by
+    `now`. Its author can no longer rate it, so it is written closed as of then, as `close_unrated` would
+    have done at the time (leaving it to the periodic job would date every such closing on the import day)."""
+    if replied_at is None:
+        return None
+    closed_at = replied_at + timedelta(days=settings.LIUYAN_RATING_WINDOW_DAYS)
+    return closed_at if closed_at <= now else None
+
+
 def serial_for(source_ref: str) -> str:
     """The public serial of an imported message: IM + the source's 留言编号 (IMX + a hash when that
     would not fit in 20 characters or holds other characters), apart from native serials (LY…)."""
@@ -370,6 +381,8 @@ class _Parsed:
     oppose_count: int
     reply_body: str = ""
     replied_at: datetime | None = None
+    # The end of the rating window, when it has passed: the message is written closed (`closes_at`).
+    closed_at: datetime | None = None
     search_tokens: str = ""
 
 
@@ -509,6 +522,7 @@ class _Importer:
             oppose_count=counts["反对数"],
             reply_body=reply_body,
             replied_at=replied_at,
+            closed_at=closes_at(replied_at, timezone.now()),
         )
 
     def _time(self, value: object, label: str) -> datetime | None:
@@ -654,7 +668,13 @@ class _Importer:
                     "domain_id": item.domain.pk,
                     "title": item.title,
                     "body": item.body,
-                    "state": MessageState.REPLIED if item.number in units else MessageState.PUBLISHED,
+                    "state": (
+                        MessageState.CLOSED
+                        if item.closed_at
+                        else MessageState.REPLIED
+                        if item.number in units
+                        else MessageState.PUBLISHED
+                    ),
                     "desk_id": item.leader.desk_id,
                     "unit_id": units[item.number].pk if item.number in units else None,
                     "support_count": item.support_count,
@@ -662,6 +682,7 @@ class _Importer:
                     "created_at": item.created_at,
                     "published_at": item.created_at,
                     "replied_at": item.replied_at,
+                    "closed_at": item.closed_at,
                     "search_tokens": item.search_tokens,
                 }
                 for item in items
@@ -710,6 +731,17 @@ class _Importer:
                     }
                 )
                 replied_ids.append(message_id)
+            if item.closed_at is not None:
+                events.append(
+                    {
+                        "message_id": message_id,
+                        "kind": EventKind.CLOSED,
+                        "from_state": MessageState.REPLIED,
+                        "to_state": MessageState.CLOSED,
+                        "created_at": item.closed_at,
+                        "note": "评价期满未评价，自动办结。",
+                    }
+                )
         bulk_insert(Event, events)
         reply_ids = bulk_insert(Reply, replies)
         bulk_insert(
@@ -735,6 +767,8 @@ class _Importer:
             report.days.add(timezone.localdate(item.created_at))
             if item.replied_at is not None:
                 report.days.add(timezone.localdate(item.replied_at))
+            if item.closed_at is not None:
+                report.days.add(timezone.localdate(item.closed_at))
 
     def _user_ids(self, wanted: dict[str, str]) -> dict[str, int]:
         """Ids of the inactive accounts standing for `wanted` (username → nickname), created when missing."""
