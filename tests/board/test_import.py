@@ -113,7 +113,11 @@ def test_a_reply_still_open_to_rating_stays_replied_and_the_periodic_job_closes_
     asked = timezone.localtime() - timedelta(days=3)
     answered = asked + timedelta(days=1)
     row = f"9101,A0001,公交站台遮雨棚破损,{asked:%Y-%m-%d %H:%M:%S},站台遮雨棚破损漏雨，请尽快修复。,"
-    run(write_csv(tmp_path, HEADER + row + f"已安排维修。,{answered:%Y-%m-%d %H:%M:%S},,\n"), "--region", "530900")
+    run(
+        write_csv(tmp_path, HEADER + row + f"已安排维修。,{answered:%Y-%m-%d %H:%M:%S},,\n"),
+        "--region",
+        "530900",
+    )
 
     message = Message.objects.get(source_ref="9101")
     assert message.state == MessageState.REPLIED and message.closed_at is None
