@@ -185,6 +185,23 @@ def test_second_run_changes_nothing(demo):
     assert Event.objects.order_by("-id").values_list("id", flat=True).first() == latest
 
 
+def test_a_second_run_trains_again_a_model_this_version_cannot_read(demo, settings):
+    from liuyan.intelligence import classifier
+
+    run_demo()
+    assert classifier.load_classifier("domain") is not None
+    meta_path = settings.LIUYAN_MODEL_DIR / f"{classifier.current_version('domain')}.json"
+    meta_path.write_text(meta_path.read_text(encoding="utf-8").replace('"format": 3', '"format": 2'))
+    classifier.forget_loaded_classifiers()
+    assert classifier.load_classifier("domain") is None
+    type_version = classifier.current_version("type")
+
+    run_demo()
+    classifier.forget_loaded_classifiers()
+    assert classifier.load_classifier("domain") is not None
+    assert classifier.current_version("type") == type_version  # a readable model is left alone
+
+
 def test_demo_texts_are_our_own(demo, shared_data):
     """No title or passage of the real message data set appears in the demo."""
     titles, passages = set(), set()

@@ -8,7 +8,9 @@ import random
 
 import pytest
 from django.core.management import CommandError, call_command
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import f1_score
+from sklearn.svm import LinearSVC
 
 from liuyan.board.choices import MessageState
 from liuyan.intelligence import classifier as classifier_module
@@ -20,7 +22,7 @@ from liuyan.intelligence.classifier import (
     load_classifier,
     open_model,
 )
-from liuyan.intelligence.textfeatures import read_labelled
+from liuyan.intelligence.textfeatures import normalize, read_labelled
 from tests.board.factories import make_message
 
 TRAFFIC = [
@@ -133,6 +135,32 @@ def test_a_model_from_another_sklearn_version_is_refused(model_dir, caplog):
         open_model(path)
     assert load_classifier("type") is None
     assert "scikit-learn 0.24.2" in caplog.text
+
+
+def test_a_model_of_an_older_file_format_is_refused_with_the_way_out(model_dir):
+    path = TextClassifier().fit(TEXTS, LABELS).save("type")
+    meta_path = path.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["format"] = classifier_module.FORMAT - 1
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ClassifierError, match=r"格式版本为 .*重新训练"):
+        open_model(path)
+
+
+@pytest.mark.parametrize("n_labels", [2, 3])
+def test_the_svm_half_gives_what_calibratedclassifiercv_gives(n_labels):
+    texts, labels = TEXTS[: 10 * n_labels], LABELS[: 10 * n_labels]
+    model = TextClassifier().fit(texts, labels)
+    features = model._features.transform([normalize(t) for t in texts])
+    reference = CalibratedClassifierCV(
+        LinearSVC(class_weight="balanced", random_state=0), method="sigmoid", cv=3, ensemble=False
+    ).fit(features, labels)
+    queries = model._features.transform(["公交车站台破损", "学校食堂卫生差", "医院排队", "无关的话"])
+    assert model._svm_proba(queries) == pytest.approx(reference.predict_proba(queries), abs=1e-5)
+    rows = model.predict_proba(["公交车站台破损", "学校食堂卫生差"])
+    assert rows.shape == (2, n_labels)
+    assert rows.sum(axis=1) == pytest.approx([1.0, 1.0])
+    assert [model.labels[i] for i in rows.argmax(axis=1)] == ["交通运输", "教育文体"]
 
 
 def test_too_few_examples_or_labels_are_refused():

@@ -1,7 +1,10 @@
 """What every lifecycle action shares: its errors, loading a message under lock with the caller's
 rights checked, and the one way a state changes (with its Event row)."""
 
+from datetime import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
@@ -84,9 +87,19 @@ def load_message(
 
 
 def record_event(
-    message: Message, kind: str, actor, *, from_state: str = "", to_state: str = "", unit=None, note: str = ""
+    message: Message,
+    kind: str,
+    actor,
+    *,
+    from_state: str = "",
+    to_state: str = "",
+    unit=None,
+    note: str = "",
+    at: datetime | None = None,
 ) -> Event:
+    """Add an event to the message's history, dated `at` (default: now)."""
     return Event.objects.create(
+        created_at=at or timezone.now(),
         message=message,
         actor=actor if getattr(actor, "pk", None) else None,
         kind=kind,

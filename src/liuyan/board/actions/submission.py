@@ -150,7 +150,8 @@ def submit_message(
     )
     for upload, content_type, sha256 in checked:
         _store_attachment(message, upload, content_type, sha256)
-    record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW)
+    # Dated with the message: the first submission in a process loads the tokenizer's dictionary meanwhile.
+    record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW, at=now)
     # In the same transaction (about a millisecond): the message is findable as similar once committed.
     similarity.index_message(message, fresh=True)
     counts.count_new(message)

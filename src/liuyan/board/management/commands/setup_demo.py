@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from liuyan.board.demo import DEFAULT_MESSAGES, DEMO_PASSWORD, MIN_MESSAGES, setup_demo
+from liuyan.intelligence.classifier import KINDS, ClassifierError, current_version, model_dir, open_model
 
 
 class Command(BaseCommand):
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         if report.skipped:
             self.stdout.write(report.skipped)
+            # A missing model, or one this version cannot read (an older format), is trained again.
+            self._train_classifiers(only_unusable=True)
             return
         # Demo messages are indexed as they are submitted; this fills any the demo wrote otherwise.
         call_command("index_similarity", "--missing", stdout=self.stdout)
@@ -49,12 +52,28 @@ class Command(BaseCommand):
         if citizens:
             names = "、".join(username for _role, username, _scope in citizens)
             self.stdout.write(f"  {citizens[0][0]}\t{names}\t{DEMO_PASSWORD}\t本人留言")
-        # The domain and type classifiers learn from the demo's handled messages, as a deployment would.
         self.stdout.write("\n分类模型：")
-        for kind in ("domain", "type"):
+        self._train_classifiers()
+
+    def _train_classifiers(self, *, only_unusable: bool = False) -> None:
+        # The domain and type classifiers learn from the demo's handled messages, as a deployment would.
+        for kind in KINDS:
+            if only_unusable and _usable(kind):
+                continue
             try:
                 call_command(
                     "train_classifier", "--kind", kind, "--from-db", "--folds", "0", stdout=self.stdout
                 )
             except CommandError as error:
                 self.stdout.write(f"  未训练 {kind} 分类模型：{error}")
+
+
+def _usable(kind: str) -> bool:
+    version = current_version(kind)
+    if version is None:
+        return False
+    try:
+        open_model(model_dir() / f"{version}.joblib")
+    except ClassifierError:
+        return False
+    return True
