@@ -1,6 +1,7 @@
 """The daily brief (每日留言简报): its figures on a small day made through the real actions, the command's
 HTML and PDF, the archive pages, subscriptions and the e-mail sent once, and masked personal data."""
 
+import os
 import shutil
 import subprocess
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.utils import timezone
 from liuyan.board.actions import feedback, oversight
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.reports.brief import build_brief
+from liuyan.reports.brief import UNSETTLED_MAX_AGE, build_brief, cached_brief_pdf
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import BriefSubscription
 from liuyan.reports.subscriptions import send_daily_briefs
@@ -162,3 +163,21 @@ def test_subscription_and_email_sent_once(client, editor, citizen, day_of_data):
     subscription.refresh_from_db()
     assert not subscription.active
     assert send_daily_briefs(day + timedelta(days=1)) == 0
+
+
+def test_todays_pdf_is_rendered_again_only_when_ten_minutes_old_or_forced(client, admin_user, day_of_data):
+    day = day_of_data["day"]
+    first = cached_brief_pdf(day)
+    written = first.stat().st_mtime_ns
+    assert cached_brief_pdf(day).stat().st_mtime_ns == written  # anyone's second request: the same file
+    response = client.get(f"/briefs/{day.isoformat()}.pdf?force=1")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert first.stat().st_mtime_ns == written  # force is for staff only
+
+    client.force_login(admin_user)
+    client.get(f"/briefs/{day.isoformat()}.pdf?force=1")
+    assert first.stat().st_mtime_ns > written
+    stale = (timezone.now() - UNSETTLED_MAX_AGE - timedelta(minutes=1)).timestamp()
+    os.utime(first, (stale, stale))
+    assert cached_brief_pdf(day).stat().st_mtime > stale + 60
+    assert not list(first.parent.glob("*.part"))

@@ -8,6 +8,8 @@ over the day's public messages. Only public messages are listed, their texts mas
 
 from __future__ import annotations
 
+import os
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -430,7 +432,8 @@ def write_brief_pdf(brief: Brief, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = render_brief_html(brief, mode="pdf")
-    partial = path.with_name(path.name + ".part")
+    # Its own partial file: two requests for the same brief may render it at once.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         partial, stylesheets=[CSS(string=brief_css())]
     )
@@ -444,15 +447,18 @@ def brief_pdf_path(day: date, region: str | None = None) -> Path:
 
 
 CACHE_MARGIN = timedelta(hours=2)
+# The PDF of a day not yet settled is served up to this old (the brief's page is always current): rendering
+# takes a second or more of CPU, and anyone may ask for today's.
+UNSETTLED_MAX_AGE = timedelta(minutes=10)
 
 
 def cached_brief_pdf(day: date, region: str | None = None, *, force: bool = False) -> Path:
-    """The day's PDF brief from the disk cache, regenerated when forced or when it was written before the
-    day was over (plus a margin for late counts)."""
+    """The day's PDF brief from the disk cache, regenerated when forced, or when it was written before the
+    day was over (plus a margin for late counts) and is more than UNSETTLED_MAX_AGE old."""
     path = brief_pdf_path(day, region)
     _start, end = day_bounds(day)
     if not force and path.exists():
         written = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.get_current_timezone())
-        if written >= end + CACHE_MARGIN:
+        if written >= end + CACHE_MARGIN or timezone.now() - written < UNSETTLED_MAX_AGE:
             return path
     return write_brief_pdf(build_brief(day, region=region), path)
