@@ -71,6 +71,27 @@ def test_an_unrelated_text_finds_nothing(citizen, admin_user):
     assert similarity.similar_public("你好", "谢谢") == []  # too short to compare
 
 
+def test_many_texts_at_once_find_what_each_finds_alone(
+    citizen, admin_user, django_assert_max_num_queries, monkeypatch
+):
+    original = published(citizen, admin_user)
+    library = published(citizen, admin_user, title=OTHER_TITLE, body=OTHER_BODY)
+    copy = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    texts = [
+        similarity.message_text(COPY_TITLE, COPY_BODY),
+        "你好",  # too short to compare
+        similarity.message_text(OTHER_TITLE, OTHER_BODY + "谢谢！"),
+        "一段与任何留言都无关的文字，讲的是天气和心情，没有别的内容。",
+    ]
+    alone = [similarity.similar_messages(text) for text in texts]
+    with django_assert_max_num_queries(3):
+        together = similarity.similar_to_texts(texts)
+    assert together == alone
+    assert [[hit.message for hit in hits] for hits in together] == [[copy, original], [], [library], []]
+    monkeypatch.setattr(similarity, "IN_CHUNK", 5)  # keys and ids go to the database in chunks
+    assert similarity.similar_to_texts(texts) == alone
+
+
 def test_index_message_is_idempotent_and_the_command_fills_what_is_missing(citizen, admin_user):
     message = published(citizen, admin_user)
     similarity.index_message(message)

@@ -96,18 +96,21 @@ def analyze_texts(
     similar_scope=None,
     with_similar: bool = True,
 ) -> list[Analysis]:
-    """Analyse many (text, region hint) pairs at once: the classifiers see them in one batch, and the
-    routing catalogue and the domains are read once."""
+    """Analyse many (text, region hint) pairs at once: the classifiers see them in one batch, the similar
+    messages of all are found in a few queries, and the routing catalogue and the domains are read once."""
     texts = [text for text, _hint in items]
     domains = _predict_all("domain", texts)
     kinds = _predict_all("type", texts)
     rules = active_rules()
     by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
     units: dict = {}
+    similar = [[] for _text in texts]
     if with_similar:
-        from liuyan.intelligence.similarity import similar_messages
+        from liuyan.intelligence.similarity import similar_to_texts
+
+        similar = similar_to_texts(texts, queryset=similar_scope)
     results = []
-    for (text, hint), domain, kind in zip(items, domains, kinds, strict=True):
+    for (text, hint), domain, kind, hits in zip(items, domains, kinds, similar, strict=True):
         analysis = Analysis(domain=domain, message_type=kind)
         guess = resolve_region(text, hint)
         if guess is not None:
@@ -121,8 +124,7 @@ def analyze_texts(
             rules=rules,
             unit_cache=units,
         )
-        if with_similar:
-            analysis.similar = similar_messages(text, queryset=similar_scope)
+        analysis.similar = hits
         results.append(analysis)
     return results
 

@@ -19,12 +19,13 @@ bits) but vectorised over the shingles, which are packed code points (no per-shi
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -240,46 +241,67 @@ class SimilarHit:
     near_duplicate: bool
 
 
+# Band keys and message ids per query: well under every database's limit on parameters.
+IN_CHUNK = 2000
+
+
 def _rank(
-    signature: np.ndarray,
+    signatures: Sequence[np.ndarray | None],
     queryset: QuerySet[Message],
     *,
     exclude_id: int | None,
     limit: int,
     min_score: float,
     related: Iterable[str],
-) -> list[SimilarHit]:
-    keys = band_keys(signature)
-    candidates = SimilarityBand.objects.filter(key__in=keys)
-    if exclude_id is not None:
-        candidates = candidates.exclude(message_id=exclude_id)
-    ids = list(
-        candidates.values("message_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "-message_id")
-        .values_list("message_id", flat=True)[:MAX_CANDIDATES]
-    )
-    if not ids:
-        return []
-    rows = list(
-        queryset.filter(pk__in=ids, similarity_signature__version=VERSION).values_list(
+) -> list[list[SimilarHit]]:
+    """For each signature, the messages of `queryset` most similar to it: the MAX_CANDIDATES sharing the
+    most bands (ties: the newest id) are ranked by the share of equal MinHash values. A batch costs three
+    kinds of query whatever its size: bands, candidate signatures, chosen messages."""
+    wanted = {i: band_keys(signature) for i, signature in enumerate(signatures) if signature is not None}
+    holders: dict[int, list[int]] = defaultdict(list)  # band key -> ids of the messages that have it
+    keys = sorted({key for band in wanted.values() for key in band})
+    for chunk in _chunks(keys):
+        bands = SimilarityBand.objects.filter(key__in=chunk)
+        if exclude_id is not None:
+            bands = bands.exclude(message_id=exclude_id)
+        for key, message_id in bands.values_list("key", "message_id"):
+            holders[key].append(message_id)
+    candidates = {}
+    for i, band in wanted.items():
+        shared = Counter(message_id for key in band for message_id in holders.get(key, ()))
+        best = sorted(shared.items(), key=lambda pair: (-pair[1], -pair[0]))[:MAX_CANDIDATES]
+        candidates[i] = [message_id for message_id, _count in best]
+    stored = {}
+    for chunk in _chunks(sorted({m for ids in candidates.values() for m in ids})):
+        rows = queryset.filter(pk__in=chunk, similarity_signature__version=VERSION).values_list(
             "pk", "similarity_signature__signature"
         )
-    )
-    if not rows:
-        return []
-    matrix = np.stack([_from_bytes(data) for _pk, data in rows])
-    scores = (matrix == signature).mean(axis=1)
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] >= min_score][:limit]
-    if not order:
-        return []
-    chosen = {rows[i][0]: float(scores[i]) for i in order}
-    messages = Message.objects.select_related(*related).defer("search_tokens").in_bulk(list(chosen))
+        stored.update((pk, _from_bytes(data)) for pk, data in rows)
+    chosen: dict[int, list[tuple[int, float]]] = {}
+    for i, ids in candidates.items():
+        ids = [message_id for message_id in ids if message_id in stored]
+        if not ids:
+            continue
+        scores = (np.stack([stored[m] for m in ids]) == signatures[i]).mean(axis=1)
+        order = [j for j in np.argsort(-scores, kind="stable") if scores[j] >= min_score][:limit]
+        chosen[i] = [(ids[j], float(scores[j])) for j in order]
+    wanted_ids = sorted({message_id for pairs in chosen.values() for message_id, _score in pairs})
+    messages = {}
+    for chunk in _chunks(wanted_ids):
+        messages.update(Message.objects.select_related(*related).defer("search_tokens").in_bulk(chunk))
     return [
-        SimilarHit(messages[pk], round(score, 3), score >= NEAR_DUPLICATE_MIN)
-        for pk, score in chosen.items()
-        if pk in messages
+        [
+            SimilarHit(messages[pk], round(score, 3), score >= NEAR_DUPLICATE_MIN)
+            for pk, score in chosen.get(i, [])
+            if pk in messages
+        ]
+        for i in range(len(signatures))
     ]
+
+
+def _chunks(values: list) -> Iterable[list]:
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
 
 
 def similar_messages(
@@ -292,11 +314,26 @@ def similar_messages(
     related: Iterable[str] = ("region",),
 ) -> list[SimilarHit]:
     """Messages of `queryset` (default: the public ones) similar to `text`, most similar first."""
-    signature = signature_of(text)
-    if signature is None:
-        return []
+    return similar_to_texts(
+        [text], exclude_id=exclude_id, queryset=queryset, limit=limit, min_score=min_score, related=related
+    )[0]
+
+
+def similar_to_texts(
+    texts: Sequence[str],
+    *,
+    exclude_id: int | None = None,
+    queryset: QuerySet[Message] | None = None,
+    limit: int = 5,
+    min_score: float = SIMILAR_MIN,
+    related: Iterable[str] = ("region",),
+) -> list[list[SimilarHit]]:
+    """`similar_messages` for each of many texts, in a few queries for them all."""
+    signatures = [signature_of(text) for text in texts]
+    if all(signature is None for signature in signatures):
+        return [[] for _text in texts]
     return _rank(
-        signature,
+        signatures,
         public_messages() if queryset is None else queryset,
         exclude_id=exclude_id,
         limit=limit,
@@ -335,13 +372,13 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
     if signature is None:
         return []
     return _rank(
-        signature,
+        [signature],
         staff_candidates(user),
         exclude_id=message.pk,
         limit=limit,
         min_score=SIMILAR_MIN,
         related=("region", "unit"),
-    )
+    )[0]
 
 
 def may_merge(user, message: Message, into: Message) -> bool:
