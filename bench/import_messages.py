@@ -82,6 +82,7 @@ def show(label: str, s: dict) -> None:
         f"  of which jieba segmenting (or waiting for its workers): {s['segment_seconds']:.1f} s; "
         f"without it: {s['rows_per_second_without_segmenting']:,.0f} rows/s"
     )
+    print(f"  then recounting the statistics of the days touched: {s['recount_seconds']:.1f} s")
     print(
         f"  command wall time {s['wall_seconds']:.1f} s; CPU of this process {s['cpu_seconds']:.1f} s "
         "(not PostgreSQL's, not the workers')"

@@ -102,6 +102,8 @@ class ImportReport:
     seconds: float = 0.0
     # Of `seconds`, the time spent segmenting with jieba (or waiting for the --jobs processes doing it).
     segment_seconds: float = 0.0
+    # After `seconds`: recounting the statistics of the days the import touched.
+    recount_seconds: float = 0.0
     # Local days with a submission or a reply among the created messages (for count tables).
     days: set[date] = field(default_factory=set)
     message_ids: list[int] = field(default_factory=list)
@@ -131,6 +133,7 @@ class ImportReport:
             "rows_per_second": round(self.rows_per_second, 1),
             "segment_seconds": round(self.segment_seconds, 3),
             "rows_per_second_without_segmenting": round(self.rows_per_second_without_segmenting, 1),
+            "recount_seconds": round(self.recount_seconds, 3),
             "search_deferred": self.search_deferred,
         }
 
@@ -445,7 +448,9 @@ def after_import(report: ImportReport) -> None:
     from liuyan.intelligence.tasks import index_missing_similarity
     from liuyan.reports.counts import rebuild_counts
 
+    started = time.monotonic()
     rebuild_counts(min(report.days), max(report.days))
+    report.recount_seconds = time.monotonic() - started
     index_missing_similarity.enqueue()
 
 

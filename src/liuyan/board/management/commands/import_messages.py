@@ -128,6 +128,8 @@ class Command(BaseCommand):
         )
         if report.created == 0 and report.skipped:
             self.stdout.write("这些留言都已导入过，没有新建。")
+        if report.recount_seconds:
+            self.stdout.write(f"随后重算了所涉日期的统计表，用时 {report.recount_seconds:.2f} 秒。")
         if report.search_deferred:
             self.stdout.write(
                 self.style.SUCCESS(
