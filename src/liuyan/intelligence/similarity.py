@@ -329,11 +329,8 @@ def similar_to_texts(
     related: Iterable[str] = ("region",),
 ) -> list[list[SimilarHit]]:
     """`similar_messages` for each of many texts, in a few queries for them all."""
-    signatures = [signature_of(text) for text in texts]
-    if all(signature is None for signature in signatures):
-        return [[] for _text in texts]
     return _rank(
-        signatures,
+        [signature_of(text) for text in texts],
         public_messages() if queryset is None else queryset,
         exclude_id=exclude_id,
         limit=limit,

@@ -284,9 +284,9 @@ def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contributio
             row[INDEX[name]] += value or 0
 
     since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
-    splits = {code: splits_by_domain_and_type(code) for code in paths}
-    # One query per family, grouped by every field a row is keyed on and added up here (counts and sums
-    # add over the finer groups): each chunk of days reads the messages six times, not once per dimension.
+    # One query per family, grouped by every field a row is keyed on and added up here into the rows the
+    # live counting keys (counts and sums add over the finer groups): each chunk of days reads the
+    # messages six times, not once per dimension.
     fields = ("region_id", "domain_id", "message_type_id", "unit_id", "leader_id", "campaign_id")
     for queryset, field, prefix, aggregates in _families():
         groups = (
@@ -300,18 +300,9 @@ def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contributio
             values = {name: group[name] for name in aggregates}
             day = group["day"]
             region, domain, kind, unit, leader, campaign = (group[f"k{i}"] for i in range(len(fields)))
-            add(Dimension.NATIONAL, "", day, values)
-            add(Dimension.DOMAIN, str(domain), day, values)
-            add(Dimension.TYPE, str(kind), day, values)
-            optional = ((Dimension.UNIT, unit), (Dimension.LEADER, leader), (Dimension.CAMPAIGN, campaign))
-            for dimension, key in optional:
-                if key is not None:
-                    add(dimension, str(key), day, values)
-            for code in paths[region]:
-                add(Dimension.REGION, code, day, values)
-                if splits[code]:
-                    add(Dimension.REGION_DOMAIN, f"{code}:{domain}", day, values)
-                    add(Dimension.REGION_TYPE, f"{code}:{kind}", day, values)
+            keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
+            for dimension, key in keys:
+                add(dimension, key, day, values)
     return rows
 
 

@@ -2,7 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from liuyan.board.demo import DEFAULT_MESSAGES, DEMO_PASSWORD, MIN_MESSAGES, setup_demo
-from liuyan.intelligence.classifier import KINDS, ClassifierError, current_version, model_dir, open_model
+from liuyan.intelligence.classifier import KINDS, load_classifier
 
 
 class Command(BaseCommand):
@@ -58,7 +58,7 @@ class Command(BaseCommand):
     def _train_classifiers(self, *, only_unusable: bool = False) -> None:
         # The domain and type classifiers learn from the demo's handled messages, as a deployment would.
         for kind in KINDS:
-            if only_unusable and _usable(kind):
+            if only_unusable and load_classifier(kind) is not None:
                 continue
             try:
                 call_command(
@@ -66,14 +66,3 @@ class Command(BaseCommand):
                 )
             except CommandError as error:
                 self.stdout.write(f"  未训练 {kind} 分类模型：{error}")
-
-
-def _usable(kind: str) -> bool:
-    version = current_version(kind)
-    if version is None:
-        return False
-    try:
-        open_model(model_dir() / f"{version}.joblib")
-    except ClassifierError:
-        return False
-    return True
