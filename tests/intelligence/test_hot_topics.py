@@ -12,7 +12,9 @@ from django.utils import timezone
 from liuyan.accounts.choices import Role
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
+from liuyan.intelligence import hot_topics
 from liuyan.intelligence.hot_topics import TopicItem, find_hot_topics, tokens
+from liuyan.intelligence.models import TopicTokens
 from tests.api.openapi import assert_matches_openapi
 from tests.board.api_client import ApiClient
 from tests.board.factories import make_message
@@ -177,6 +179,7 @@ def db_messages(admin_user):
 def test_api_hot_topics_over_the_last_30_days_and_by_region(db_messages):
     body = assert_matches_openapi(ApiClient().get("/hot-topics"), "GET", "/api/v1/hot-topics")
     labels = [" ".join(t["keywords"]) for t in body["topics"]]
+    assert body["message_count"] == 14 and body["covered_from"] is None
     assert len(body["topics"]) == 2 and body["topics"][0]["support_total"] == 9
     assert "丽发" in labels[0] and "景蓉" in labels[1]
     assert body["topics"][0]["regions"][0]["name"]
@@ -224,3 +227,45 @@ def test_home_page_shows_the_top_topics(db_messages, client):
     assert page.status_code == 200
     text = page.content.decode()
     assert "近 30 天热点话题" in text and "丽发" in text and "4 条留言" in text
+
+
+def test_linking_in_chunks_finds_the_same_topics(monkeypatch):
+    whole = [t.as_dict() for t in find_hot_topics(items())]
+    monkeypatch.setattr(hot_topics, "LINK_CHUNK", 4)
+    assert [t.as_dict() for t in find_hot_topics(items())] == whole
+
+
+def test_tokens_are_stored_and_made_again_only_for_changed_text(db_messages, monkeypatch):
+    segmented = []
+
+    def counting_tokens(text):
+        segmented.append(text)
+        return tokens(text)
+
+    monkeypatch.setattr(hot_topics, "tokens", counting_tokens)
+    first = hot_topics.recent_hot_topics(refresh=True)
+    assert first.message_count == 14 and first.covered_from is None and first.notice == ""
+    assert TopicTokens.objects.count() == 14 and len(segmented) == 28  # title and body of each
+    stored = TopicTokens.objects.get(message__title=COMPOUND_B[1][0])
+    assert "搅拌站" in stored.title_tokens.split()
+
+    segmented.clear()
+    again = hot_topics.recent_hot_topics(refresh=True)
+    assert segmented == [] and [t.as_dict() for t in again.topics] == [t.as_dict() for t in first.topics]
+
+    Message.objects.filter(title=COMPOUND_B[1][0]).update(title="丽发新城搅拌站夜间施工")
+    hot_topics.recent_hot_topics(refresh=True)
+    assert segmented == ["丽发新城搅拌站夜间施工", stored.message.body]
+    assert "夜间" in TopicTokens.objects.get(pk=stored.pk).title_tokens.split()
+
+
+def test_a_period_with_too_many_messages_uses_the_newest_and_says_so(db_messages, client, monkeypatch):
+    monkeypatch.setattr(hot_topics, "MAX_MESSAGES", 10)
+    newest = list(Message.objects.filter(state=MessageState.PUBLISHED).order_by("-created_at", "-id")[:10])
+    found = hot_topics.recent_hot_topics(refresh=True)
+    assert found.message_count == 10 and found.covered_from == newest[-1].created_at
+    assert "仅统计了" in found.notice and "最近 10 条" in found.notice
+    cache.clear()
+    body = assert_matches_openapi(ApiClient().get("/hot-topics"), "GET", "/api/v1/hot-topics")
+    assert body["message_count"] == 10 and body["covered_from"]
+    assert "仅统计了" in client.get("/").content.decode()

@@ -53,6 +53,10 @@ class TopicOut(Schema):
 class HotTopicsOut(Schema):
     start: date
     end: date
+    message_count: int = Field(description="参与聚类的公开留言数")
+    covered_from: datetime | None = Field(
+        description="留言过多时只统计最近的部分：所用最早一条留言的时间；统计了全部留言时为 null"
+    )
     topics: list[TopicOut]
 
 
@@ -92,7 +96,7 @@ def hot_topics(request, query: Query[HotTopicsQuery]):
         raise ApiError(400, "bad_period", f"时间范围不能超过 {MAX_DAYS} 天。")
     zone = timezone.get_current_timezone()
     try:
-        topics = hot_topics_between(
+        found = hot_topics_between(
             datetime.combine(start, time.min, tzinfo=zone),
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
             region=query.region,
@@ -101,4 +105,10 @@ def hot_topics(request, query: Query[HotTopicsQuery]):
         )
     except UnknownFilter as error:
         raise ApiError(404, "not_found", str(error)) from None
-    return {"start": start, "end": end, "topics": [topic_payload(t) for t in topics]}
+    return {
+        "start": start,
+        "end": end,
+        "message_count": found.message_count,
+        "covered_from": found.covered_from,
+        "topics": [topic_payload(t) for t in found.topics],
+    }

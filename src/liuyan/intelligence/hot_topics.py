@@ -16,6 +16,7 @@ last third of the period with the third it would have if it were steady: +1 all 
 -1 none recent.
 """
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -25,6 +26,7 @@ from datetime import datetime
 
 import jieba
 import numpy as np
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -36,6 +38,7 @@ TIGHTNESS = 0.4
 SPLIT_STEP, MAX_LINK_SIMILARITY = 0.08, 0.85
 MIN_TOPIC_SIZE = 2
 MIN_SHARED_TERMS = 2
+LINK_CHUNK = 1000
 MAX_DOCUMENT_SHARE, MIN_MAX_DF = 0.08, 20
 TITLE_WEIGHT = 3
 BODY_CHARS = 400
@@ -238,35 +241,68 @@ def read_message_file(path) -> list[TopicItem]:
 
 
 def _document(item: TopicItem) -> list[str]:
-    return tokens(item.title) * TITLE_WEIGHT + tokens(item.body[:BODY_CHARS])
+    return _weighted(tokens(item.title), tokens(item.body[:BODY_CHARS]))
+
+
+def _weighted(title_tokens: list[str], body_tokens: list[str]) -> list[str]:
+    return title_tokens * TITLE_WEIGHT + body_tokens
+
+
+def _similarity(vectors, present):
+    """Cosine similarities of the rows, kept only between rows sharing MIN_SHARED_TERMS terms or more."""
+    shared = present @ present.T
+    return (vectors @ vectors.T).multiply(shared >= MIN_SHARED_TERMS).tocsr()
+
+
+def _links(vectors, present):
+    """The pairs linked at the first threshold (LINK_SIMILARITY, sharing MIN_SHARED_TERMS terms), as a
+    sparse matrix computed LINK_CHUNK rows at a time: the full similarity matrix of a large period is
+    mostly weak pairs that no topic needs, and building it whole cost more than all the rest."""
+    count = vectors.shape[0]
+    blocks = []
+    for first in range(0, count, LINK_CHUNK):
+        block = (vectors[first : first + LINK_CHUNK] @ vectors.T).tocoo()
+        strong = block.data >= LINK_SIMILARITY
+        rows, columns, values = block.row[strong], block.col[strong], block.data[strong]
+        shared = np.asarray(present[rows + first].multiply(present[columns]).sum(axis=1)).ravel()
+        enough = shared >= MIN_SHARED_TERMS
+        blocks.append((rows[enough] + first, columns[enough], values[enough]))
+    rows, columns, values = (np.concatenate(parts) for parts in zip(*blocks, strict=True))
+    return csr_matrix((values, (rows, columns)), shape=(count, count))
 
 
 def _components(similarity, members: np.ndarray, threshold: float) -> list[np.ndarray]:
-    """Connected components (of at least MIN_TOPIC_SIZE) of members linked at ≥ threshold."""
-    sub = similarity[members][:, members]
-    sub = sub.multiply(sub >= threshold).tocsr()
+    """Connected components (of at least MIN_TOPIC_SIZE) of members linked at ≥ threshold; `similarity`
+    is indexed by position in `members`, which the returned groups are made of."""
+    sub = similarity.multiply(similarity >= threshold).tocsr()
     count, labels = connected_components(sub, directed=False)
-    groups = [members[labels == label] for label in range(count)]
-    return [group for group in groups if len(group) >= MIN_TOPIC_SIZE]
+    groups = [np.flatnonzero(labels == label) for label in range(count)]
+    return [members[group] for group in groups if len(group) >= MIN_TOPIC_SIZE]
 
 
-def _spread(similarity, group: np.ndarray) -> float:
-    """Mean cosine similarity of the group's members to their centroid, from the pairwise similarities:
+def _spread(similarity) -> float:
+    """Mean cosine similarity of a group's members to their centroid, from their pairwise similarities:
     with c the mean of unit vectors v_i, mean_i(v_i · c/|c|) = sqrt(mean_ij(v_i · v_j))."""
-    return math.sqrt(max(0.0, float(similarity[group][:, group].sum()) / len(group) ** 2))
+    return math.sqrt(max(0.0, float(similarity.sum()) / similarity.shape[0] ** 2))
 
 
-def _tight_clusters(similarity) -> list[np.ndarray]:
-    everything = np.arange(similarity.shape[0])
-    pending = [(group, LINK_SIMILARITY) for group in _components(similarity, everything, LINK_SIMILARITY)]
+def _tight_clusters(vectors, present) -> list[tuple[np.ndarray, object]]:
+    """The topics' member groups, each with the pairwise similarity matrix of its members: components of
+    the linked pairs, a loose one split again at a stricter threshold until it is tight."""
+    everything = np.arange(vectors.shape[0])
+    pending = []
+    for group in _components(_links(vectors, present), everything, LINK_SIMILARITY):
+        pending.append((group, _similarity(vectors[group], present[group]), LINK_SIMILARITY))
     done = []
     while pending:
-        group, threshold = pending.pop()
-        if len(group) <= 3 or threshold >= MAX_LINK_SIMILARITY or _spread(similarity, group) >= TIGHTNESS:
-            done.append(group)
+        group, similarity, threshold = pending.pop()
+        if len(group) <= 3 or threshold >= MAX_LINK_SIMILARITY or _spread(similarity) >= TIGHTNESS:
+            done.append((group, similarity))
             continue
         stricter = threshold + SPLIT_STEP
-        pending += [(part, stricter) for part in _components(similarity, group, stricter)]
+        positions = np.arange(len(group))
+        for part in _components(similarity, positions, stricter):
+            pending.append((group[part], similarity[part][:, part], stricter))
     return done
 
 
@@ -304,12 +340,15 @@ def find_hot_topics(
     *,
     top: int = 10,
     period: tuple[datetime, datetime] | None = None,
+    documents: Sequence[list[str]] | None = None,
 ) -> list[Topic]:
-    """The top topics among the items, best first; period (start, end) defaults to the items' time span."""
+    """The top topics among the items, best first; period (start, end) defaults to the items' time span.
+    `documents`: the items' weighted tokens when already known (as `_document` gives them)."""
     items = list(items)
     if len(items) < MIN_TOPIC_SIZE:
         return []
-    documents = [_document(item) for item in items]
+    if documents is None:
+        documents = [_document(item) for item in items]
     # Terms in more than MAX_DOCUMENT_SHARE of a large set say nothing about one subject; a small set
     # keeps them all (a share of a few dozen messages would drop the very names that make a topic).
     max_df = max(int(MAX_DOCUMENT_SHARE * len(items)), MIN_MAX_DF)
@@ -320,29 +359,27 @@ def find_hot_topics(
         return []
     # Two messages sharing a single term (晚上, 附近) are not about one subject, however short they are.
     present = (vectors > 0).astype(np.float32)
-    shared = (present @ present.T).tocsr()
-    similarity = (vectors @ vectors.T).multiply(shared >= MIN_SHARED_TERMS).tocsr()
     start, end = period or default_period([item.created_at for item in items])
 
     ranked = []
-    for group in _tight_clusters(similarity):
+    for group, similarity in _tight_clusters(vectors, present):
         members = [items[i] for i in group]
         support = sum(item.support for item in members)
         growth = _growth([item.created_at for item in members], start, end)
         authors = len({item.author or f"#{item.id}" for item in members})
         volume = authors + REPEAT_WEIGHT * (len(members) - authors)
         score = (volume + SUPPORT_WEIGHT * math.log1p(support)) * (1 + GROWTH_WEIGHT * growth)
-        ranked.append((score, len(members), group, members, support, growth, authors))
-    ranked.sort(key=lambda row: (-row[0], -row[1], min(m.id for m in row[3])))
+        ranked.append((score, len(members), group, similarity, members, support, growth, authors))
+    ranked.sort(key=lambda row: (-row[0], -row[1], min(m.id for m in row[4])))
 
     vocabulary = vectorizer.get_feature_names_out()
     topics = []
-    for score, count, group, members, support, growth, authors in ranked[:top]:
+    for score, count, group, similarity, members, support, growth, authors in ranked[:top]:
         centroid = np.asarray(vectors[group].mean(axis=0)).ravel()
         # Each member's similarity to the centroid is proportional to its row sum of pairwise similarities.
-        closeness = np.asarray(similarity[group][:, group].sum(axis=1)).ravel()
+        closeness = np.asarray(similarity.sum(axis=1)).ravel()
         times = [item.created_at for item in members]
-        regions = Counter(region for item in members for region in set(item.regions))
+        regions = Counter(region for item in members for region in dict.fromkeys(item.regions))
         topics.append(
             Topic(
                 keywords=_keywords(centroid, vocabulary),
@@ -365,12 +402,35 @@ def find_hot_topics(
 
 # `run_periodic` recomputes the home page's topics every quarter hour or so, well within this.
 CACHE_SECONDS = 3600
-# A page view may compute topics on a cache miss: beyond this many messages, the most recent are used.
-MAX_MESSAGES = 3000
+# A computation over more messages than this uses the most recent ones, and says from when (the cost of
+# linking grows faster than the count: 10,000 messages take a few seconds, twice as many four times that).
+MAX_MESSAGES = 10_000
+# Stored tokens made by another version of `tokens` (its rules or word lists) are made again.
+TOKENS_VERSION = 1
+_ID_CHUNK = 2000
 
 
 class UnknownFilter(ValueError):
     """A region code or campaign slug that names nothing."""
+
+
+@dataclass
+class PeriodTopics:
+    """The hot topics of a period, and what they were computed from."""
+
+    topics: list[Topic]
+    # Public messages in the period that were clustered.
+    message_count: int
+    # Set when the period held more than MAX_MESSAGES: the time of the oldest message used. Growth is then
+    # measured from there, not from the start of the period.
+    covered_from: datetime | None = None
+
+    @property
+    def notice(self) -> str:
+        """What a reader should know about the coverage, in Chinese; empty when everything was used."""
+        if self.covered_from is None:
+            return ""
+        return f"留言较多，仅统计了 {self.covered_from:%Y-%m-%d %H:%M} 以来的最近 {self.message_count} 条。"
 
 
 def hot_topics_between(
@@ -381,23 +441,31 @@ def hot_topics_between(
     campaign: str | None = None,
     top: int = 10,
     refresh: bool = False,
-) -> list[Topic]:
+) -> PeriodTopics:
     """Hot topics among the public messages submitted in [start, end), optionally within a region's
     subtree (by code) or a campaign (by slug); cached for CACHE_SECONDS (`refresh`: computed anew). Texts
     are masked as the public sees them. Raises UnknownFilter for a region or campaign that does not exist."""
     from django.core.cache import cache
 
-    key = f"hot_topics:v1:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
-    topics = None if refresh else cache.get(key)
-    if topics is None:
-        topics = find_hot_topics(_public_items(start, end, region, campaign), top=top, period=(start, end))
-        cache.set(key, topics, CACHE_SECONDS)
-    return topics
+    key = f"hot_topics:v2:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
+    result = None if refresh else cache.get(key)
+    if result is None:
+        items = _public_items(start, end, region, campaign)
+        covered_from = None
+        if len(items) > MAX_MESSAGES:  # the newest come first
+            items = items[:MAX_MESSAGES]
+            covered_from = start = items[-1].created_at
+        topics = find_hot_topics(items, top=top, period=(start, end), documents=_stored_documents(items))
+        result = PeriodTopics(topics, len(items), covered_from)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
 
 
 def _public_items(
     start: datetime, end: datetime, region: str | None, campaign: str | None
 ) -> list[TopicItem]:
+    """The period's public messages, newest first: at most MAX_MESSAGES + 1 (one more tells that there
+    were more)."""
     from liuyan.board.models import Campaign
     from liuyan.board.privacy import mask_text
     from liuyan.board.selectors import public_messages
@@ -416,7 +484,7 @@ def _public_items(
         messages = messages.filter(campaign_id=campaign_id)
     rows = messages.order_by("-created_at", "-id").values_list(
         "id", "serial", "title", "body", "created_at", "support_count", "region__name", "author_id"
-    )[:MAX_MESSAGES]
+    )[: MAX_MESSAGES + 1]
     return [
         TopicItem(
             id=str(pk),
@@ -432,7 +500,50 @@ def _public_items(
     ]
 
 
-def recent_hot_topics(days: int = 30, top: int = 5, *, refresh: bool = False) -> list[Topic]:
+def _digest(item: TopicItem) -> str:
+    text = f"{TOKENS_VERSION}\0{item.title}\0{item.body[:BODY_CHARS]}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _stored_documents(items: list[TopicItem]) -> list[list[str]]:
+    """The messages' documents (as `_document`), from their stored TopicTokens where those were made from
+    the same text; the others are segmented now and stored for the next computation."""
+    from liuyan.intelligence.models import TopicTokens
+
+    ids = [int(item.id) for item in items]
+    stored = {}
+    for first in range(0, len(ids), _ID_CHUNK):
+        rows = TopicTokens.objects.filter(message_id__in=ids[first : first + _ID_CHUNK])
+        for message_id, *row in rows.values_list("message_id", "digest", "title_tokens", "body_tokens"):
+            stored[message_id] = row
+    documents, fresh = [], []
+    for message_id, item in zip(ids, items, strict=True):
+        digest = _digest(item)
+        row = stored.get(message_id)
+        if row is not None and row[0] == digest:
+            title_tokens, body_tokens = row[1].split(), row[2].split()
+        else:
+            title_tokens, body_tokens = tokens(item.title), tokens(item.body[:BODY_CHARS])
+            fresh.append(
+                TopicTokens(
+                    message_id=message_id,
+                    digest=digest,
+                    title_tokens=" ".join(title_tokens),
+                    body_tokens=" ".join(body_tokens),
+                )
+            )
+        documents.append(_weighted(title_tokens, body_tokens))
+    TopicTokens.objects.bulk_create(
+        fresh,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["message"],
+        update_fields=["digest", "title_tokens", "body_tokens"],
+    )
+    return documents
+
+
+def recent_hot_topics(days: int = 30, top: int = 5, *, refresh: bool = False) -> PeriodTopics:
     """The top topics of the last `days` days up to the end of today (local days, so the cache key holds
     all day long): what the home page shows, computed ahead by `run_periodic` (refresh=True)."""
     from datetime import time as day_time

@@ -47,3 +47,26 @@ class SimilarityBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id}:{self.band}"
+
+
+class TopicTokens(models.Model):
+    """A message's hot-topic tokens (intelligence/hot_topics.py), kept so that a period's topics need not
+    segment every message again: jieba is most of the time of a computation. `digest` fingerprints the
+    text the tokens came from and the tokenizer's version; a row whose digest differs is recomputed."""
+
+    message = models.OneToOneField(
+        "board.Message",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="topic_tokens",
+        verbose_name="留言",
+    )
+    digest = models.CharField("文本指纹", max_length=32)
+    title_tokens = models.TextField("标题词", blank=True)
+    body_tokens = models.TextField("正文词", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热点话题分词"
+
+    def __str__(self) -> str:
+        return str(self.message_id)

@@ -14,4 +14,4 @@ def index_missing_similarity() -> int:
 @task()
 def warm_hot_topics() -> int:
     """Compute the home page's hot topics ahead of the visitors (they are cached for an hour)."""
-    return len(hot_topics.recent_hot_topics(refresh=True))
+    return len(hot_topics.recent_hot_topics(refresh=True).topics)

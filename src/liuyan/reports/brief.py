@@ -279,7 +279,7 @@ def _hot_topics(start: datetime, end: datetime, *, region: str, campaign: str) -
         from liuyan.intelligence.hot_topics import hot_topics_between
     except ImportError:  # the miner is optional: the brief says 暂无热点
         return []
-    topics = hot_topics_between(start, end, region=region or None, campaign=campaign or None, top=5)
+    found = hot_topics_between(start, end, region=region or None, campaign=campaign or None, top=5)
     return [
         HotTopic(
             topic.label,
@@ -287,7 +287,7 @@ def _hot_topics(start: datetime, end: datetime, *, region: str, campaign: str) -
             topic.support_total,
             [mask_text(item.title) for item in topic.representatives[:2]],
         )
-        for topic in topics or []
+        for topic in found.topics
     ]
 
 

@@ -28,8 +28,9 @@ class Command(BaseCommand):
     help = (
         "Cluster messages into hot topics ranked by volume, support and growth: those of a CSV file like "
         "hot_messages.csv (--file), or the public messages submitted from --from to --to inclusive "
-        "(optionally within --region CODE's subtree or --campaign SLUG). With --json, one JSON array of "
-        "topics, best first."
+        "(optionally within --region CODE's subtree or --campaign SLUG; when the period holds more than "
+        "the newest 10,000 messages, those are used and a notice on stderr says so). With --json, one "
+        "JSON array of topics, best first."
     )
 
     def add_arguments(self, parser):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             except ValueError as error:
                 raise CommandError(str(error)) from None
             topics = find_hot_topics(items, top=options["top"])
-            source = f"{len(items)} 条留言"
+            source, notice = f"{len(items)} 条留言", ""
         else:
             if not (options["start"] and options["end"]):
                 raise CommandError("请给出 --file，或同时给出 --from 和 --to。")
@@ -68,12 +69,15 @@ class Command(BaseCommand):
             start = datetime.combine(first, day_time.min, tzinfo=zone)
             end = datetime.combine(last + timedelta(days=1), day_time.min, tzinfo=zone)
             try:
-                topics = hot_topics_between(
+                found = hot_topics_between(
                     start, end, region=options["region"], campaign=options["campaign"], top=options["top"]
                 )
             except UnknownFilter as error:
                 raise CommandError(str(error)) from None
-            source = f"{first} 至 {last} 的公开留言"
+            topics, notice = found.topics, found.notice
+            source = f"{first} 至 {last} 的 {found.message_count} 条公开留言"
+        if notice:
+            self.stderr.write(notice)
         if options["json"]:
             self.stdout.write(json.dumps([t.as_dict() for t in topics], ensure_ascii=False))
             return
