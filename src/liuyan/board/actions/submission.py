@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,9 +37,16 @@ CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 def next_serial(now: datetime) -> str:
     """LY + the local date + that day's sequence number, e.g. LY20261122000042."""
     day = timezone.localdate(now)
-    SerialCounter.objects.bulk_create([SerialCounter(day=day)], ignore_conflicts=True)
-    SerialCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = SerialCounter.objects.values_list("last", flat=True).get(day=day)
+    # One upsert (PostgreSQL, SQLite ≥ 3.35): it takes the day's row lock, held until COMMIT, and says
+    # the number it left there.
+    table = connection.ops.quote_name(SerialCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [connection.ops.adapt_datefield_value(day)],
+        )
+        (last,) = cursor.fetchone()
     return f"LY{day:%Y%m%d}{last:06d}"
 
 
