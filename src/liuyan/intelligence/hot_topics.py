@@ -271,13 +271,13 @@ def _links(vectors, present):
     return csr_matrix((values, (rows, columns)), shape=(count, count))
 
 
-def _components(similarity, members: np.ndarray, threshold: float) -> list[np.ndarray]:
-    """Connected components (of at least MIN_TOPIC_SIZE) of members linked at ≥ threshold; `similarity`
-    is indexed by position in `members`, which the returned groups are made of."""
+def _components(similarity, threshold: float) -> list[np.ndarray]:
+    """Connected components (of at least MIN_TOPIC_SIZE) of the rows linked at ≥ threshold, as row
+    positions in `similarity`."""
     sub = similarity.multiply(similarity >= threshold).tocsr()
     count, labels = connected_components(sub, directed=False)
     groups = [np.flatnonzero(labels == label) for label in range(count)]
-    return [members[group] for group in groups if len(group) >= MIN_TOPIC_SIZE]
+    return [group for group in groups if len(group) >= MIN_TOPIC_SIZE]
 
 
 def _spread(similarity) -> float:
@@ -289,9 +289,8 @@ def _spread(similarity) -> float:
 def _tight_clusters(vectors, present) -> list[tuple[np.ndarray, object]]:
     """The topics' member groups, each with the pairwise similarity matrix of its members: components of
     the linked pairs, a loose one split again at a stricter threshold until it is tight."""
-    everything = np.arange(vectors.shape[0])
     pending = []
-    for group in _components(_links(vectors, present), everything, LINK_SIMILARITY):
+    for group in _components(_links(vectors, present), LINK_SIMILARITY):
         pending.append((group, _similarity(vectors[group], present[group]), LINK_SIMILARITY))
     done = []
     while pending:
@@ -300,8 +299,7 @@ def _tight_clusters(vectors, present) -> list[tuple[np.ndarray, object]]:
             done.append((group, similarity))
             continue
         stricter = threshold + SPLIT_STEP
-        positions = np.arange(len(group))
-        for part in _components(similarity, positions, stricter):
+        for part in _components(similarity, stricter):
             pending.append((group[part], similarity[part][:, part], stricter))
     return done
 
@@ -407,7 +405,6 @@ CACHE_SECONDS = 3600
 MAX_MESSAGES = 10_000
 # Stored tokens made by another version of `tokens` (its rules or word lists) are made again.
 TOKENS_VERSION = 1
-_ID_CHUNK = 2000
 
 
 class UnknownFilter(ValueError):
@@ -511,11 +508,12 @@ def _stored_documents(items: list[TopicItem]) -> list[list[str]]:
     from liuyan.intelligence.models import TopicTokens
 
     ids = [int(item.id) for item in items]
-    stored = {}
-    for first in range(0, len(ids), _ID_CHUNK):
-        rows = TopicTokens.objects.filter(message_id__in=ids[first : first + _ID_CHUNK])
-        for message_id, *row in rows.values_list("message_id", "digest", "title_tokens", "body_tokens"):
-            stored[message_id] = row
+    # At most MAX_MESSAGES ids: one IN list, within SQLite's 32,766 parameters.
+    rows = TopicTokens.objects.filter(message_id__in=ids)
+    stored = {
+        message_id: row
+        for message_id, *row in rows.values_list("message_id", "digest", "title_tokens", "body_tokens")
+    }
     documents, fresh = [], []
     for message_id, item in zip(ids, items, strict=True):
         digest = _digest(item)
