@@ -1,8 +1,10 @@
 """Domain classification on train_domains.csv: 5-fold stratified CV of the production classifier (with the
 unlabelled messages of the other files as unsupervised data) beside a plain character n-gram TF-IDF +
 LinearSVC baseline on the same folds; training time, predictions per second on one core, model file size.
+With --curve, instead: the learning curve, the production classifier trained on stratified fractions of each
+training fold and scored on the whole test fold (how macro-F1 grows with the number of labelled rows).
 
-    .venv/bin/python bench/classify.py [--no-unlabeled] [--folds 5]
+    .venv/bin/python bench/classify.py [--no-unlabeled] [--folds 5] [--curve 0.25,0.5,1]
 """
 
 import os
@@ -25,7 +27,7 @@ django.setup()
 
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
+from sklearn.model_selection import StratifiedKFold, train_test_split  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 
 from liuyan.intelligence.classifier import TextClassifier  # noqa: E402
@@ -39,6 +41,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--no-unlabeled", action="store_true", help="train on the labelled texts only")
+    parser.add_argument(
+        "--curve", metavar="FRACTIONS", help="learning curve over these fractions of each training fold"
+    )
     args = parser.parse_args()
     data = read_labelled(DATA / "taidi2020" / "train_domains.csv")
     texts, labels = data.texts, np.asarray(data.labels)
@@ -52,6 +57,9 @@ def main() -> None:
         print(f"  line {line}: {reason}")
     print(f"unlabelled texts: {len(unlabeled)}")
     splitter = StratifiedKFold(args.folds, shuffle=True, random_state=42)
+    if args.curve:
+        learning_curve(texts, labels, unlabeled, splitter, [float(f) for f in args.curve.split(",")])
+        return
     ours, base, train_seconds, rates = [], [], [], []
     model = None
     for fold, (train, test) in enumerate(splitter.split(texts, labels), start=1):
@@ -91,6 +99,25 @@ def main() -> None:
         path = model.save("domain", directory=Path(directory))
         print(f"model file: {path.stat().st_size / 1e6:.1f} MB")
     sys.stdout.flush()
+
+
+def learning_curve(texts, labels, unlabeled, splitter, fractions: list[float]) -> None:
+    for fraction in fractions:
+        scores, sizes = [], []
+        for fold, (train, test) in enumerate(splitter.split(texts, labels)):
+            if fraction < 1:
+                train, _ = train_test_split(
+                    train, train_size=fraction, stratify=labels[train], random_state=fold
+                )
+            model = TextClassifier().fit([texts[i] for i in train], labels[train], unlabeled)
+            predicted = model.predict_labels([texts[i] for i in test])
+            scores.append(f1_score(labels[test], predicted, average="macro"))
+            sizes.append(len(train))
+        print(
+            f"{fraction:.0%} of each training fold ({int(np.mean(sizes))} labelled rows): "
+            f"macro-F1 {np.mean(scores):.4f} ({', '.join(f'{s:.3f}' for s in scores)})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
