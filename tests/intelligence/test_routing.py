@@ -35,6 +35,13 @@ def test_a_domain_goes_to_the_department_of_the_messages_own_region():
     assert len(suggestions) <= 3
 
 
+def test_an_unlikely_domain_is_no_reason():
+    county = Region.objects.get(pk="530923")
+    suggestions = suggest_units(county, [(domain("教育"), 0.95), (domain("金融"), 0.004)], "")
+    assert "530900-finance" not in [s.unit.code for s in suggestions]
+    assert all("金融" not in s.reason for s in suggestions)
+
+
 def test_keywords_point_past_the_domain_classifier():
     city = Region.objects.get(pk="530900")
     suggestions = suggest_units(

@@ -176,6 +176,22 @@ def test_staff_api_lists_in_scope_messages_but_not_itself(client, dispatcher, ci
     assert mergeable == {twin.pk: True, unpublished_twin.pk: False}  # a pending message cannot be merged
 
 
+def test_staff_see_a_copy_about_another_county_as_similar_not_as_a_duplicate(
+    client, dispatcher, citizen, admin_user
+):
+    message = published(citizen, admin_user)  # 永德县 530923
+    same_county = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    other_county = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    Message.objects.filter(pk=other_county.pk).update(region_id="530921")  # 凤庆县, same city
+    city_wide = published(citizen, admin_user, title=COPY_TITLE, body=COPY_BODY)
+    Message.objects.filter(pk=city_wide.pk).update(region_id="530900")  # 临沧市 contains 永德县
+    client.force_login(dispatcher)
+    response = client.get(f"/api/v1/messages/{message.pk}/similar")
+    body = assert_matches_openapi(response, "GET", "/api/v1/messages/{message_id}/similar")
+    flags = {row["id"]: row["near_duplicate"] for row in body}
+    assert flags == {same_county.pk: True, other_county.pk: False, city_wide.pk: True}
+
+
 def test_staff_api_answers_404_out_of_scope_and_401_anonymous(client, dispatcher, citizen, admin_user):
     beijing = published(citizen, admin_user, inside=False)
     client.force_login(dispatcher)

@@ -16,6 +16,8 @@ from liuyan.directory.models import Domain, RoutingRule, Unit
 
 # A line without domain or keywords is a fallback: it must never look like a confident suggestion.
 FALLBACK_CONFIDENCE = 0.2
+# A domain the classifier gives less than this is no evidence for a unit (it would read "（0%）").
+MIN_DOMAIN_PROBABILITY = 0.01
 
 
 @dataclass
@@ -82,7 +84,7 @@ def suggest_units(
             continue
         if rule.domain_id is not None:
             p = _domain_probability(rule, probabilities)
-            if p <= 0:
+            if p < MIN_DOMAIN_PROBABILITY:
                 continue
             why = f"领域「{domain_names[rule.domain_id]}」（{p:.0%}）"
         elif hits:

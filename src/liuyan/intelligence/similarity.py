@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from django.db import connection, transaction
@@ -357,7 +357,9 @@ def staff_candidates(user) -> QuerySet[Message]:
 
 def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[SimilarHit]:
     """Messages in `user`'s scope similar to `message` (not itself), from its stored signature when
-    current (computed from its text otherwise)."""
+    current (computed from its text otherwise). A near-duplicate must also be about the same place: the
+    same region, or one containing the other (a citizen writing to both the county and the city); the
+    same words about a neighbouring county's street are a similar message, not a copy of this one."""
     stored = (
         SimilaritySignature.objects.filter(message_id=message.pk, version=VERSION)
         .values_list("signature", flat=True)
@@ -368,7 +370,7 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
     )
     if signature is None:
         return []
-    return _rank(
+    hits = _rank(
         [signature],
         staff_candidates(user),
         exclude_id=message.pk,
@@ -376,6 +378,12 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
         min_score=SIMILAR_MIN,
         related=("region", "unit"),
     )[0]
+    return [hit if _same_place(message, hit.message) else replace(hit, near_duplicate=False) for hit in hits]
+
+
+def _same_place(one: Message, other: Message) -> bool:
+    first, second = one.region.path, other.region.path
+    return first.startswith(second) or second.startswith(first)
 
 
 def may_merge(user, message: Message, into: Message) -> bool:

@@ -151,7 +151,7 @@ class PostMessageForm(forms.Form):
         ),
     )
     files = MultipleFileField(
-        label="附件（图片）",
+        label="附件（图片或 PDF）",
         required=False,
         help_text=f"可不传；最多 {MAX_ATTACHMENTS} 个，每个不超过 5 MB，支持 JPEG、PNG、WebP 图片和 PDF",
         widget=MultipleFileInput(
