@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", unknown_endpoint),
+    path("open311/", include("liuyan.api.open311")),
     path("", include("liuyan.web.urls")),
 ]

@@ -19,7 +19,10 @@ from liuyan.api.errors import install_error_handlers
 api = NinjaAPI(
     title="留言板 API",
     version="1",
-    description='Liuyan（留言板）开放接口。错误统一返回 {"error": {"code": …, "message": …}}。',
+    description=(
+        'Liuyan（留言板）开放接口。错误统一返回 {"error": {"code": …, "message": …}}。'
+        "另有 Open311 GeoReport v2 接口：/open311/v2/（JSON 与 XML）。"
+    ),
     urls_namespace="api-v1",
     docs_url="/docs",
 )
