@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
-from liuyan.notify.models import Notification
+from liuyan.board.choices import EventKind
+from liuyan.notify.models import Notification, Webhook, WebhookDelivery
+from liuyan.notify.tasks import deliver_webhook
 
 
 @admin.register(Notification)
@@ -10,3 +13,65 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__username", "text"]
     raw_id_fields = ["recipient", "message"]
     date_hierarchy = "created_at"
+
+
+class WebhookForm(forms.ModelForm):
+    url = forms.URLField(
+        label="接收地址",
+        max_length=500,
+        assume_scheme="https",
+        help_text="http(s) 地址；每个事件以 JSON POST 到这里",
+    )
+    kinds = forms.MultipleChoiceField(
+        label="事件类别",
+        choices=EventKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="不选表示全部事件",
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["name", "url", "secret", "kinds", "region", "unit", "active"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookForm
+    list_display = ["name", "url", "region", "unit", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "url"]
+    raw_id_fields = ["region", "unit"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "webhook",
+        "event",
+        "created_at",
+        "attempts",
+        "last_status",
+        "last_error",
+        "delivered_at",
+        "abandoned_at",
+    ]
+    list_filter = [
+        "webhook",
+        ("delivered_at", admin.EmptyFieldListFilter),
+        ("abandoned_at", admin.EmptyFieldListFilter),
+    ]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="重新推送所选（已放弃的）记录")
+    def retry(self, request, queryset):
+        ids = list(queryset.filter(delivered_at=None).exclude(abandoned_at=None).values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(pk__in=ids).update(abandoned_at=None, attempts=0)
+        for delivery_id in ids:
+            deliver_webhook.enqueue(delivery_id=delivery_id)
+        self.message_user(request, f"已重新排队推送 {len(ids)} 条记录。", messages.SUCCESS)

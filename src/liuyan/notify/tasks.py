@@ -1,9 +1,10 @@
-"""Background work of notify: delivering notifications by e-mail and SMS."""
+"""Background work of notify: delivering notifications by e-mail and SMS, and webhook POSTs."""
 
 import logging
 
 from django_tasks import task
 
+from liuyan.notify import webhooks
 from liuyan.notify.actions import deliver_notification
 
 logger = logging.getLogger(__name__)
@@ -22,3 +23,9 @@ def deliver_notifications(notification_ids: list[int]) -> None:
     if failed:
         # Delivery is idempotent, so enqueueing these ids again sends only what is still missing.
         raise RuntimeError(f"Delivering notifications {failed} failed.")
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt at a webhook delivery; a failure enqueues the next attempt itself."""
+    webhooks.deliver(delivery_id)

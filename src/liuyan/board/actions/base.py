@@ -10,6 +10,7 @@ from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Event, Message
+from liuyan.notify import webhooks
 from liuyan.reports.counts import counting
 
 
@@ -97,8 +98,9 @@ def record_event(
     note: str = "",
     at: datetime | None = None,
 ) -> Event:
-    """Add an event to the message's history, dated `at` (default: now)."""
-    return Event.objects.create(
+    """Add an event to the message's history, dated `at` (default: now), and tell the webhooks that
+    want it (in the same transaction)."""
+    event = Event.objects.create(
         created_at=at or timezone.now(),
         message=message,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -108,6 +110,8 @@ def record_event(
         unit=unit,
         note=note,
     )
+    webhooks.enqueue_for_event(event)
+    return event
 
 
 def require_state(message: Message, allowed: set[str] | frozenset[str], action: str) -> None:
