@@ -298,7 +298,7 @@ def _moment(value: str, name: str) -> datetime:
 
 def _requests_queryset():
     published = (
-        Reply.objects.filter(state=ReplyState.PUBLISHED).select_related("unit").order_by("reviewed_at")
+        Reply.objects.filter(state=ReplyState.PUBLISHED).select_related("unit").order_by("reviewed_at", "id")
     )
     return (
         selectors.public_messages()
@@ -311,7 +311,8 @@ def _requests_queryset():
 def _request_payload(message: Message, names: dict[str, str]) -> dict:
     closed = message.state in selectors.REPLIED_STATES
     replies = message.public_replies
-    moments = [message.created_at, message.published_at, message.assigned_at, message.accepted_at]
+    steps = (message.created_at, message.published_at, message.assigned_at, message.accepted_at)
+    latest = max(moment for moment in (*steps, message.replied_at, message.closed_at) if moment)
     region = message.region
     return {
         "service_request_id": message.serial,
@@ -323,7 +324,7 @@ def _request_payload(message: Message, names: dict[str, str]) -> dict:
         "agency_responsible": (replies[-1].unit.name if replies else (message.unit or message.desk).name),
         "service_notice": "",
         "requested_datetime": _iso(message.created_at),
-        "updated_datetime": _iso(max(m for m in [*moments, message.replied_at, message.closed_at] if m)),
+        "updated_datetime": _iso(latest),
         "expected_datetime": None if closed else _iso(message.reply_deadline),
         "address": "".join(names[code] for code in region.path.split("/") if code),
         "address_id": region.code,
