@@ -179,3 +179,11 @@ def test_discovery_names_the_endpoint_and_its_formats(client):
     assert endpoint["formats"] == ["application/json", "text/xml"]
     root = xml(client.get("/open311/discovery.xml"))
     assert [f.text for f in root.findall("endpoints/endpoint/formats/format")] == endpoint["formats"]
+
+
+def test_a_message_filed_under_a_sub_domain_belongs_to_its_level_one_service(client, citizen, admin_user):
+    sorting = Domain.objects.create(name="垃圾分类", parent=environment())
+    message = make_message(citizen, admin_user, MessageState.PUBLISHED, domain=sorting.pk)
+    rows = client.get(f"{BASE}/requests.json", {"service_code": str(environment().pk)}).json()
+    assert [row["service_request_id"] for row in rows] == [message.serial]
+    assert (rows[0]["service_code"], rows[0]["service_name"]) == (str(environment().pk), "环保")

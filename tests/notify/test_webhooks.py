@@ -129,7 +129,7 @@ def test_a_units_webhook_hears_only_the_messages_it_handles(receiver, citizen, a
     assert delivery.event.message_id == mine.pk
 
 
-def test_a_failing_receiver_is_retried_later_then_given_up(receiver, citizen, admin_user):
+def test_a_failing_receiver_is_retried_later_then_given_up(client, receiver, citizen, admin_user):
     Webhook.objects.create(name="测试", url=receiver.url, kinds=[EventKind.SUBMITTED])
     make_message(citizen, admin_user)
     (delivery,) = WebhookDelivery.objects.all()
@@ -148,6 +148,17 @@ def test_a_failing_receiver_is_retried_later_then_given_up(receiver, citizen, ad
     assert delivery.attempts == len(webhooks.RETRY_DELAYS) + 1 and delivery.abandoned_at is not None
     assert len(receiver.received) == delivery.attempts
     assert webhooks.deliver(delivery.pk) is False and len(receiver.received) == delivery.attempts
+
+    # An operator sends it again from the admin: a fresh start, and this time the receiver answers 200.
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/notify/webhookdelivery/",
+        {"action": "retry", "_selected_action": [delivery.pk]},
+    )
+    assert response.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.abandoned_at is None and delivery.attempts == 0
+    assert webhooks.deliver(delivery.pk) is True
 
 
 def test_an_unreachable_receiver_is_recorded(citizen, admin_user):

@@ -15,12 +15,13 @@ Both formats of the standard are served: `.json` and `.xml`. Errors are the stan
 {code, description}, descriptions in Chinese. Texts are masked as on the public pages.
 """
 
+import functools
 import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -37,6 +38,7 @@ from liuyan.board.models import TITLE_MAX, TITLE_MIN, Message, Reply
 from liuyan.board.privacy import mask_text
 from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
+from liuyan.reports.opendata import iso_time
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The standard's defaults for GET requests: the last 90 days, at most 1,000 requests.
@@ -115,6 +117,7 @@ def _errors(fmt: str, status: int, description: str) -> HttpResponse:
 def _endpoint(view):
     """Turn Open311Error (and the actions' errors) into the standard's error list."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, fmt: str, **kwargs):
         try:
             return view(request, *args, fmt=fmt, **kwargs)
@@ -128,18 +131,12 @@ def _endpoint(view):
             return _render(problems, fmt, "errors", 400)
         except ActionError as error:
             return _errors(fmt, error.status, error.message)
-        except Http404:
-            return _errors(fmt, 404, "没有找到。")
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
 def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return timezone.localtime(moment, timezone.get_default_timezone()).isoformat(timespec="seconds")
+    return iso_time(moment) or None
 
 
 # ---- Services ------------------------------------------------------------------------------------------
@@ -302,7 +299,7 @@ def _requests_queryset():
     )
     return (
         selectors.public_messages()
-        .select_related("domain", "unit", "desk", "region")
+        .select_related("domain__parent__parent", "unit", "desk", "region")
         .prefetch_related(Prefetch("replies", queryset=published, to_attr="public_replies"))
         .defer("search_tokens")
     )
@@ -314,12 +311,15 @@ def _request_payload(message: Message, names: dict[str, str]) -> dict:
     steps = (message.created_at, message.published_at, message.assigned_at, message.accepted_at)
     latest = max(moment for moment in (*steps, message.replied_at, message.closed_at) if moment)
     region = message.region
+    service = message.domain  # a service is a level-1 domain: the top of the message's domain
+    while service.parent_id is not None:
+        service = service.parent
     return {
         "service_request_id": message.serial,
         "status": "closed" if closed else "open",
         "status_notes": "\n\n".join(mask_text(reply.body) for reply in replies),
-        "service_name": message.domain.name,
-        "service_code": str(message.domain_id),
+        "service_name": service.name,
+        "service_code": str(service.pk),
         "description": mask_text(f"{message.title}\n\n{message.body}"),
         "agency_responsible": (replies[-1].unit.name if replies else (message.unit or message.desk).name),
         "service_notice": "",
@@ -356,7 +356,10 @@ def get_requests(request, fmt: str):
             raise Open311Error(400, "start_date 与 end_date 相隔不能超过 90 天。")
         messages = messages.filter(created_at__gte=start, created_at__lte=end)
         if code := query.get("service_code", "").strip():
-            messages = messages.filter(domain_id=_service(code, 400).pk)
+            # As the public list filters a domain: with its sub-domains.
+            messages = selectors.filter_messages(
+                messages, selectors.MessageFilters(domain=_service(code, 400).pk)
+            )
         if statuses := {value.strip() for value in query.get("status", "").split(",") if value.strip()}:
             unknown = statuses - set(STATUSES)
             if unknown:

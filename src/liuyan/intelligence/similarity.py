@@ -382,8 +382,7 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
 
 
 def _same_place(one: Message, other: Message) -> bool:
-    first, second = one.region.path, other.region.path
-    return first.startswith(second) or second.startswith(first)
+    return one.region.is_within(other.region) or other.region.is_within(one.region)
 
 
 def may_merge(user, message: Message, into: Message) -> bool:

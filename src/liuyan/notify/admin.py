@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 
 from liuyan.board.choices import EventKind
+from liuyan.notify import webhooks
 from liuyan.notify.models import Notification, Webhook, WebhookDelivery
-from liuyan.notify.tasks import deliver_webhook
 
 
 @admin.register(Notification)
@@ -70,8 +70,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新推送所选（已放弃的）记录")
     def retry(self, request, queryset):
-        ids = list(queryset.filter(delivered_at=None).exclude(abandoned_at=None).values_list("pk", flat=True))
-        WebhookDelivery.objects.filter(pk__in=ids).update(abandoned_at=None, attempts=0)
-        for delivery_id in ids:
-            deliver_webhook.enqueue(delivery_id=delivery_id)
-        self.message_user(request, f"已重新排队推送 {len(ids)} 条记录。", messages.SUCCESS)
+        count = webhooks.retry_abandoned(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"已重新排队推送 {count} 条记录。", messages.SUCCESS)

@@ -44,6 +44,7 @@ from django.utils import timezone
 
 from liuyan.board.choices import PUBLIC_STATES
 from liuyan.notify.models import Webhook, WebhookDelivery
+from liuyan.reports.opendata import iso_time
 
 if TYPE_CHECKING:
     from liuyan.board.models import Event
@@ -124,7 +125,7 @@ def payload(delivery: WebhookDelivery) -> dict:
             "id": event.pk,
             "kind": event.kind,
             "label": event.get_kind_display(),
-            "at": timezone.localtime(event.created_at).isoformat(timespec="seconds"),
+            "at": iso_time(event.created_at),
             "from_state": event.from_state or None,
             "to_state": event.to_state or None,
             "unit": {"id": event.unit_id, "name": event.unit.name} if event.unit_id else None,
@@ -205,3 +206,18 @@ def deliver(delivery_id: int) -> bool:
         delay = RETRY_DELAYS[delivery.attempts - 1]
         deliver_webhook.using(run_after=now + delay).enqueue(delivery_id=delivery.pk)
     return ok
+
+
+def retry_abandoned(delivery_ids) -> int:
+    """Send given-up deliveries again from the first attempt; returns how many were requeued."""
+    from liuyan.notify.tasks import deliver_webhook
+
+    with transaction.atomic():
+        abandoned = WebhookDelivery.objects.filter(pk__in=delivery_ids, delivered_at=None).exclude(
+            abandoned_at=None
+        )
+        ids = list(abandoned.values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(pk__in=ids).update(abandoned_at=None, attempts=0)
+        for delivery_id in ids:
+            deliver_webhook.enqueue(delivery_id=delivery_id)
+    return len(ids)

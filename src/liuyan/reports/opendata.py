@@ -102,7 +102,8 @@ def archive_dir() -> Path:
     return Path(settings.VAR_DIR) / "open-data"
 
 
-def _iso(moment: datetime | None) -> str:
+def iso_time(moment: datetime | None) -> str:
+    """Beijing time in ISO 8601 with its offset, to the second; "" for None."""
     if moment is None:
         return ""
     return timezone.localtime(moment, timezone.get_default_timezone()).isoformat(timespec="seconds")
@@ -152,7 +153,7 @@ def _message_rows(messages: QuerySet[Message]):
             domain,
             state,
             MessageState(state).label,
-            *(_iso(moment) for moment in times),
+            *(iso_time(moment) for moment in times),
             support,
             campaign or "",
         ]
@@ -169,7 +170,7 @@ def _reply_rows(messages: QuerySet[Message]):
     for reply_id, group in itertools.groupby(links.iterator(chunk_size=CHUNK_SIZE), key=lambda link: link[0]):
         answered = list(group)  # one link per message it answers: a few, at most a joint reply's 200
         _id, _serial, unit, reviewed_at, body = answered[0]
-        yield [reply_id, ";".join(link[1] for link in answered), unit, _iso(reviewed_at), mask_text(body)]
+        yield [reply_id, ";".join(link[1] for link in answered), unit, iso_time(reviewed_at), mask_text(body)]
 
 
 def _write_csv(archive: zipfile.ZipFile, name: str, headers: list[str], rows) -> int:
@@ -202,7 +203,7 @@ def readme(counts: dict, generated_at: datetime, date_from: date | None, date_to
         "addresses in titles, texts and replies are masked as on the public pages. Unpublished, hidden, "
         "private and merged messages are left out.",
         "",
-        f"- 生成时间 / generated at: {_iso(generated_at)}",
+        f"- 生成时间 / generated at: {iso_time(generated_at)}",
         f"- 时间范围（按刊发时间）/ period (by publication time): {window}",
         f"- messages.csv: {counts['messages']} 行 / rows",
         f"- replies.csv: {counts['replies']} 行 / rows",
