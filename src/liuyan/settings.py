@@ -167,6 +167,9 @@ LIUYAN_AUTH_RATE = env_str("LIUYAN_AUTH_RATE", "30/m")
 LIUYAN_SUBMIT_RATE = env_str("LIUYAN_SUBMIT_RATE", "20/m")
 LIUYAN_SIMILAR_RATE = env_str("LIUYAN_SIMILAR_RATE", "120/m")
 LIUYAN_ANALYZE_RATE = env_str("LIUYAN_ANALYZE_RATE", "120/m")
+# Proxies (addresses or networks) whose X-Forwarded-For is believed (accounts/client.py); from anyone
+# else the header is ignored, so that a client cannot choose the address its limits are counted under.
+LIUYAN_TRUSTED_PROXIES = env_list("LIUYAN_TRUSTED_PROXIES", [])
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("LIUYAN_MEDIA_DIR", str(VAR_DIR / "media")))

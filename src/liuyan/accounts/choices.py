@@ -43,3 +43,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.LEADER: frozenset({Permission.VIEW, Permission.INSTRUCT, Permission.SUPERVISE}),
     Role.ADMIN: frozenset(Permission),
 }
+
+
+class AccessKind(models.TextChoices):
+    """What a staff member opened of a citizen's unmasked data (the access log of 个人信息保护法)."""
+
+    MESSAGE = "message", "查看留言（含联系方式）"
+    EXPORT = "export", "导出（含完整字段）"
+    ATTACHMENT = "attachment", "查看未公开留言的附件"
+
+
+class VerificationPurpose(models.TextChoices):
+    REGISTER = "register", "注册"
+    RESET_PASSWORD = "reset_password", "重置密码"

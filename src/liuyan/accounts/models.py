@@ -4,8 +4,9 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 
-from liuyan.accounts.choices import Role
+from liuyan.accounts.choices import AccessKind, Role, VerificationPurpose
 from liuyan.directory.choices import UnitKind
 
 phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")
@@ -95,6 +96,7 @@ class ApiToken(models.Model):
     prefix = models.CharField("前缀", max_length=12, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    expires_at = models.DateTimeField("失效时间", null=True, blank=True)
     revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
 
     class Meta:
@@ -117,6 +119,9 @@ class PhoneVerification(models.Model):
     """
 
     phone = models.CharField("手机号", max_length=11)
+    purpose = models.CharField(
+        "用途", max_length=16, choices=VerificationPurpose.choices, default=VerificationPurpose.REGISTER
+    )
     code_digest = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField("发送时间")
     expires_at = models.DateTimeField("失效时间")
@@ -129,3 +134,38 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessRecord(models.Model):
+    """One look by a staff member at a citizen's unmasked data: who, what, when and from which address.
+
+    Written by the views that show such data (`accounts.audit.record_access`), never edited afterwards.
+    The message is kept by id and serial, not as a foreign key: accounts sits below the board.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="用户")
+    kind = models.CharField("类别", max_length=16, choices=AccessKind.choices)
+    message_id = models.BigIntegerField("留言 ID", null=True, blank=True)
+    serial = models.CharField("留言编号", max_length=32, blank=True)
+    region = models.ForeignKey(
+        "directory.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="行政区划",
+    )
+    detail = models.CharField("内容", max_length=500, blank=True)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人信息查阅记录"
+        indexes = [
+            models.Index(fields=["-at", "-id"], name="access_record_latest"),
+            models.Index(fields=["region", "-at"], name="access_record_region"),
+            models.Index(fields=["user", "-at"], name="access_record_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_kind_display()} {self.serial or self.detail}"

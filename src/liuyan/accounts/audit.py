@@ -1,0 +1,28 @@
+"""Recording staff access to citizens' unmasked data (个人信息保护法): one `AccessRecord` per look."""
+
+from liuyan.accounts.choices import AccessKind
+from liuyan.accounts.client import client_address
+from liuyan.accounts.models import AccessRecord
+
+
+def record_access(
+    request,
+    kind: AccessKind,
+    *,
+    message=None,
+    region=None,
+    detail: str = "",
+) -> AccessRecord:
+    """Write who (the request's user) opened what (`message`, or an export described by `detail`), when and
+    from which address. `region` defaults to the message's; leaders review the records of their region."""
+    if message is not None and region is None:
+        region = message.region_id
+    return AccessRecord.objects.create(
+        user=request.user,
+        kind=kind,
+        message_id=getattr(message, "pk", None),
+        serial=getattr(message, "serial", "") or "",
+        region_id=getattr(region, "pk", region),
+        detail=detail[:500],
+        address=client_address(request),
+    )
