@@ -10,6 +10,7 @@ from django.test import override_settings
 from liuyan.accounts.actions import save_user_with_role
 from liuyan.accounts.choices import Role
 from liuyan.directory.models import Region, Unit
+from tests.second_factor import SecondFactorClient
 
 PASSWORD = "Liuyan-test-2026"
 
@@ -64,6 +65,12 @@ def shared_data() -> Path:
     root = Path(os.environ.get("LIUYAN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
     assert root.is_dir(), f"the shared data set is missing at {root} (set LIUYAN_SHARED_DATA)"
     return root
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, whose `force_login` also passes staff's second factor."""
+    return SecondFactorClient()
 
 
 def unit(code: str) -> Unit:

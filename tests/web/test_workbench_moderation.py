@@ -138,10 +138,10 @@ def test_actions_need_post_and_a_signed_in_user(client, editor, citizen, admin_u
 
 
 def test_forms_carry_a_csrf_token(editor, citizen, admin_user):
-    from django.test import Client
+    from tests.second_factor import SecondFactorClient
 
     message = make_message(citizen, admin_user)
-    strict = Client(enforce_csrf_checks=True)
+    strict = SecondFactorClient(enforce_csrf_checks=True)
     strict.force_login(editor)
     assert strict.post(f"/workbench/messages/{message.pk}/publish/").status_code == 403
     html = strict.get(f"/workbench/messages/{message.pk}/").content.decode()
