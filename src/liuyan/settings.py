@@ -156,6 +156,7 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.Databa
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "留言板 <noreply@liuyan.local>")
 SMS_BACKEND = env_str("SMS_BACKEND", "liuyan.notify.sms.LogSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))  # for notify.sms.FileSmsBackend
 
 # The handling rules that operators tune (DESIGN.md §4).
 LIUYAN_URGENT_ACCEPT_HOURS = env_int("LIUYAN_URGENT_ACCEPT_HOURS", 2)
@@ -174,6 +175,11 @@ LIUYAN_ANALYZE_RATE = env_str("LIUYAN_ANALYZE_RATE", "120/m")
 # Proxies (addresses or networks) whose X-Forwarded-For is believed (accounts/client.py); from anyone
 # else the header is ignored, so that a client cannot choose the address its limits are counted under.
 LIUYAN_TRUSTED_PROXIES = env_list("LIUYAN_TRUSTED_PROXIES", [])
+
+# Staff's second factor and sessions, and API tokens' lifetime (accounts.two_factor, web.staff_sessions).
+LIUYAN_TOKEN_DAYS = env_int("LIUYAN_TOKEN_DAYS", 90)
+LIUYAN_STAFF_IDLE_MINUTES = env_int("LIUYAN_STAFF_IDLE_MINUTES", 30)
+OTP_TOTP_ISSUER = "留言板"
 
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("LIUYAN_MEDIA_DIR", str(VAR_DIR / "media")))

@@ -6,10 +6,11 @@ import re
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -64,20 +65,31 @@ def save_user_with_role(
     return user, created
 
 
-def issue_api_token(user: User, name: str = "") -> str:
-    """Create a token for `user` and return it; it is shown once and only its digest is kept."""
+def issue_api_token(user: User, name: str = "", *, days: int | None = None) -> str:
+    """Create a token for `user` and return it; it is shown once and only its digest is kept.
+
+    It lives `days` days (settings.LIUYAN_TOKEN_DAYS unless given).
+    """
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(token), prefix=token[:10])
+    lifetime = timedelta(days=settings.LIUYAN_TOKEN_DAYS if days is None else days)
+    ApiToken.objects.create(
+        user=user,
+        name=name,
+        digest=ApiToken.digest_of(token),
+        prefix=token[:10],
+        expires_at=timezone.now() + lifetime,
+    )
     return token
 
 
 def authenticate_api_token(token: str) -> User | None:
-    """The active user a live token belongs to, recording its use; None for anything else."""
+    """The active user a live (unrevoked, unexpired) token belongs to, recording its use; None for
+    anything else."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     api_token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=ApiToken.digest_of(token), revoked_at=None, user__is_active=True)
+        .filter(live_tokens_filter(), digest=ApiToken.digest_of(token), user__is_active=True)
         .first()
     )
     if api_token is None:
@@ -88,8 +100,24 @@ def authenticate_api_token(token: str) -> User | None:
     return api_token.user
 
 
+def live_tokens_filter() -> Q:
+    """Tokens that still let their holder in: not revoked and not expired. A token issued before tokens
+    had an expiry lives the default lifetime from its creation."""
+    now = timezone.now()
+    unexpired = Q(expires_at__gt=now) | Q(
+        expires_at=None, created_at__gt=now - timedelta(days=settings.LIUYAN_TOKEN_DAYS)
+    )
+    return Q(revoked_at=None) & unexpired
+
+
 def revoke_api_token(api_token: ApiToken) -> None:
     ApiToken.objects.filter(pk=api_token.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+def revoke_user_tokens(user: User) -> int:
+    """End every token of `user` (a changed password must not leave an old token working); returns how
+    many were still unrevoked."""
+    return ApiToken.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
 
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-.\u4e00-\u9fff]{3,30}$")
