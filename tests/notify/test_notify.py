@@ -5,7 +5,7 @@ from django_tasks_db.models import DBTaskResult
 
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
-from liuyan.notify.models import Notification
+from liuyan.notify.models import Notification, NotificationDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,10 @@ def test_creates_one_row_per_distinct_active_recipient_and_enqueues_one_task(cit
     assert [n.recipient for n in created] == [handler, citizen]
     rows = Notification.objects.filter(kind="assigned", text="新交办留言")
     assert sorted(rows.values_list("recipient__username", flat=True)) == ["citizen", "handler"]
-    assert all(n.read_at is None and n.emailed_at is None and n.texted_at is None for n in rows)
+    assert all(n.read_at is None for n in rows)
+    # One pending e-mail, for the only recipient with an address.
+    (delivery,) = NotificationDelivery.objects.all()
+    assert (delivery.notification, delivery.channel, delivery.delivered_at) == (created[0], "email", None)
     task = DBTaskResult.objects.get(task_path=TASK_PATH)
     assert task.status == "READY"
     # The citizen has neither e-mail nor phone: their notice is only in the site, so no worker needs it.

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from liuyan.board.actions import dispatch
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Region
-from liuyan.notify import webhooks
+from liuyan.notify import retries, webhooks
 from liuyan.notify.models import Webhook, WebhookDelivery
 from tests.board.factories import make_message
 from tests.conftest import unit
@@ -133,7 +133,7 @@ def test_a_failing_receiver_is_retried_later_then_given_up(client, receiver, cit
     Webhook.objects.create(name="测试", url=receiver.url, kinds=[EventKind.SUBMITTED])
     make_message(citizen, admin_user)
     (delivery,) = WebhookDelivery.objects.all()
-    receiver.statuses = [500] * (len(webhooks.RETRY_DELAYS) + 1)
+    receiver.statuses = [500] * (len(retries.RETRY_DELAYS) + 1)
     started = timezone.now()
     assert webhooks.deliver(delivery.pk) is False
     delivery.refresh_from_db()
@@ -142,10 +142,10 @@ def test_a_failing_receiver_is_retried_later_then_given_up(client, receiver, cit
     retry = DBTaskResult.objects.filter(task_path=TASK).order_by("-enqueued_at").first()
     assert retry.args_kwargs["kwargs"] == {"delivery_id": delivery.pk}
     assert started + timedelta(seconds=50) < retry.run_after < timezone.now() + timedelta(seconds=70)
-    for _ in webhooks.RETRY_DELAYS:
+    for _ in retries.RETRY_DELAYS:
         assert webhooks.deliver(delivery.pk) is False
     delivery.refresh_from_db()
-    assert delivery.attempts == len(webhooks.RETRY_DELAYS) + 1 and delivery.abandoned_at is not None
+    assert delivery.attempts == len(retries.RETRY_DELAYS) + 1 and delivery.abandoned_at is not None
     assert len(receiver.received) == delivery.attempts
     assert webhooks.deliver(delivery.pk) is False and len(receiver.received) == delivery.attempts
 

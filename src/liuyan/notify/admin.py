@@ -3,7 +3,8 @@ from django.contrib import admin, messages
 
 from liuyan.board.choices import EventKind
 from liuyan.notify import webhooks
-from liuyan.notify.models import Notification, Webhook, WebhookDelivery
+from liuyan.notify.actions import retry_deliveries
+from liuyan.notify.models import Notification, NotificationDelivery, Webhook, WebhookDelivery
 
 
 @admin.register(Notification)
@@ -13,6 +14,41 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__username", "text"]
     raw_id_fields = ["recipient", "message"]
     date_hierarchy = "created_at"
+
+
+@admin.register(NotificationDelivery)
+class NotificationDeliveryAdmin(admin.ModelAdmin):
+    """Every e-mail and SMS of a notification: pending, delivered, waiting for its next try, given up."""
+
+    list_display = [
+        "id",
+        "notification",
+        "channel",
+        "created_at",
+        "attempts",
+        "last_attempt_at",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+        "abandoned_at",
+    ]
+    list_filter = [
+        "channel",
+        ("delivered_at", admin.EmptyFieldListFilter),
+        ("abandoned_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["notification__recipient__username", "notification__text"]
+    list_select_related = ["notification"]
+    readonly_fields = [field.name for field in NotificationDelivery._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="重新发送所选（已放弃的）记录")
+    def resend(self, request, queryset):
+        count = retry_deliveries(queryset.values_list("pk", flat=True))
+        self.message_user(request, f"已重新排队发送 {count} 条记录。", messages.SUCCESS)
 
 
 class WebhookForm(forms.ModelForm):

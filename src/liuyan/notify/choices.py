@@ -31,3 +31,10 @@ class NotificationKind(models.TextChoices):
     DESK_INCOMING = "desk_incoming", "新留言待交办"
     RETURNED = "returned", "留言被退回"
     EXTENSION_REQUESTED = "extension_requested", "延期申请"
+
+
+class DeliveryChannel(models.TextChoices):
+    """The ways a notification leaves the site; each is a `NotificationDelivery` of its own."""
+
+    EMAIL = "email", "邮件"
+    SMS = "sms", "短信"

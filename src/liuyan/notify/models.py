@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from liuyan.notify.choices import DeliveryChannel
+
 
 class Notification(models.Model):
     """A notice to one user about a message: shown in the site, and sent by e-mail and SMS."""
@@ -26,8 +28,6 @@ class Notification(models.Model):
     text = models.CharField("内容", max_length=300)
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
-    texted_at = models.DateTimeField("短信发送时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "通知"
@@ -36,6 +36,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class NotificationDelivery(models.Model):
+    """A notification sent (or still to be sent) by one channel: its attempts, and the record that keeps
+    it from going out twice (see actions.send_delivery). `key` identifies it to the e-mail and SMS
+    receivers, the same on every attempt."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name="通知"
+    )
+    channel = models.CharField("渠道", max_length=8, choices=DeliveryChannel.choices)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    # Set while an attempt is under way: the claim that keeps a second worker (or a re-run task) from
+    # sending it again. Still set long after, it marks an attempt whose worker died mid-send.
+    sending_since = models.DateTimeField("发送开始", null=True, blank=True)
+    last_attempt_at = models.DateTimeField("最近尝试", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    next_attempt_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    abandoned_at = models.DateTimeField("放弃时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知发送记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="notification_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} · {self.notification_id}"
+
+    @property
+    def key(self) -> str:
+        """The idempotency key the receiver sees (e-mail Message-ID, SMS gateway request id)."""
+        return f"liuyan-notification-{self.notification_id}-{self.channel}"
 
 
 def new_webhook_secret() -> str:

@@ -5,24 +5,26 @@ import logging
 from django_tasks import task
 
 from liuyan.notify import webhooks
-from liuyan.notify.actions import deliver_notification
+from liuyan.notify.actions import deliver_notification, send_delivery
+from liuyan.notify.models import NotificationDelivery
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def deliver_notifications(notification_ids: list[int]) -> None:
-    """Deliver each notification; one failure does not hold back the others, but fails the task."""
-    failed = []
+    """Deliver each notification. Safe to run again (a worker that died mid-batch): what was already sent
+    is skipped; a failed send is recorded and retried by `retry_delivery`, not by failing this task."""
     for notification_id in notification_ids:
-        try:
-            deliver_notification(notification_id)
-        except Exception:
-            logger.exception("Delivering notification %s failed.", notification_id)
-            failed.append(notification_id)
-    if failed:
-        # Delivery is idempotent, so enqueueing these ids again sends only what is still missing.
-        raise RuntimeError(f"Delivering notifications {failed} failed.")
+        deliver_notification(notification_id)
+
+
+@task()
+def retry_delivery(delivery_id: int) -> None:
+    """The next attempt at one e-mail or SMS delivery, enqueued by the retry policy or the admin."""
+    delivery = NotificationDelivery.objects.select_related("notification__recipient").filter(pk=delivery_id)
+    if delivery := delivery.first():
+        send_delivery(delivery)
 
 
 @task()

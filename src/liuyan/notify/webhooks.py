@@ -4,7 +4,9 @@ An event matches a webhook when the webhook is active, its kinds are empty or in
 its region is empty or contains the message's region, and its unit is empty or is the event's or the
 message's unit. Matching happens inside the transaction that writes the event: the delivery rows and one
 task row commit (or roll back) with it, so a webhook hears of exactly what happened. The task POSTs each
-delivery; a failure is retried after RETRY_DELAYS, then given up (the admin shows every attempt).
+delivery; a failure is retried by the retry policy (notify/retries.py), then given up (the admin shows
+every attempt). A receiver uses X-Liuyan-Delivery as its idempotency key: an attempt whose worker died
+before recording the answer is POSTed again with the same id.
 
 The body is thin — what happened, to which message, when — never the message's text or the citizen's
 details: a receiver reads those through the API with its own account, where scope and masking apply.
@@ -33,7 +35,6 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -44,6 +45,7 @@ from django.utils import timezone
 
 from liuyan.board.choices import PUBLIC_STATES
 from liuyan.notify.models import Webhook, WebhookDelivery
+from liuyan.notify.retries import next_attempt_at
 from liuyan.reports.opendata import iso_time
 
 if TYPE_CHECKING:
@@ -53,8 +55,6 @@ logger = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 30
 TIMEOUT_SECONDS = 10
-# Waits before the 2nd, 3rd … attempt; after the last, the delivery is given up.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
 USER_AGENT = "Liuyan-Webhook/1"
 
 
@@ -151,7 +151,7 @@ def signature(secret: str, body: bytes) -> str:
 
 def deliver(delivery_id: int) -> bool:
     """Make one attempt at `delivery_id`; True once it is delivered. A failed attempt is recorded and the
-    next one enqueued after its delay, until RETRY_DELAYS runs out."""
+    next one enqueued after its delay, until the retry policy gives up."""
     delivery = (
         WebhookDelivery.objects.select_related("webhook", "event__message", "event__unit")
         .filter(pk=delivery_id)
@@ -187,7 +187,7 @@ def deliver(delivery_id: int) -> bool:
     ok = status is not None and 200 <= status < 300
     if ok:
         delivery.delivered_at = now
-    elif delivery.attempts > len(RETRY_DELAYS) or not webhook.active:
+    elif (retry_at := next_attempt_at(delivery.attempts, now)) is None or not webhook.active:
         delivery.abandoned_at = now
         logger.warning("Webhook %s gave up on delivery %s: %s", webhook.pk, delivery.pk, error)
     delivery.save(
@@ -203,8 +203,7 @@ def deliver(delivery_id: int) -> bool:
     if not ok and delivery.abandoned_at is None:
         from liuyan.notify.tasks import deliver_webhook
 
-        delay = RETRY_DELAYS[delivery.attempts - 1]
-        deliver_webhook.using(run_after=now + delay).enqueue(delivery_id=delivery.pk)
+        deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery.pk)
     return ok
 
 

@@ -2,12 +2,14 @@ from django.core.management.base import BaseCommand
 
 from liuyan.board.tasks import PERIODIC_TASKS
 from liuyan.intelligence.tasks import warm_hot_topics
+from liuyan.notify.recovery import requeue_stalled_tasks
 from liuyan.reports.tasks import send_due_briefs
 
 
 class Command(BaseCommand):
     help = (
-        "Run the periodic checks: warn units of deadlines due within 24 hours, supervise messages overdue "
+        "Run the periodic checks: put back in the queue tasks whose worker died while running them; "
+        "warn units of deadlines due within 24 hours, supervise messages overdue "
         "by more than LIUYAN_SUPERVISE_AFTER_OVERDUE_DAYS working days, close replied messages whose rating "
         "window has passed; from 06:00, e-mail yesterday's daily brief to its subscribers (once each); "
         "recompute the home page's hot topics. "
@@ -20,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="enqueue the checks for the task workers")
 
     def handle(self, *args, enqueue: bool, **options):
+        # Here, not in a worker: a task stalled because its worker died cannot be found by that worker.
+        self.stdout.write(f"requeue_stalled_tasks: {requeue_stalled_tasks()}")
         for periodic in [*PERIODIC_TASKS, send_due_briefs, warm_hot_topics]:
             if enqueue:
                 result = periodic.enqueue()
