@@ -4,12 +4,13 @@ of the API over messages full of personal data, as an anonymous visitor and as a
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from liuyan.accounts.models import User
 from liuyan.board.actions.campaigns import create_campaign
 from liuyan.board.choices import MessageState
-from liuyan.board.privacy import mask_name, mask_text
+from liuyan.board.privacy import mask_reply, mask_text, public_author_name
 from tests.api.openapi import openapi_schema
 from tests.board.api_client import ApiClient
 from tests.board.factories import make_message
@@ -98,7 +99,7 @@ def test_public_endpoints_show_no_phone_and_no_id_number(personal_messages, citi
                 walked += 1
     assert walked > 20
     listed = ApiClient().get("/messages", region="530900").json()["results"]
-    assert {m["author"] for m in listed} <= {"王二小", mask_name("王二小")}
+    assert {m["author"] for m in listed} <= {"王二小", "网友"}
     assert mask_text(BODY) in {m["body"] for m in listed}
 
 
@@ -121,4 +122,89 @@ def test_masking_rules():
         mask_text("编号 LY20261122000001，2026年，金额123456元")
         == "编号 LY20261122000001，2026年，金额123456元"
     )
-    assert mask_name("张三丰") == "张**" and mask_name("") == "网友"
+    assert mask_text("第1 3 9 1 2 3 4 5 6 7 8号") == "第1 3 9 * * * * 5 6 7 8号"
+
+
+# ---- Numbers however they are typed ----
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("电话１３９１２３４５６７８。", "电话１３９****５６７８。"),  # full-width digits
+        ("电话139.1234.5678。", "电话139.****.5678。"),
+        ("电话139 1234 5678。", "电话139 **** 5678。"),
+        ("电话139-1234-5678。", "电话139-****-5678。"),
+        ("电话139－1234－5678。", "电话139－****－5678。"),  # full-width hyphen
+        ("电话139\u30001234\u30005678。", "电话139\u3000****\u30005678。"),  # full-width space
+        ("电话139\u200b1234\u200b5678。", "电话139\u200b****\u200b5678。"),  # zero-width space
+        ("电话139·1234·5678。", "电话139·****·5678。"),
+        ("电话1 3 9 1 2 3 4 5 6 7 8。", "电话1 3 9 * * * * 5 6 7 8。"),
+        ("电话+86 139 1234 5678。", "电话+86 139 **** 5678。"),
+        ("电话+8613912345678。", "电话+86139****5678。"),
+        ("电话（0883）2123456。", "电话（0883）***3456。"),
+        ("老身份证530923900101123。", "老身份证530923******123。"),  # the 15-digit first generation
+        ("身份证 530923 19900101 1234。", "身份证 530923 ******** 1234。"),
+        ("身份证 5309-2319-9001-0112-3X。", "身份证 5309-23**-****-**12-3X。"),
+        ("身份证５３０９２３１９９００１０１１２３Ｘ。", "身份证５３０９２３********１２３Ｘ。"),
+        ("卡号 6222-0212-3456-7890-123。", "卡号 6222-****-****-***0-123。"),
+        ("邮箱 ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ。", "邮箱 ｗ***＠ｅｘａｍｐｌｅ．ｃｏｍ。"),
+        ("2026-11-05 13912345678 来电", "2026-11-05 139****5678 来电"),  # the date stays a date
+        ("13912345678 13812345678", "139****5678 138****5678"),
+    ],
+)
+def test_masking_finds_numbers_however_they_are_typed(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026年11月5日、2026-11-05 08:30，金额 1,234,567.89 元，编号 LY20261122000001。",
+        "请拨打 12345 热线；营业执照注册号 530923000012345；服务器 192.168.100.200。",
+        "第 1 2 3 条，共 3.1415926 公里。",
+    ],
+)
+def test_text_without_personal_numbers_is_left_as_written(text):
+    assert mask_text(text) == text
+
+
+def test_a_reply_keeps_the_units_contacts_and_masks_a_persons_numbers():
+    reply = (
+        "咨询电话 0883-2123456，邮箱 jyj@lincang.gov.cn。已与留言人（13912345678）电话沟通，"
+        "其身份证 530923199001011234、银行卡 6222 0212 3456 7890 信息已核实。"
+    )
+    assert mask_reply(reply) == (
+        "咨询电话 0883-2123456，邮箱 jyj@lincang.gov.cn。已与留言人（139****5678）电话沟通，"
+        "其身份证 530923********1234、银行卡 6222 **** **** 7890 信息已核实。"
+    )
+    citizen_text = "我的座机 0883-2123456，邮箱 jyj@lincang.gov.cn"
+    assert mask_text(citizen_text) == "我的座机 0883-***3456，邮箱 j***@lincang.gov.cn"
+
+
+def test_the_public_author_name_is_the_nickname_or_a_fixed_form():
+    assert public_author_name("王二小", anonymous=False) == "王二小"
+    assert public_author_name("王二小", anonymous=True) == "网友"  # not 王**: no first character, no length
+    assert public_author_name("", anonymous=False) == "网友"
+    assert public_author_name("  ", anonymous=False) == "网友"
+    assert public_author_name("老王13912345678", anonymous=False) == "老王139****5678"
+
+
+def test_the_public_never_sees_a_login_name(admin_user, editor):
+    plain = User.objects.create_user("zhuhong", password=None)  # no nickname
+    named = User.objects.create_user("lisi2026", password=None, nickname="李四")
+    shown = make_message(plain, admin_user, MessageState.PUBLISHED, title="路灯不亮了请修")
+    anonymous = make_message(
+        named, admin_user, MessageState.PUBLISHED, title="路灯不亮了请修", anonymous=True
+    )
+    for reader in (ApiClient(), ApiClient(plain)):
+        for message in (shown, anonymous):
+            detail = reader.get(f"/messages/{message.id}").json()
+            assert detail["author"] == "网友"
+        assert "zhuhong" not in reader.get("/messages").content.decode()
+    page = Client().get(f"/messages/{shown.id}/").content.decode()
+    assert "zhuhong" not in page and "<dd>网友</dd>" in page
+    anonymous_page = Client().get(f"/messages/{anonymous.id}/").content.decode()
+    assert "李*" not in anonymous_page and "李四" not in anonymous_page and "<dd>网友</dd>" in anonymous_page
+    # Staff in scope still find the account behind a message.
+    assert ApiClient(editor).get(f"/messages/{shown.id}").json()["staff"]["author_username"] == "zhuhong"

@@ -92,7 +92,7 @@ class MessageOut(Schema):
     region: RegionRef
     leader: LeaderRef
     campaign: str | None
-    author: str = Field(description="匿名留言只显示打码的昵称")
+    author: str = Field(description="留言人的昵称；匿名留言或未设昵称的显示为“网友”，从不显示登录名")
     support_count: int
     merged_into: int | None
     created_at: datetime

@@ -7,7 +7,7 @@ from django.utils import timezone
 from liuyan.board import selectors
 from liuyan.board.choices import EventKind, ExtensionState, MessageState
 from liuyan.board.models import Event, Message, Reply
-from liuyan.board.privacy import mask_name, mask_text
+from liuyan.board.privacy import mask_reply, mask_text, public_author_name
 from liuyan.intelligence.reply_quality import quality_of_reply
 
 # Event notes the public may read; other notes are internal.
@@ -16,8 +16,9 @@ AUTHOR_EXTRA_KINDS = {EventKind.REJECTED, EventKind.WITHDRAWN, EventKind.RETURNE
 
 
 def author_name(message: Message) -> str:
-    name = message.author.nickname or message.author.username
-    return mask_name(name) if message.anonymous else name
+    """The author as the public sees them, whoever reads: never the login name (staff find it under
+    "staff")."""
+    return public_author_name(message.author.nickname, anonymous=message.anonymous)
 
 
 def message_summary(message: Message, viewer, *, originals: bool | None = None) -> dict:
@@ -91,7 +92,7 @@ def reply_payload(
     """A reply; with quality, its quality score for staff who review it (advice only)."""
     return {
         "id": reply.id,
-        "body": reply.body if originals else mask_text(reply.body),
+        "body": reply.body if originals else mask_reply(reply.body),
         "unit": {"id": reply.unit_id, "name": reply.unit.name},
         "state": reply.state,
         "created_at": reply.created_at,
