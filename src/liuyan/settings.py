@@ -116,6 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Every password sign-in (site, API, admin) passes the failed sign-in limits of accounts/limits.py.
+AUTHENTICATION_BACKENDS = ["liuyan.accounts.limits.LimitedModelBackend"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -172,6 +174,14 @@ LIUYAN_AUTH_RATE = env_str("LIUYAN_AUTH_RATE", "30/m")
 LIUYAN_SUBMIT_RATE = env_str("LIUYAN_SUBMIT_RATE", "20/m")
 LIUYAN_SIMILAR_RATE = env_str("LIUYAN_SIMILAR_RATE", "120/m")
 LIUYAN_ANALYZE_RATE = env_str("LIUYAN_ANALYZE_RATE", "120/m")
+# Against password guessing (accounts/limits.py): past this many failed sign-ins within the period, an
+# account (whatever the address), or an address (whatever the account), is refused sign-in with 429.
+LIUYAN_SIGNIN_ACCOUNT_FAILURES = env_str("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "5/15m")
+LIUYAN_SIGNIN_ADDRESS_FAILURES = env_str("LIUYAN_SIGNIN_ADDRESS_FAILURES", "30/h")
+# Texted codes (registration, password reset): per client address, and for the whole site per day (0: no
+# cap), on top of one a minute and five an hour per phone number.
+LIUYAN_PHONE_CODE_ADDRESS_RATE = env_str("LIUYAN_PHONE_CODE_ADDRESS_RATE", "10/h")
+LIUYAN_PHONE_CODES_PER_DAY = env_int("LIUYAN_PHONE_CODES_PER_DAY", 5000)
 # Proxies (addresses or networks) whose X-Forwarded-For is believed (accounts/client.py); from anyone
 # else the header is ignored, so that a client cannot choose the address its limits are counted under.
 LIUYAN_TRUSTED_PROXIES = env_list("LIUYAN_TRUSTED_PROXIES", [])

@@ -11,10 +11,12 @@ from django.utils import timezone
 
 from liuyan.accounts import actions
 from liuyan.accounts.actions import (
+    PHONE_CODE_LIFETIME,
     register_citizen_with_phone_code,
     send_phone_code,
     verify_phone_code,
 )
+from liuyan.accounts.choices import VerificationPurpose
 from liuyan.accounts.models import PhoneVerification, User
 from liuyan.notify.sms import SmsBackend, get_sms_backend
 
@@ -177,10 +179,49 @@ def test_no_code_for_a_malformed_number(phone, message):
     assert not PhoneVerification.objects.exists()
 
 
-def test_no_code_for_a_number_already_registered(citizen):
+def test_a_number_already_registered_gets_a_notice_and_the_same_answer(caplog, citizen):
     User.objects.filter(pk=citizen.pk).update(phone=PHONE)
+    free = "13900001111"
+
+    taken = send_phone_code(PHONE)
+    fresh = send_phone_code(free)
+
+    notice = [r.getMessage() for r in caplog.records if r.name == "liuyan.sms" and PHONE in r.getMessage()]
+    assert len(notice) == 1 and "已注册过账号" in notice[0] and "找回密码" in notice[0]
+    assert not re.search(r"\d{6}", notice[0].split(":", 1)[1])  # no code in it
+    assert type(taken) is type(fresh) and taken.expires_at - taken.created_at == PHONE_CODE_LIFETIME
+    assert taken.purpose == fresh.purpose == VerificationPurpose.REGISTER
+    # The limits of a number apply alike: a second try within the minute is refused for both.
+    for phone in (PHONE, free):
+        with pytest.raises(ValidationError) as raised:
+            send_phone_code(phone)
+        assert "秒后再重新获取" in errors_of(raised)["phone"][0]
+
+
+def test_the_final_step_tells_a_taken_number_only_to_its_holder(caplog, citizen):
+    """Without the right code the number's being taken is not told; the code's error is, as for any number."""
+    User.objects.filter(pk=citizen.pk).update(phone=PHONE)
+    send_phone_code(PHONE)
+
     with pytest.raises(ValidationError) as raised:
-        send_phone_code(PHONE)
+        register_citizen_with_phone_code(
+            username="xiaoli", password="Kq8-secure-pass", phone=PHONE, code="123456"
+        )
+
+    assert errors_of(raised) == {"code": ["验证码不正确，还可以再试 4 次。"]}
+    assert not User.objects.filter(username="xiaoli").exists()
+
+
+def test_a_number_taken_after_its_code_was_sent_is_refused(caplog, citizen):
+    send_phone_code(PHONE)
+    code = texted_code(caplog)
+    User.objects.filter(pk=citizen.pk).update(phone=PHONE)
+
+    with pytest.raises(ValidationError) as raised:
+        register_citizen_with_phone_code(
+            username="xiaoli", password="Kq8-secure-pass", phone=PHONE, code=code
+        )
+
     assert errors_of(raised) == {"phone": ["这个手机号已被注册。"]}
 
 

@@ -120,17 +120,35 @@ def test_an_expired_code_is_refused(client, caplog):
     assert not User.objects.filter(username="xiaoli").exists()
 
 
-def test_sending_a_code_reports_only_the_phone(client, citizen):
+def test_sending_a_code_answers_alike_for_a_taken_number(client, citizen, caplog):
     User.objects.filter(pk=citizen.pk).update(phone=PHONE)
 
     taken = client.post("/accounts/register/", form_data(phone=PHONE, action="send_code", username=""))
+    free = client.post("/accounts/register/", form_data(phone="13900001111", action="send_code", username=""))
     missing = client.post("/accounts/register/", form_data(phone="", action="send_code"))
 
-    assert taken.status_code == 422 and dict(taken.context["form"].errors) == {
-        "phone": ["这个手机号已被注册。"]
-    }
+    assert taken.status_code == free.status_code == 200
+    assert not taken.context["form"].errors and not free.context["form"].errors
+    for response, masked in ((taken, "139****5678"), (free, "139****1111")):
+        assert f"验证码已发送到 {masked}，10 分钟内有效。" in response.content.decode()
+    notice = [r.getMessage() for r in caplog.records if r.name == "liuyan.sms" and PHONE in r.getMessage()]
+    assert len(notice) == 1 and "已注册过账号" in notice[0]
     assert dict(missing.context["form"].errors) == {"phone": ["请先填写手机号，再获取验证码。"]}
-    assert not PhoneVerification.objects.exists()
+    assert PhoneVerification.objects.count() == 2
+
+
+def test_codes_are_limited_per_address(client, settings):
+    settings.LIUYAN_PHONE_CODE_ADDRESS_RATE = "2/h"
+    for phone in ("13900000001", "13900000002"):
+        assert (
+            client.post("/accounts/register/", form_data(phone=phone, action="send_code")).status_code == 200
+        )
+
+    refused = client.post("/accounts/register/", form_data(phone="13900000003", action="send_code"))
+
+    assert refused.status_code == 429
+    assert "获取验证码过于频繁，请 60 分钟后再试。" in refused.content.decode()
+    assert not PhoneVerification.objects.filter(phone="13900000003").exists()
 
 
 def test_a_second_code_within_a_minute_is_refused(client):

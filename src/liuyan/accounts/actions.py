@@ -1,4 +1,4 @@
-"""Writes to accounts: users with their roles, and API tokens."""
+"""Writes to accounts: users with their roles, API tokens, registration and password reset."""
 
 import logging
 import math
@@ -14,8 +14,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from liuyan.accounts.choices import Role
+from liuyan.accounts import limits
+from liuyan.accounts.choices import Role, VerificationPurpose
 from liuyan.accounts.models import ApiToken, PhoneVerification, RoleMembership, User, phone_validator
+from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.directory.models import Region, Unit
 from liuyan.notify.sms import get_sms_backend
 
@@ -157,7 +159,7 @@ def register_citizen(
     return user
 
 
-# Proving a phone number at registration: a six-digit code texted through the SMS gateway.
+# Proving a phone number (registration, password reset): a six-digit code texted through the SMS gateway.
 PHONE_CODE_LIFETIME = timedelta(minutes=10)
 PHONE_CODE_MAX_ATTEMPTS = 5
 PHONE_CODE_RESEND_AFTER = timedelta(seconds=60)
@@ -172,19 +174,24 @@ def _phone_code_digest(phone: str, code: str) -> str:
     return salted_hmac("liuyan.accounts.phone-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
-def send_phone_code(phone: str | None) -> PhoneVerification:
-    """Text a new registration code to a phone number that no account uses yet.
+def _text_phone_code(
+    phone: str | None, purpose: VerificationPurpose, address: str | None, compose
+) -> PhoneVerification:
+    """Text `compose(phone, code, minutes)` to `phone` and keep the code's keyed hash.
 
-    A number gets at most one code a minute and five an hour, so that the form cannot be used to flood
-    someone's phone. Raises `ValidationError` {"phone": [...]} in Chinese.
+    Whatever the text says (a code, or a notice when the number cannot use one), a row is written and an
+    SMS sent, so that the answer, its limits and its time are the same either way: the one who learns
+    whether the number has an account is the one holding the phone. A number gets at most one SMS a
+    minute and five an hour (so that the form cannot flood someone's phone), an address
+    LIUYAN_PHONE_CODE_ADDRESS_RATE, the site LIUYAN_PHONE_CODES_PER_DAY. Raises `ValidationError`
+    {"phone": [...]} or `TooManyAttempts`, in Chinese.
     """
     phone = (phone or "").strip()
     if not phone:
         raise ValidationError({"phone": ["请填写手机号。"]})
     if not phone_validator.regex.match(phone):
         raise ValidationError({"phone": [phone_validator.message]})
-    if User.objects.filter(phone=phone).exists():
-        raise ValidationError({"phone": ["这个手机号已被注册。"]})
+    limits.take_code_request(address)
     now = timezone.now()
     recent = PhoneVerification.objects.filter(phone=phone, created_at__gt=now - timedelta(hours=1))
     last = recent.order_by("-created_at", "-id").first()
@@ -195,26 +202,48 @@ def send_phone_code(phone: str | None) -> PhoneVerification:
         raise ValidationError({"phone": ["这个手机号获取验证码过于频繁，请一小时后再试。"]})
 
     code = f"{secrets.randbelow(10**6):06d}"
+    text = compose(phone, code, int(PHONE_CODE_LIFETIME.total_seconds() // 60))
+    limits.take_code_of_the_day()
     with transaction.atomic():
         verification = PhoneVerification.objects.create(
             phone=phone,
+            purpose=purpose,
             code_digest=_phone_code_digest(phone, code),
             created_at=now,
             expires_at=now + PHONE_CODE_LIFETIME,
         )
-        minutes = int(PHONE_CODE_LIFETIME.total_seconds() // 60)
-        text = f"【留言板】您的注册验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
         try:
             get_sms_backend().send(phone, text)
         except Exception:
             # The row rolls back with the error: an unsent code must not block the next try.
-            sms_logger.exception("Sending the registration code to %s****%s failed.", phone[:3], phone[-4:])
+            limits.give_back_code_of_the_day()
+            sms_logger.exception("Texting a %s code to %s****%s failed.", purpose, phone[:3], phone[-4:])
             raise ValidationError({"phone": ["短信发送失败，请稍后再试。"]}) from None
     return verification
 
 
-def verify_phone_code(phone: str | None, code: str | None) -> PhoneVerification:
-    """The unused, unexpired code last sent to `phone`, if `code` matches it.
+def _registration_text(phone: str, code: str, minutes: int) -> str:
+    if User.objects.filter(phone=phone).exists():
+        return (
+            "【留言板】有人用此手机号申请注册留言板账号，但此号码已注册过账号。"
+            "如忘记密码，请在登录页点击“找回密码”。如非本人操作，请忽略本短信。"
+        )
+    return f"【留言板】您的注册验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略本短信。"
+
+
+def send_phone_code(phone: str | None, *, address: str | None = None) -> PhoneVerification:
+    """Text a registration code to `phone`, from a client at `address` (see `_text_phone_code`).
+
+    A number that an account already uses gets a notice instead of a code, and the same answer: telling
+    the client "taken" would let anyone find out which numbers have accounts.
+    """
+    return _text_phone_code(phone, VerificationPurpose.REGISTER, address, _registration_text)
+
+
+def verify_phone_code(
+    phone: str | None, code: str | None, purpose: VerificationPurpose = VerificationPurpose.REGISTER
+) -> PhoneVerification:
+    """The unused, unexpired code last sent to `phone` for `purpose`, if `code` matches it.
 
     Every try counts against the code's five, and is committed at once: do not call this inside a
     transaction that a wrong code rolls back. Raises `ValidationError` {"code": [...]} in Chinese.
@@ -222,7 +251,9 @@ def verify_phone_code(phone: str | None, code: str | None) -> PhoneVerification:
     phone, code = (phone or "").strip(), (code or "").strip()
     if not CODE_PATTERN.match(code):
         raise ValidationError({"code": ["请输入短信中的 6 位数字验证码。"]})
-    latest = PhoneVerification.objects.filter(phone=phone).order_by("-created_at", "-id").first()
+    latest = (
+        PhoneVerification.objects.filter(phone=phone, purpose=purpose).order_by("-created_at", "-id").first()
+    )
     if latest is None or latest.used_at is not None:
         raise ValidationError({"code": ["请先点击“发送验证码”获取验证码。"]})
     if latest.expires_at <= timezone.now():
@@ -259,9 +290,16 @@ def register_citizen_with_phone_code(
         verification = verify_phone_code(phone, code)
     except ValidationError as error:
         code_errors = error.message_dict
+    # Whether a number is taken is told only to whoever proved holding it: otherwise this step would tell
+    # anyone which numbers have accounts (which `send_phone_code` does not).
+    checked_phone = phone if verification is not None else None
+    if verification is None and not phone_validator.regex.match(phone):
+        code_errors["phone"] = [phone_validator.message]
     try:
         with transaction.atomic():
-            user = register_citizen(username=username, password=password, phone=phone, nickname=nickname)
+            user = register_citizen(
+                username=username, password=password, phone=checked_phone, nickname=nickname
+            )
             if code_errors:
                 raise ValidationError(code_errors)
             used = PhoneVerification.objects.filter(pk=verification.pk, used_at=None).update(
@@ -271,4 +309,78 @@ def register_citizen_with_phone_code(
                 raise ValidationError({"code": ["验证码已使用，请重新获取。"]})
     except ValidationError as error:
         raise ValidationError({**error.message_dict, **code_errors}) from None
+    return user
+
+
+# Resetting a forgotten password by the verified phone: citizens only. Staff accounts see citizens'
+# data behind a second factor; a texted code must not be a way around it, so an admin resets theirs.
+
+
+def _resettable_user(phone: str) -> User | None:
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None or needs_second_factor(user):
+        return None
+    return user
+
+
+def _reset_text(phone: str, code: str, minutes: int) -> str:
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is None:
+        return (
+            "【留言板】有人用此手机号申请找回留言板账号密码，但此号码没有可以找回密码的网友账号。"
+            "如非本人操作，请忽略本短信。"
+        )
+    if needs_second_factor(user):
+        return (
+            "【留言板】此手机号对应的是工作人员账号，不能通过短信找回密码，请联系平台管理员重置。"
+            "如非本人操作，请忽略本短信。"
+        )
+    return (
+        f"【留言板】您正在找回留言板账号密码，验证码是 {code}，{minutes} 分钟内有效。"
+        "如非本人操作，请忽略本短信。"
+    )
+
+
+def send_password_reset_code(phone: str | None, *, address: str | None = None) -> PhoneVerification:
+    """Text a password reset code to `phone`, from a client at `address` (see `_text_phone_code`).
+
+    Only a citizen's account can be reset this way; any other number gets a notice instead of a code,
+    and the client the same answer, so that the form tells nobody which numbers have accounts.
+    """
+    return _text_phone_code(phone, VerificationPurpose.RESET_PASSWORD, address, _reset_text)
+
+
+def reset_password_with_phone_code(*, phone: str | None, code: str | None, password: str | None) -> User:
+    """Give the citizen account of `phone` a new password, proved with the code `send_password_reset_code`
+    texted to it. The new password ends the account's API tokens and its other sessions (accounts.signals
+    and Django's session auth hash). Field errors are reported together, in Chinese.
+    """
+    phone = (phone or "").strip()
+    errors: dict[str, list[str]] = {}
+    verification = user = None
+    if not phone_validator.regex.match(phone):
+        errors["phone"] = [phone_validator.message]
+    else:
+        try:
+            verification = verify_phone_code(phone, code, VerificationPurpose.RESET_PASSWORD)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            user = _resettable_user(phone)
+            if user is None:  # the account changed since the code was sent
+                errors["phone"] = ["这个手机号没有可以找回密码的网友账号。"]
+    try:
+        validate_password(password or "", user)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        used = PhoneVerification.objects.filter(pk=verification.pk, used_at=None).update(
+            used_at=timezone.now()
+        )
+        if not used:
+            raise ValidationError({"code": ["验证码已使用，请重新获取。"]})
+        user.set_password(password)
+        user.save(update_fields=["password"])
     return user

@@ -1,10 +1,18 @@
-"""Account endpoints: issuing API tokens and telling who a token belongs to."""
+"""Account endpoints: registration, issuing API tokens, telling who a token belongs to, password reset."""
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from ninja import Field, Router, Schema, Status
 
-from liuyan.accounts.actions import issue_api_token, register_citizen_with_phone_code, send_phone_code
+from liuyan.accounts.actions import (
+    issue_api_token,
+    register_citizen_with_phone_code,
+    reset_password_with_phone_code,
+    send_password_reset_code,
+    send_phone_code,
+)
+from liuyan.accounts.client import client_address
+from liuyan.accounts.limits import TooManyAttempts, sign_in_refusal
 from liuyan.accounts.selectors import user_summary
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, ErrorOut, error_response
@@ -55,6 +63,25 @@ class CodeSentOut(Schema):
     expires_at: str
 
 
+class PasswordResetIn(Schema):
+    phone: str = Field(..., max_length=11)
+    code: str = Field(..., max_length=6, description="POST /auth/password-reset/code 发到手机的 6 位验证码")
+    password: str = Field(..., max_length=256, description="新密码")
+
+
+class PasswordResetOut(Schema):
+    username: str = Field(description="用这个用户名和新密码登录")
+
+
+def _field_errors(error: ValidationError, code: str):
+    fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
+    return error_response(422, code, next(iter(fields.values())), fields=fields)
+
+
+def _code_sent(verification) -> Status:
+    return Status(201, {"phone": verification.phone, "expires_at": verification.expires_at.isoformat()})
+
+
 @router.post(
     "/auth/register",
     response={201: UserOut, 422: ErrorOut, 429: ErrorOut},
@@ -65,8 +92,7 @@ def register(request, payload: RegistrationIn):
     try:
         user = register_citizen_with_phone_code(**payload.dict())
     except ValidationError as error:
-        fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
-        return error_response(422, "invalid_registration", next(iter(fields.values())), fields=fields)
+        return _field_errors(error, "invalid_registration")
     return Status(201, user_summary(user))
 
 
@@ -75,14 +101,17 @@ def register(request, payload: RegistrationIn):
     response={201: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="发送手机验证码（注册用）",
+    description="同一手机号每分钟 1 条、每小时 5 条；同一地址每小时 LIUYAN_PHONE_CODE_ADDRESS_RATE 条。"
+    "已注册的号码收到提示短信而不是验证码，应答相同。",
 )
 def phone_code(request, payload: PhoneIn):
+    """The answer is the same whether or not the number has an account (one that has gets a notice by
+    SMS instead of a code): a number's holder learns it, not whoever asks."""
     try:
-        verification = send_phone_code(payload.phone)
+        verification = send_phone_code(payload.phone, address=client_address(request))
     except ValidationError as error:
-        fields = {name: "；".join(messages) for name, messages in error.message_dict.items()}
-        return error_response(422, "invalid_phone", next(iter(fields.values())), fields=fields)
-    return Status(201, {"phone": verification.phone, "expires_at": verification.expires_at.isoformat()})
+        return _field_errors(error, "invalid_phone")
+    return _code_sent(verification)
 
 
 @router.post(
@@ -94,9 +123,43 @@ def phone_code(request, payload: PhoneIn):
 def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
+        refusal = sign_in_refusal(request)
+        if refusal is not None:
+            raise TooManyAttempts(refusal)
         raise ApiError(401, "invalid_credentials", "用户名或密码错误。")
     token = issue_api_token(user, credentials.name)
     return Status(201, {"token": token, "token_type": "Bearer", "user": user_summary(user)})
+
+
+@router.post(
+    "/auth/password-reset/code",
+    response={201: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AuthThrottle()],
+    summary="发送找回密码的手机验证码",
+    description="只有网友账号可以凭绑定的手机号找回密码；其他号码收到提示短信而不是验证码，应答相同。"
+    "限制与注册验证码相同。",
+)
+def password_reset_code(request, payload: PhoneIn):
+    try:
+        verification = send_password_reset_code(payload.phone, address=client_address(request))
+    except ValidationError as error:
+        return _field_errors(error, "invalid_phone")
+    return _code_sent(verification)
+
+
+@router.post(
+    "/auth/password-reset",
+    response={200: PasswordResetOut, 422: ErrorOut, 429: ErrorOut},
+    throttle=[AuthThrottle()],
+    summary="凭手机验证码设置新密码",
+    description="成功后，该账号的全部 API 令牌失效，其他已登录的会话退出。",
+)
+def password_reset(request, payload: PasswordResetIn):
+    try:
+        user = reset_password_with_phone_code(**payload.dict())
+    except ValidationError as error:
+        return _field_errors(error, "invalid_password_reset")
+    return {"username": user.username}
 
 
 @router.get("/me", response={200: UserOut, 401: ErrorOut}, auth=signed_in, summary="当前用户")

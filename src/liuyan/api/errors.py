@@ -4,6 +4,7 @@ from django.http import Http404, JsonResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from liuyan.accounts.limits import TooManyAttempts
 from liuyan.board.actions.base import ActionError
 
 
@@ -60,6 +61,12 @@ def install_error_handlers(api) -> None:
     @api.exception_handler(ActionError)
     def action_error(request, exc: ActionError):
         return error_response(exc.status, exc.code, exc.message, fields=exc.errors or None)
+
+    @api.exception_handler(TooManyAttempts)
+    def too_many_attempts(request, exc: TooManyAttempts):
+        response = error_response(429, "too_many_requests", exc.refusal.message)
+        response["Retry-After"] = str(exc.refusal.retry_after)
+        return response
 
     @api.exception_handler(Throttled)
     def throttled(request, exc: Throttled):

@@ -1,9 +1,11 @@
 """Forms shared by the pages, and how an action's refusal is shown on a form."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
 from liuyan.accounts.actions import CODE_PATTERN
+from liuyan.accounts.limits import sign_in_refusal
 from liuyan.board.actions.base import ActionError
 from liuyan.board.attachments import MAX_ATTACHMENTS
 from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Campaign
@@ -75,11 +77,68 @@ class PhoneCodeRequestForm(forms.Form):
     phone = forms.CharField(max_length=11, error_messages={"required": "请先填写手机号，再获取验证码。"})
 
 
-class LoginForm(AuthenticationForm):
+TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+
+class SignInLimitMixin:
+    """On a sign-in form: say that the failed sign-in limits refused the try, not "wrong password"."""
+
+    def get_invalid_login_error(self):
+        refusal = sign_in_refusal(self.request)
+        if refusal is not None:
+            return forms.ValidationError(refusal.message, code=TOO_MANY_ATTEMPTS)
+        return super().get_invalid_login_error()
+
+
+class LoginForm(SignInLimitMixin, AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码不正确（密码区分大小写）。",
         "inactive": "这个账号已停用。",
     }
+
+
+class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
+    """The Django admin's sign-in, which passes the same limits as the site's and the API's."""
+
+
+class PasswordResetForm(forms.Form):
+    """Finding one's way back in: the verified phone, the code texted to it, and a new password."""
+
+    phone = forms.CharField(
+        label="手机号",
+        max_length=11,
+        help_text="注册时验证过的手机号",
+        error_messages={"required": "请填写手机号。"},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        required=False,
+        help_text="点击“发送验证码”后，输入短信中的 6 位数字（10 分钟内有效）",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+    password = forms.CharField(
+        label="新密码",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="至少 8 位，不能全是数字",
+    )
+    password_again = forms.CharField(
+        label="再次输入新密码",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("code") or "").strip():
+            self.add_error("code", "请先点击“发送验证码”，再输入短信中的 6 位数字验证码。")
+        if not data.get("password"):
+            self.add_error("password", "请输入新密码。")
+        elif data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "两次输入的密码不一致。")
+        return data
 
 
 class MultipleFileInput(forms.FileInput):

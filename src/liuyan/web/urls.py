@@ -51,6 +51,7 @@ urlpatterns = [
     path("accounts/logout/", account.LogoutView.as_view(), name="logout"),
     path("accounts/register/", account.register, name="register"),
     path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("accounts/password/reset/", account.password_reset, name="password-reset"),
     # The staff workbench.
     path("workbench/", include("liuyan.web.workbench_urls")),
 ]

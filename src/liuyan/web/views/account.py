@@ -1,17 +1,31 @@
-"""Signing up (with an optional phone proved by a texted code), in and out, and changing one's password."""
+"""Signing up (with an optional phone proved by a texted code), in and out, changing one's password, and
+finding one's way back in by the verified phone."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from liuyan.accounts.actions import register_citizen_with_phone_code, send_phone_code
+from liuyan.accounts.actions import (
+    register_citizen_with_phone_code,
+    reset_password_with_phone_code,
+    send_password_reset_code,
+    send_phone_code,
+)
+from liuyan.accounts.client import client_address
+from liuyan.accounts.limits import TooManyAttempts, sign_in_refusal
 from liuyan.api.throttles import AuthThrottle
-from liuyan.web.forms import LoginForm, PhoneCodeRequestForm, RegistrationForm
+from liuyan.web.forms import (
+    TOO_MANY_ATTEMPTS,
+    LoginForm,
+    PasswordResetForm,
+    PhoneCodeRequestForm,
+    RegistrationForm,
+)
 
 TOO_MANY = "操作过于频繁，请一分钟后再试。"
 
@@ -59,7 +73,7 @@ def register(request):
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="liuyan.accounts.limits.LimitedModelBackend")
             messages.success(request, "注册成功，欢迎使用留言板。")
             return redirect(context["next"] or "web:home")
     if "password" not in form.errors and form.data.get("password"):
@@ -87,13 +101,19 @@ def _send_code(request, context: dict):
     else:
         phone = request_form.cleaned_data["phone"]
         try:
-            send_phone_code(phone)
+            send_phone_code(phone, address=client_address(request))
         except ValidationError as error:
             _add_errors(form, error)
+        except TooManyAttempts as refused:
+            context["refusal"], status = refused.refusal.message, 429
         else:
-            context["code_sent_to"] = f"{phone[:3]}****{phone[-4:]}"
+            context["code_sent_to"] = _masked(phone)
             status = 200
     return render(request, "web/account/register.html", {**context, "form": form}, status=status)
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
 
 
 class LoginView(auth_views.LoginView):
@@ -108,7 +128,17 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        status = 429 if form.has_error(NON_FIELD_ERRORS, TOO_MANY_ATTEMPTS) else 422
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+
+def admin_login(request):
+    """The Django admin's sign-in page (its form is `AdminLoginForm`), answering 429 when the failed
+    sign-in limits refused the try, as the site's page and the API do."""
+    response = admin.site.login(request)
+    if sign_in_refusal(request) is not None and response.status_code == 200:
+        response.status_code = 429
+    return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -128,3 +158,56 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """找回密码 for citizens, in two posts of one form like signing up: “发送验证码” texts a code to the
+    verified phone, “重置密码” sets the new password. The page answers alike whether or not the number has
+    an account (the SMS tells its holder)."""
+    if request.method == "GET":
+        return render(request, "web/account/password_reset.html", {"form": PasswordResetForm()})
+    context: dict = {}
+    if not AuthThrottle().allow_request(request):
+        form = _reset_form_as_typed(request.POST)
+        context["refusal"] = TOO_MANY
+        return render(request, "web/account/password_reset.html", {**context, "form": form}, status=429)
+    if request.POST.get("action") == "send_code":
+        form = _reset_form_as_typed(request.POST)
+        request_form = PhoneCodeRequestForm(request.POST)
+        status = 422
+        if not request_form.is_valid():
+            for message in request_form.errors["phone"]:
+                form.add_error("phone", message)
+        else:
+            phone = request_form.cleaned_data["phone"]
+            try:
+                send_password_reset_code(phone, address=client_address(request))
+            except ValidationError as error:
+                _add_errors(form, error)
+            except TooManyAttempts as refused:
+                context["refusal"], status = refused.refusal.message, 429
+            else:
+                context["code_sent_to"], status = _masked(phone), 200
+        return render(request, "web/account/password_reset.html", {**context, "form": form}, status=status)
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = reset_password_with_phone_code(
+                phone=data["phone"], code=data["code"], password=data["password"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"密码已重置，请用用户名“{user.username}”和新密码登录。")
+            return redirect("web:login")
+    return render(request, "web/account/password_reset.html", {**context, "form": form}, status=422)
+
+
+def _reset_form_as_typed(data) -> PasswordResetForm:
+    """The reset form showing the phone and code as typed (never the passwords), unchecked."""
+    form = PasswordResetForm(initial={name: data.get(name, "") for name in ("phone", "code")})
+    form.full_clean()  # an unbound form checks nothing; this only readies it for add_error()
+    form.cleaned_data = {}
+    return form
