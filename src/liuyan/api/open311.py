@@ -110,7 +110,8 @@ def _fill(element: ElementTree.Element, value, name: str) -> None:
         element.text = str(value)
 
 
-def _errors(fmt: str, status: int, description: str) -> HttpResponse:
+def error_list(fmt: str, status: int, description: str) -> HttpResponse:
+    """The standard's error answer: a list of {code, description}, in JSON or XML."""
     return _render([{"code": status, "description": description}], fmt, "errors", status)
 
 
@@ -122,7 +123,7 @@ def _endpoint(view):
         try:
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as error:
-            return _errors(fmt, error.status, error.description)
+            return error_list(fmt, error.status, error.description)
         except Invalid as error:
             problems = [
                 {"code": 400, "description": f"{PARAMETERS.get(field, field)}：{message}"}
@@ -130,7 +131,7 @@ def _endpoint(view):
             ] or [{"code": 400, "description": error.message}]
             return _render(problems, fmt, "errors", 400)
         except ActionError as error:
-            return _errors(fmt, error.status, error.message)
+            return error_list(fmt, error.status, error.message)
 
     return wrapped
 

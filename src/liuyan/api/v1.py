@@ -1,5 +1,6 @@
 """Version 1 of the JSON API, mounted at /api/v1/."""
 
+from django.db import InterfaceError, OperationalError
 from ninja import NinjaAPI
 
 from liuyan.api import (
@@ -15,6 +16,7 @@ from liuyan.api import (
     workbench,
 )
 from liuyan.api.errors import install_error_handlers
+from liuyan.web.middleware import unavailable_response
 
 api = NinjaAPI(
     title="留言板 API",
@@ -27,6 +29,15 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def database_unavailable(request, exc):
+    # Before any generic handler: an unreachable database is a 503 to try again, not a server error.
+    return unavailable_response(request)
+
+
 api.add_router("", directory.router)
 api.add_router("", accounts.router)
 # Before messages, whose action route /messages/{id}/{action} would take /messages/{id}/similar.

@@ -1,5 +1,16 @@
 """Security headers every page carries: a Content Security Policy with no inline script or style, so
-that injected markup cannot run; scripts only enhance pages that work without them."""
+that injected markup cannot run; scripts only enhance pages that work without them. And the answer
+when the database is unavailable."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from liuyan.api.errors import error_response
+
+logger = logging.getLogger(__name__)
 
 CSP = "; ".join(
     [
@@ -29,3 +40,45 @@ class ContentSecurityPolicyMiddleware:
             response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+# The database cannot be reached (restarting, failing over, out of connections) or dropped the
+# connection mid-request: the request did not happen, and the same request will work again in a moment.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_MESSAGE = "系统正在维护或暂时繁忙，请求未能处理，请稍后再试。"
+RETRY_AFTER_SECONDS = 10
+
+
+def unavailable_response(request) -> HttpResponse:
+    """503 in the shape the caller reads: the API's error object, Open311's error list, or a page."""
+    if request.path.startswith("/api/"):
+        response = error_response(503, "unavailable", UNAVAILABLE_MESSAGE)
+    elif request.path.startswith("/open311/"):
+        from liuyan.api.open311 import error_list
+
+        response = error_list("xml" if request.path.endswith(".xml") else "json", 503, UNAVAILABLE_MESSAGE)
+    else:
+        # A page of its own, without the site's layout: that reads the signed-in user from the database.
+        response = render(request, "503.html", {"message": UNAVAILABLE_MESSAGE}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 with a Chinese message, not a 500, when a view finds the database unavailable.
+
+    Nothing else is needed for service to resume: each request starts by checking its connection
+    (CONN_HEALTH_CHECKS in settings), so the first request after the database is back reconnects.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        return unavailable_response(request)
