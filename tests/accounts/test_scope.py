@@ -24,7 +24,7 @@ INSIDE = {
         Permission.SUPERVISE,
     },
     "handler": {Permission.VIEW, Permission.HANDLE},
-    "leader": {Permission.VIEW, Permission.INSTRUCT, Permission.SUPERVISE},
+    "leader": {Permission.VIEW, Permission.INSTRUCT, Permission.SUPERVISE, Permission.REVIEW_ACCESS},
     "admin_user": ALL,
 }
 PLATFORM_WIDE = {"editor", "admin_user"}

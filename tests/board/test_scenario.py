@@ -58,19 +58,20 @@ def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handl
     assert state["state"] == "published" and state["published_at"]
     assert notified(citizen, "message_published") and notified(dispatcher, "desk_incoming")
 
-    state = ok(desk.act(pk, "assign", {"unit_id": county_bureau.id}))
+    state = ok(desk.act(pk, "assign", {"unit_id": city_bureau.id}))
     message = Message.objects.get(pk=pk)
-    assert state["state"] == "assigned" and message.unit == county_bureau
+    assert state["state"] == "assigned" and message.unit == city_bureau
     assert message.accept_deadline == add_working_days(message.assigned_at, 1)
     assert message.reply_deadline == add_working_days(message.assigned_at, 15)  # 投诉: 15 working days
-    assert notified(other_handler, "assigned")
-
-    ok(unit_a.act(pk, "transfer", {"unit_id": city_bureau.id, "note": "属市级学校，转市教育局"}))
-    message.refresh_from_db()
-    assert message.state == MessageState.ASSIGNED and message.unit == city_bureau
     assert notified(handler, "assigned")
 
-    ok(unit_b.act(pk, "return", {"reason": "该校由县里管理，不属本单位职责"}))
+    # A transfer stays within the city's own place: down to the county's bureau.
+    ok(unit_b.act(pk, "transfer", {"unit_id": county_bureau.id, "note": "属县管学校，转永德县教育局"}))
+    message.refresh_from_db()
+    assert message.state == MessageState.ASSIGNED and message.unit == county_bureau
+    assert notified(other_handler, "assigned")
+
+    ok(unit_a.act(pk, "return", {"reason": "该校由市里管理，不属本单位职责"}))
     message.refresh_from_db()
     assert message.state == MessageState.PUBLISHED and message.unit is None
     assert message.reply_deadline is not None  # deadlines stay once assigned

@@ -183,10 +183,10 @@ class TestUnitPicker:
     def test_options_fragment_for_the_script(self, client, handler, citizen, admin_user):
         message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
         client.force_login(handler)
-        response = client.get(f"/workbench/messages/{message.pk}/units/transfer/?unit_q=朝阳区 住房")
+        response = client.get(f"/workbench/messages/{message.pk}/units/transfer/?unit_q=永德县 住房")
         html = response.content.decode()
         assert response.status_code == 200
-        assert "朝阳区住房和城乡建设局" in html and "<optgroup" in html
+        assert "永德县住房和城乡建设局" in html and "<optgroup" in html
         assert client.get(f"/workbench/messages/{message.pk}/units/other/").status_code == 404
 
     def test_options_fragment_is_404_out_of_scope(self, client, other_handler, citizen, admin_user):
@@ -196,7 +196,7 @@ class TestUnitPicker:
 
 
 @pytest.mark.parametrize("role", ["editor", "dispatcher", "handler", "leader", "admin_user"])
-def test_handling_page_stays_within_thirty_queries(
+def test_handling_page_stays_within_thirty_one_queries(
     client, request, citizen, admin_user, handler, django_assert_max_num_queries, role
 ):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
@@ -205,6 +205,6 @@ def test_handling_page_stays_within_thirty_queries(
     handling.request_extension(handler, message.pk, 3, "需要补充材料")
     oversight.instruct_message(admin_user, message.pk, "请抓紧办理")
     client.force_login(request.getfixturevalue(role))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(31):  # one of them the access record's INSERT (个人信息保护法)
         response = client.get(f"/workbench/messages/{message.pk}/")
     assert response.status_code == 200

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from liuyan.accounts.models import ApiToken, RoleMembership, User
+from liuyan.accounts.models import AccessRecord, ApiToken, RoleMembership, User
 
 
 class RoleMembershipInline(admin.TabularInline):
@@ -26,3 +26,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are issued through POST /api/v1/auth/token, which shows the secret once
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """个人信息查阅记录, to read only: the log is written by `accounts.audit.record_access` and nothing on
+    the site may add, change or delete a record (an operator with database access answers for that)."""
+
+    list_display = ["at", "user", "kind", "serial", "region", "address", "detail"]
+    list_filter = ["kind", "at"]
+    search_fields = ["user__username", "serial", "address"]
+    date_hierarchy = "at"
+    ordering = ["-at", "-id"]
+    list_select_related = ["user", "region"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,13 +12,15 @@ def record_access(
     message=None,
     region=None,
     detail: str = "",
+    user=None,
 ) -> AccessRecord:
-    """Write who (the request's user) opened what (`message`, or an export described by `detail`), when and
-    from which address. `region` defaults to the message's; leaders review the records of their region."""
+    """Write who (`user`, default the request's user) opened what (`message`, or an export described by
+    `detail`), when and from which address. `region` defaults to the message's; leaders review the records
+    of their region. `user` is for endpoints that authenticate a bearer token without setting request.user."""
     if message is not None and region is None:
         region = message.region_id
     return AccessRecord.objects.create(
-        user=request.user,
+        user=user or request.user,
         kind=kind,
         message_id=getattr(message, "pk", None),
         serial=getattr(message, "serial", "") or "",

@@ -25,6 +25,7 @@ class Permission(models.TextChoices):
     HANDLE = "handle", "办理"
     INSTRUCT = "instruct", "批示"
     CONFIGURE = "configure", "配置"
+    REVIEW_ACCESS = "review_access", "查阅个人信息查阅记录"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -40,7 +41,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.HANDLER: frozenset({Permission.VIEW, Permission.HANDLE}),
-    Role.LEADER: frozenset({Permission.VIEW, Permission.INSTRUCT, Permission.SUPERVISE}),
+    Role.LEADER: frozenset(
+        {Permission.VIEW, Permission.INSTRUCT, Permission.SUPERVISE, Permission.REVIEW_ACCESS}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -65,7 +65,10 @@ def _compute_scope(user, permission: Permission) -> Scope:
     if user.is_superuser:
         return Scope(everywhere=True)
     everywhere, paths, units = False, set(), set()
-    for membership in user.memberships.select_related("unit__region", "region"):
+    # Read once per user object, like the scopes: a page asks about several permissions.
+    if "_liuyan_memberships" not in user.__dict__:
+        user.__dict__["_liuyan_memberships"] = list(user.memberships.select_related("unit__region", "region"))
+    for membership in user.__dict__["_liuyan_memberships"]:
         if permission not in ROLE_PERMISSIONS[membership.role]:
             continue
         if membership.role in (Role.EDITOR, Role.ADMIN):

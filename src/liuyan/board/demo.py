@@ -513,13 +513,14 @@ class DemoBuilder:
         return self.units[f"{region}-government"]
 
     def _other_unit(self, unit: Unit, message: Message) -> Unit:
-        """Where a message moves on from `unit`: a sibling department for its domain, or one a level up
-        (another central department for a central one); the place's government when there is none."""
+        """Where a message moves on from `unit`, within the unit's own place as a transfer must stay: a
+        sibling department for its domain, or one at the message's place below it (another central
+        department for a central one); the message's place's government when there is none."""
         keys, region = self.domain_keys[message.domain.name], unit.region_id
         if region is None:
             options = [self.units[code] for code in self.central_by_domain[message.domain.name]]
         else:
-            codes = [f"{r}-{k}" for r in (region, self.regions[region].parent_id) for k in keys]
+            codes = [f"{r}-{k}" for r in dict.fromkeys((region, message.region_id)) for k in keys]
             options = [self.units[code] for code in codes if code in self.units]
         options = [option for option in options if option.pk != unit.pk]
         return self.rng.choice(options or [self.units[f"{message.region_id}-government"]])

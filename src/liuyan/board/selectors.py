@@ -327,9 +327,19 @@ def assign_candidates(user) -> QuerySet[Unit]:
     return units.exclude(kind=UnitKind.DISPATCH_DESK)
 
 
-def transfer_candidates(message: Message) -> QuerySet[Unit]:
-    """The units a message may be transferred to: any active handling unit but the one holding it."""
-    return Unit.objects.filter(active=True).exclude(kind=UnitKind.DISPATCH_DESK).exclude(pk=message.unit_id)
+def transfer_candidates(user, message: Message) -> QuerySet[Unit]:
+    """The units `user` may transfer `message` to (the rule is `dispatch.transfer_message`'s): active
+    handling units but the one holding it, within the holding unit's place (its region's subtree; the
+    central departments for a central department), or wherever `user` could assign it as a desk."""
+    units = Unit.objects.filter(active=True).exclude(kind=UnitKind.DISPATCH_DESK).exclude(pk=message.unit_id)
+    holding = message.unit
+    if holding is None:
+        place = Q(pk__in=[])
+    elif holding.region_id is None:
+        place = Q(kind=UnitKind.CENTRAL)
+    else:
+        place = Q(region__path__startswith=holding.region.path)
+    return units.filter(place) | restrict(units, user, Permission.ASSIGN)
 
 
 def unit_choices(

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from liuyan.web.views import exports, routing, workbench
+from liuyan.web.views import access_log, exports, routing, workbench
 
 urlpatterns = [
     path("", workbench.index, name="workbench"),
@@ -28,6 +28,8 @@ urlpatterns = [
         for name in workbench.ACTIONS
     ],
     path("auto-assign/", routing.auto_assign, name="workbench-auto-assign"),
+    path("access-log/", access_log.access_log, name="workbench-access-log"),
+    path("access-log/export.csv", access_log.access_log_csv, name="workbench-access-log-csv"),
     path("campaigns/", workbench.campaigns, name="workbench-campaigns"),
     path("campaigns/new/", workbench.campaign_new, name="workbench-campaign-new"),
     path("campaigns/<slug:slug>/state/", workbench.campaign_state, name="workbench-campaign-state"),

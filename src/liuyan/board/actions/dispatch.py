@@ -19,6 +19,7 @@ from liuyan.board.actions.base import (
 )
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Message
+from liuyan.board.selectors import transfer_candidates
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import AutoAssignPolicy, Unit
 from liuyan.notify.actions import notify
@@ -157,13 +158,29 @@ def auto_assign_message(message_id: int) -> Message | None:
 
 @transaction.atomic
 def transfer_message(handler, message_id: int, unit_id: int | None, note: str | None) -> Message:
-    """转办: a unit passes the message to another unit, which must accept it anew."""
+    """转办: a unit passes the message to another unit, which must accept it anew.
+
+    Only within the holding unit's own place: the target's region is the holding unit's region or a
+    region under it (临沧市教育局 may pass to 临沧市住建局 or 永德县教育局, not to 云南省 or 北京 units);
+    a central department passes only to another central department. Anything else goes back through
+    the desk (退回, and the desk assigns anew) and is refused here (Forbidden, `transfer_outside_area`) —
+    unless the user holds the desk's ASSIGN right over the target unit themselves (an administrator).
+    `selectors.transfer_candidates` lists exactly these units.
+    """
     message = load_message(message_id, handler, Permission.HANDLE)
     _refuse_merged(message)
     note = clean_text(note, field="note", label="转办说明", max_length=500)
     unit = _handling_unit(unit_id)
     if unit.pk == message.unit_id:
         raise Invalid("不能转办给本单位。", field="unit_id")
+    if message.unit is not None and not transfer_candidates(handler, message).filter(pk=unit.pk).exists():
+        holding = message.unit
+        place = f"{holding.region.name}及其下辖地区的单位" if holding.region_id else "其他中央部门"
+        raise Forbidden(
+            f"{holding.name}只能转办给{place}；{unit.name}不在此范围，请退回{message.desk.name}重新交办。",
+            code="transfer_outside_area",
+            field="unit_id",
+        )
     allowed_from = {MessageState.ASSIGNED, MessageState.IN_PROGRESS}
     # Checked before the deadline below is worked out: a message never assigned has no reply deadline.
     require_state(message, allowed_from, "转办")

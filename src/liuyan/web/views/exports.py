@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
-from liuyan.accounts.choices import Permission
+from liuyan.accounts.audit import record_access
+from liuyan.accounts.choices import AccessKind, Permission
 from liuyan.accounts.scope import restrict, scope_for
 from liuyan.board import selectors
 from liuyan.board.choices import MessageState
@@ -18,7 +19,7 @@ from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.models import Region
 from liuyan.reports import exports, opendata
 from liuyan.web.views.public import MessageFilterForm
-from liuyan.web.views.workbench import forbidden
+from liuyan.web.views.workbench import QUEUE_LABELS, forbidden
 
 
 def _refused(request, errors: list[str]):
@@ -93,7 +94,27 @@ def staff_export(request, fmt: str):
     if not form.is_valid():
         return _refused(request, _form_errors(form))
     messages = restrict(Message.objects.all(), request.user, Permission.VIEW)
+    filters = "&".join(f"{name}={value}" for name, value in form.cleaned_data.items() if value)
+    code = form.cleaned_data["region"]
+    record_access(
+        request,
+        AccessKind.EXPORT,
+        region=Region.objects.filter(pk=code).first() if code else _own_region(request.user),
+        detail=f"导出辖区留言（{fmt.upper()}）；筛选：{filters or '无'}",
+    )
     return exports.export_response(selectors.filter_messages(messages, form.filters()), exports.STAFF, fmt)
+
+
+def _own_region(user) -> Region | None:
+    """The region of an export not filtered by region: the user's own when their scope is one region's
+    subtree (a desk, a leader) or one unit (a handler), so that its leaders see the record; else None
+    (platform-wide roles and several scopes: administrators see those records)."""
+    scope = scope_for(user, Permission.VIEW)
+    if scope.everywhere or len(scope.region_paths) + len(scope.unit_ids) != 1:
+        return None
+    if scope.region_paths:
+        return Region.objects.filter(pk=next(iter(scope.region_paths)).rstrip("/").rsplit("/", 1)[-1]).first()
+    return Region.objects.filter(units__pk=next(iter(scope.unit_ids))).first()
 
 
 @login_required
@@ -105,6 +126,12 @@ def queue_export(request, queue: str, fmt: str):
     if queue not in queues or queues[queue].model is not Message:
         raise Http404
     messages = restrict(queues[queue], request.user, Permission.VIEW)
+    record_access(
+        request,
+        AccessKind.EXPORT,
+        region=_own_region(request.user),
+        detail=f"导出工作台队列“{QUEUE_LABELS[queue]}”（{fmt.upper()}），{messages.count()} 条",
+    )
     return exports.export_response(messages, exports.STAFF, fmt)
 
 

@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from liuyan.accounts.choices import Permission, Role
-from liuyan.accounts.scope import can
+from liuyan.accounts.audit import record_access
+from liuyan.accounts.choices import AccessKind, Permission, Role
+from liuyan.accounts.scope import can, scope_for
 from liuyan.accounts.selectors import user_summary
 from liuyan.board import selectors
 from liuyan.board.actions import campaigns as campaign_actions
@@ -233,6 +234,7 @@ def index(request, queue: str | None = None):
         else [],
         "editor": "to_moderate" in queues,
         "desk": "desk_incoming" in queues,
+        "access_log": not scope_for(request.user, Permission.REVIEW_ACCESS).empty,
     }
     return render(request, "web/workbench/index.html", context)
 
@@ -371,13 +373,17 @@ def unit_groups(units) -> list[tuple[str, list[tuple[int, str]]]]:
 
 def unit_picker(user, message: Message, purpose: str, query: str) -> dict:
     candidates = (
-        selectors.assign_candidates(user) if purpose == "assign" else selectors.transfer_candidates(message)
+        selectors.assign_candidates(user)
+        if purpose == "assign"
+        else selectors.transfer_candidates(user, message)
     )
     units, more = selectors.unit_choices(candidates, near=message.region, query=query)
     return {"groups": unit_groups(units), "more": more, "query": query, "count": len(units)}
 
 
 def render_message_page(request, message: Message, bound: tuple[str, forms.Form] | None = None, status=200):
+    # The page shows the citizen's contact details and unmasked text: each showing is recorded.
+    record_access(request, AccessKind.MESSAGE, message=message)
     record = selectors.handling_record(message)
     allowed = selectors.workbench_actions(request.user, message, record)
     names = [name for name in ACTION_ORDER if name in allowed or (bound and bound[0] == name)]
@@ -447,15 +453,20 @@ def message_page(request, message_id: int):
 def message_action(request, message_id: int, action: str):
     spec = ACTIONS[action]
     form = action_form(action, request.POST)
+    status = 422
     if form.is_valid():
         try:
             result = spec.run(request.user, message_id, form.cleaned_data)
-        except Forbidden:
+        except Forbidden as error:
             # A public message is visible to everyone, so the action says "not allowed"; on the workbench a
             # message outside the user's scope looks missing, as its page does.
             if selectors.workbench_message(request.user, message_id) is None:
                 raise Http404 from None
-            raise
+            if not any(field in form.fields for field in error.errors):
+                raise
+            # A refused choice (a unit outside the place one may transfer to) is shown next to its field.
+            show_action_error(form, error)
+            status = 403
         except NotFound:
             raise
         except ActionError as error:
@@ -471,7 +482,7 @@ def message_action(request, message_id: int, action: str):
     message = selectors.workbench_message(request.user, message_id)
     if message is None:
         raise Http404
-    return render_message_page(request, message, bound=(action, form), status=422)
+    return render_message_page(request, message, bound=(action, form), status=status)
 
 
 @staff_page
