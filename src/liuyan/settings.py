@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "liuyan.intelligence",
     "liuyan.reports",
     "liuyan.web",
+    "liuyan.backups",
 ]
 
 MIDDLEWARE = [
