@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from liuyan.board.actions import moderation
+from liuyan.board.actions import moderation, replies
 from liuyan.board.actions.campaigns import create_campaign
 from liuyan.board.choices import MessageState
+from liuyan.board.models import Message, Reply
 from liuyan.directory.models import Leader
 from tests.board.factories import make_message
 
@@ -150,3 +151,80 @@ def test_pages_announce_and_link_their_feeds(client, board):
         assert f'href="{feed}"' in html
         assert f'<a class="feed-link" href="{feed}"' in html and ">订阅</a>" in html
         assert 'type="application/atom+xml"' in html
+
+
+def replied_with(citizen, admin_user, reply_body: str, **fields):
+    message = make_message(citizen, admin_user, MessageState.IN_PROGRESS, **fields)
+    reply = replies.submit_reply(admin_user, message.id, reply_body)
+    replies.approve_reply(admin_user, reply.id)
+    return message
+
+
+def test_feeds_carry_markup_as_text_never_as_html(client, citizen, admin_user):
+    """A reader renders a description as HTML: a citizen's markup must reach it escaped, as text."""
+    markup = "<img src=x onerror=alert(1)>"
+    replied_with(
+        citizen,
+        admin_user,
+        f"已核实，{markup}<script>alert(2)</script>",
+        title="路灯坏了<b>很久</b>",
+        body=f"路灯坏了很久 {markup} 请修复",
+    )
+    items = rss_items(client.get("/regions/530923/feed.rss"))
+    entries = atom_entries(client.get("/regions/530923/feed.atom"))
+    descriptions = [item["description"] for item in items] + [entry["summary"] for entry in entries]
+    assert len(descriptions) == 4
+    for html in descriptions:
+        assert "<img" not in html and "<script" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert all("<b>" not in d or "&lt;b&gt;" in d for d in descriptions)
+    assert "路灯坏了<b>很久</b>" in {item["title"] for item in items}  # a title is plain text already
+
+
+def test_a_stored_control_character_does_not_break_the_feeds(client, citizen, admin_user):
+    """Old rows may hold characters XML 1.0 cannot carry; the feeds leave them out and stay well-formed."""
+    message = replied_with(citizen, admin_user, "已安排施工队修复破损路面。", title="道路破损请修复")
+    Message.objects.filter(pk=message.pk).update(
+        title="道路\x01破损请修复", body="坑洼\x1f很多\x08请修复\ufffe。"
+    )
+    Reply.objects.filter(messages=message).update(body="已安排施工队\x0b修复破损路面。")
+    for path in ("/regions/530923/feed.rss", "/regions/530900/feed.atom", "/regions/530000/feed.rss"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        for char in "\x01\x08\x0b\x1f\ufffe":
+            assert char not in response.content.decode(), path
+    items = rss_items(client.get("/regions/530923/feed.rss"))
+    assert {item["title"] for item in items} == {"道路破损请修复", "回复：道路破损请修复"}
+    assert {item["description"] for item in items} == {
+        "坑洼很多请修复。",
+        "临沧市教育局：已安排施工队修复破损路面。",
+    }
+
+
+def test_a_replys_office_phone_stays_and_the_citizens_numbers_are_masked(client, citizen, admin_user):
+    replied_with(
+        citizen,
+        admin_user,
+        "请致电 0883-2123456 咨询；已与留言人（13912345678）联系。",
+        title="道路破损请修复",
+        body="我家座机 0883-2127777，手机 139 1234 5678，身份证５３０９２３１９９００１０１１２３４。",
+    )
+    items = {item["title"]: item for item in rss_items(client.get("/regions/530923/feed.rss"))}
+    reply = items["回复：道路破损请修复"]["description"]
+    assert "0883-2123456" in reply and "13912345678" not in reply and "139****5678" in reply
+    message = items["道路破损请修复"]["description"]
+    assert "0883-2127777" not in message and "0883-***7777" in message
+    assert "139 **** 5678" in message and "５３０９２３********１２３４" in message
+
+
+def test_open311_xml_leaves_out_the_same_characters(client, citizen, admin_user):
+    """Open311's XML is written through the feeds' xml_text: one stored control character used to make it
+    malformed."""
+    message = replied_with(citizen, admin_user, "已安排施工队修复破损路面。", title="道路破损请修复")
+    Message.objects.filter(pk=message.pk).update(body="坑洼\x01很多请修复。")
+    Reply.objects.filter(messages=message).update(body="已安排施工队\x0b修复破损路面。")
+    response = client.get(f"/open311/v2/requests/{message.serial}.xml")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    assert root.findtext("request/description") == "道路破损请修复\n\n坑洼很多请修复。"
+    assert root.findtext("request/status_notes") == "已安排施工队修复破损路面。"

@@ -35,9 +35,10 @@ from liuyan.board.actions.base import ActionError, Invalid
 from liuyan.board.actions.submission import submit_message
 from liuyan.board.choices import ReplyState
 from liuyan.board.models import TITLE_MAX, TITLE_MIN, Message, Reply
-from liuyan.board.privacy import mask_text
+from liuyan.board.privacy import mask_reply, mask_text
 from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
+from liuyan.reports.feeds import xml_text
 from liuyan.reports.opendata import iso_time
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -107,7 +108,7 @@ def _fill(element: ElementTree.Element, value, name: str) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_text(str(value))  # an old row may hold a character XML cannot
 
 
 def error_list(fmt: str, status: int, description: str) -> HttpResponse:
@@ -318,7 +319,7 @@ def _request_payload(message: Message, names: dict[str, str]) -> dict:
     return {
         "service_request_id": message.serial,
         "status": "closed" if closed else "open",
-        "status_notes": "\n\n".join(mask_text(reply.body) for reply in replies),
+        "status_notes": "\n\n".join(mask_reply(reply.body) for reply in replies),
         "service_name": service.name,
         "service_code": str(service.pk),
         "description": mask_text(f"{message.title}\n\n{message.body}"),

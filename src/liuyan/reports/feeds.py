@@ -4,8 +4,14 @@ One mixed feed per place: its newly published public messages and the newly publ
 newest first, the latest 50 items in all. A message item is dated by its publication, a reply item
 (「回复：…」, linking to the message) by its approval. Only public messages count (published, not hidden,
 not kept private by their author, not merged); texts are masked as on the public pages.
+
+Feed readers take an item's description (RSS `<description>`, Atom `<summary type="html">`) as HTML: a
+citizen's text goes in HTML-escaped, so that it shows as the plain text it is and its markup never runs.
+Characters XML 1.0 cannot hold are left out of everything a feed writes, so an old row holding one cannot
+break the feed.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,16 +20,25 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 
 from liuyan.board import selectors
 from liuyan.board.choices import ReplyState
 from liuyan.board.models import Campaign, Message, Reply
-from liuyan.board.privacy import mask_text
+from liuyan.board.privacy import mask_reply, mask_text
 from liuyan.directory.models import Leader, Region
 
 FEED_ITEMS = 50
 EXCERPT_CHARS = 200
+# What XML 1.0 cannot hold: control characters other than tab, newline and carriage return; lone
+# surrogates; U+FFFE and U+FFFF.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 cannot hold."""
+    return XML_INVALID.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -74,7 +89,7 @@ def feed_items(public: QuerySet[Message], limit: int = FEED_ITEMS) -> list[FeedI
             FeedItem(
                 guid=f"reply-{reply.pk}",
                 title=f"回复：{mask_text(link.message.title)}",
-                description=Truncator(f"{reply.unit.name}：{mask_text(reply.body)}").chars(EXCERPT_CHARS),
+                description=Truncator(f"{reply.unit.name}：{mask_reply(reply.body)}").chars(EXCERPT_CHARS),
                 link=reverse("web:message-detail", args=[link.message_id]),
                 published=reply.reviewed_at,
                 category="回复",
@@ -98,10 +113,10 @@ class PlaceFeed(Feed):
         return feed_items(selectors.public_messages().filter(self.place(obj)))
 
     def item_title(self, item: FeedItem) -> str:
-        return item.title
+        return xml_text(item.title)  # a title is plain text in both formats
 
     def item_description(self, item: FeedItem) -> str:
-        return item.description
+        return escape(xml_text(item.description))
 
     def item_link(self, item: FeedItem) -> str:
         return item.link
@@ -118,7 +133,7 @@ class PlaceFeed(Feed):
         return item.published  # Atom requires <updated>; an item does not change once out
 
     def item_categories(self, item: FeedItem) -> list[str]:
-        return [item.category]
+        return [xml_text(item.category)]
 
 
 class RegionFeed(PlaceFeed):
