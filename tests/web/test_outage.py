@@ -66,7 +66,10 @@ def test_the_api_answers_503_in_its_error_shape(client, database_down, method, p
     body = {"title": "路灯不亮", "body": "县城主街的路灯已经坏了一个月。" * 8}
     if method == "post":
         response = client.post(
-            path, data=json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {TOKEN_PREFIX}{'x' * 40}"
+            path,
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {TOKEN_PREFIX}{'x' * 40}",
         )
     else:
         response = client.get(path)
