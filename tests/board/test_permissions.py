@@ -6,9 +6,10 @@ looks exactly like missing) and 403 when they can see it but may not act."""
 import pytest
 
 from liuyan.accounts.scope import visible_messages
-from liuyan.board.actions import handling, moderation
-from liuyan.board.choices import MessageState
-from tests.board.api_client import ApiClient
+from liuyan.board.actions import dispatch, handling, moderation
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.directory.models import Unit
+from tests.board.api_client import ApiClient, ok
 from tests.board.factories import latest_reply, make_message, other_unit, unit_of
 from tests.conftest import make_user
 
@@ -104,3 +105,52 @@ def test_matrix(request, action, role, inside, author, admin_user):
         expected = 403 if visible else 404
         assert response.status_code == expected, (action, role, inside, response.content.decode()[:300])
         assert response.json()["error"]["code"] in {"forbidden", "not_found"}
+
+
+# 转办 stays within the holding unit's place: its region or a region under it (a central department:
+# the other central departments). Anywhere else goes back through the desk (退回), which assigns anew.
+# (holder's unit, target unit, allowed)
+TRANSFERS = [
+    ("530900-education", "530900-housing", True),  # the same city
+    ("530900-education", "530923-education", True),  # down to a county of the city
+    ("530923-education", "530900-education", False),  # up from the county to the city
+    ("530900-education", "530000-transport", False),  # up to the province
+    ("530900-education", "110105-education", False),  # another province: 临沧 → 北京 朝阳区
+    ("530923-education", "530902-education", False),  # a neighbouring county
+    ("central-moe", "central-mohurd", True),  # a central department to another
+    ("central-moe", "530900-education", False),  # a central department down to a city
+]
+
+
+@pytest.mark.parametrize(("holder", "target", "allowed"), TRANSFERS)
+def test_transfer_stays_within_the_holding_units_place(holder, target, allowed, author, admin_user):
+    message = make_message(author, admin_user, MessageState.PUBLISHED)
+    holding, to = Unit.objects.get(code=holder), Unit.objects.get(code=target)
+    dispatch.assign_message(admin_user, message.id, holding.id)
+    staff = make_user(f"staff-{holder}", "handler", unit=holding)
+
+    response = ApiClient(staff).act(message.id, "transfer", {"unit_id": to.id, "note": "职责调整"})
+
+    message.refresh_from_db()
+    if allowed:
+        assert response.status_code == 200, response.content.decode()[:300]
+        assert message.unit_id == to.id and message.state == MessageState.ASSIGNED
+    else:
+        assert response.status_code == 403, response.content.decode()[:300]
+        error = response.json()["error"]
+        assert error["code"] == "transfer_outside_area"
+        assert to.name in error["message"] and "重新交办" in error["message"]
+        assert error["fields"] == {"unit_id": error["message"]}
+        assert message.unit_id == holding.id  # nothing moved
+        assert not message.events.filter(kind=EventKind.TRANSFERRED).exists()
+        # What it may do instead: return it to the desk.
+        ok(ApiClient(staff).act(message.id, "return", {"reason": "不属本单位职责"}))
+
+
+def test_the_desk_may_transfer_anywhere_it_could_assign(author, admin_user):
+    """An administrator holds the desk's ASSIGN right everywhere: a transfer it makes is not refused."""
+    message = make_message(author, admin_user, MessageState.IN_PROGRESS)
+    target = unit_of(inside=False)
+    ok(ApiClient(admin_user).act(message.id, "transfer", {"unit_id": target.id, "note": "改由北京办理"}))
+    message.refresh_from_db()
+    assert message.unit_id == target.id

@@ -5,7 +5,8 @@ import pytest
 
 from liuyan.board.choices import EventKind, ExtensionState, MessageState, ReplyState
 from liuyan.board.models import Event, ExtensionRequest, Reply
-from tests.board.factories import make_message, other_unit
+from liuyan.directory.models import Unit
+from tests.board.factories import make_message, other_unit, unit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,34 @@ def test_dispatcher_may_not_reply(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     response = post(client, dispatcher, message, "reply", {"body": "这是一份由工作机构代写的回复内容。"})
     assert response.status_code == 403
+
+
+def test_transfer_out_of_the_units_place_is_refused_in_chinese(client, handler, citizen, admin_user):
+    """临沧市教育局 cannot hand a message to 北京 朝阳区教育局: the page says why, next to the unit field,
+    and the message stays put."""
+    message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
+    beijing = other_unit(False)
+    response = post(client, handler, message, "transfer", {"unit_id": beijing.pk, "note": "转北京办理"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    error = '<p class="error" id="transfer-unit_id_error">临沧市教育局只能转办给临沧市及其下辖地区的单位'
+    assert error in html
+    assert f"请退回{message.desk.name}重新交办。" in html
+    message.refresh_from_db()
+    assert (message.state, message.unit_id) == (MessageState.IN_PROGRESS, unit_of(True).pk)
+
+
+def test_transfer_picker_offers_only_the_units_place(client, handler, citizen, admin_user):
+    message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
+    client.force_login(handler)
+    picker = client.get(f"/workbench/messages/{message.pk}/").context["pickers"]["transfer"]
+    offered = {pk for _label, units in picker["groups"] for pk, _name in units}
+    city = unit_of(True).region
+    units = Unit.objects.select_related("region").filter(pk__in=offered)
+    assert units and all(unit.region and unit.region.path.startswith(city.path) for unit in units)
+    assert other_unit(True).pk in offered and unit_of(True).pk not in offered
+    # Searched by name, a unit elsewhere is not offered either.
+    response = client.get(f"/workbench/messages/{message.pk}/units/transfer/?unit_q=朝阳区 住房")
+    assert "朝阳区住房和城乡建设局" not in response.content.decode()
+    response = client.get(f"/workbench/messages/{message.pk}/units/transfer/?unit_q=教育部")
+    assert "教育部" not in response.content.decode().replace("请选择办理单位", "")
