@@ -187,3 +187,28 @@ def test_a_message_filed_under_a_sub_domain_belongs_to_its_level_one_service(cli
     rows = client.get(f"{BASE}/requests.json", {"service_code": str(environment().pk)}).json()
     assert [row["service_request_id"] for row in rows] == [message.serial]
     assert (rows[0]["service_code"], rows[0]["service_name"]) == (str(environment().pk), "环保")
+
+
+def test_posting_shares_the_users_submission_limit_with_the_api(client, citizen, settings):
+    """The limit counts the citizen, not the address: a citizen the API has refused is refused here too."""
+    settings.LIUYAN_SUBMIT_RATE = "1/m"
+    token = issue_api_token(citizen, "api")
+    leader = Leader.objects.filter(region_id="530923", active=True).first()
+    submitted = client.post(
+        "/api/v1/messages",
+        {
+            "leader_id": leader.pk,
+            "type": "complaint",
+            "domain": "环保",
+            "title": "滨河路垃圾堆积请清理",
+            "body": DESCRIPTION,
+        },
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert submitted.status_code == 201, submitted.content
+
+    response = post(client, citizen)
+
+    assert response.status_code == 429 and response.json()[0]["code"] == 429
+    assert Message.objects.filter(author=citizen).count() == 1
