@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
+from pypdf import PdfWriter
 
 from liuyan.board.actions import dispatch, handling, replies, submission
 from liuyan.board.actions.base import Conflict, Invalid
@@ -194,6 +195,14 @@ def image_file(name="photo.png", fmt="PNG") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue())
 
 
+def pdf_file(name="doc.pdf") -> SimpleUploadedFile:
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
 def test_attachments_are_checked_by_content(citizen, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     message = submit(
@@ -201,7 +210,7 @@ def test_attachments_are_checked_by_content(citizen, settings, tmp_path):
         files=[
             image_file(),
             image_file("scan.webp", "WEBP"),
-            SimpleUploadedFile("doc.pdf", b"%PDF-1.4\n%test\n"),
+            pdf_file(),
         ],
     )
     assert [a.content_type for a in message.attachments.all()] == [

@@ -12,7 +12,7 @@ from liuyan.accounts.choices import AccessKind
 from liuyan.accounts.scope import visible_messages
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
-from liuyan.api.errors import ErrorOut
+from liuyan.api.errors import ApiError, ErrorOut
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions import (
@@ -357,42 +357,37 @@ def _detail(request, message: Message, user) -> dict:
 
 @router.get(
     "/messages/{message_id}/attachments/{attachment_id}",
-    response={404: ErrorOut},
+    response={404: ErrorOut, 503: ErrorOut},
     url_name="message_attachment",
     summary="下载附件",
+    description="文件名为“附件1.jpg”这样的序号名；不公开留言的附件被工作人员打开时记入访问记录。",
 )
 def get_attachment(request, message_id: int, attachment_id: int):
-    if not visible_messages(viewer(request)).filter(pk=message_id).exists():
-        raise Http404
+    user = viewer(request)
+    message = visible_messages(user).filter(pk=message_id).first()
     attachment = Attachment.objects.filter(pk=attachment_id, message_id=message_id).first()
-    if attachment is None:
+    if message is None or attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    return response
+    try:
+        content = attachment.file.open("rb")
+    except OSError:
+        raise ApiError(503, "storage_unavailable", "附件暂时无法读取，请稍后再试。") from None
+    if not message.is_public and message.author_id != user.pk:
+        # Only staff in scope see another's unpublished message (visible_messages): 个人信息保护法.
+        record_access(request, AccessKind.ATTACHMENT, message=message, detail=attachment.label, user=user)
+    return FileResponse(content, content_type=attachment.content_type, filename=attachment.label)
 
 
 @router.post(
     "/messages/{message_id}/attachments",
-    response={201: list[AttachmentOut], **ERRORS},
+    response={201: list[AttachmentOut], **ERRORS, 503: ErrorOut},
     auth=signed_in,
     summary="上传附件（审核前）",
+    description="图片重新编码、PDF 重写，去掉拍摄位置、设备型号、作者等元数据；原文件名不保留。",
 )
 def upload_attachments(request, message_id: int, files: File[list[UploadedFile]]):
     saved = submission.add_attachments(request.auth, message_id, files)
-    return Status(
-        201,
-        [
-            {
-                "id": a.id,
-                "name": a.original_name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "url": f"/api/v1/messages/{message_id}/attachments/{a.id}",
-            }
-            for a in saved
-        ],
-    )
+    return Status(201, [presenters.attachment_payload(a) for a in saved])
 
 
 @router.post(

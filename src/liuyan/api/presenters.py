@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from liuyan.board import selectors
 from liuyan.board.choices import EventKind, ExtensionState, MessageState
-from liuyan.board.models import Event, Message, Reply
+from liuyan.board.models import Attachment, Event, Message, Reply
 from liuyan.board.privacy import mask_reply, mask_text, public_author_name
 from liuyan.intelligence.reply_quality import quality_of_reply
 
@@ -108,6 +108,20 @@ def reply_payload(
     }
 
 
+def attachment_payload(attachment: Attachment) -> dict:
+    """An attachment under its neutral name (附件1.jpg), to everyone: the uploaded name is not kept."""
+    return {
+        "id": attachment.id,
+        "name": attachment.label,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": reverse(
+            "api-v1:message_attachment",
+            kwargs={"message_id": attachment.message_id, "attachment_id": attachment.id},
+        ),
+    }
+
+
 def message_detail(message: Message, viewer) -> dict:
     staff = selectors.is_staff_viewer(viewer, message)
     author = getattr(viewer, "id", None) == message.author_id
@@ -144,18 +158,7 @@ def message_detail(message: Message, viewer) -> dict:
             }
             for f in message.follow_ups.all()
         ],
-        attachments=[
-            {
-                "id": a.id,
-                "name": a.original_name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "url": reverse(
-                    "api-v1:message_attachment", kwargs={"message_id": message.id, "attachment_id": a.id}
-                ),
-            }
-            for a in message.attachments.all()
-        ],
+        attachments=[attachment_payload(a) for a in message.attachments.all()],
         instructions=[
             {"leader": i.leader.title, "text": i.text, "created_at": i.created_at}
             for i in message.instructions.select_related("leader")

@@ -57,4 +57,4 @@ class CampaignAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
-    list_display = ["original_name", "message", "content_type", "size"]
+    list_display = ["label", "message", "content_type", "size"]

@@ -1,43 +1,145 @@
-"""Checking an uploaded file by its content, not its name: images (JPEG/PNG/WebP) and PDF only."""
+"""Checking an uploaded file by its content, not its name (JPEG/PNG/WebP images and PDF only), and
+rewriting it so that only the content is kept: anonymous readers download attachments, and a phone photo
+carries the place it was taken (EXIF GPS), the camera, XMP and ICC comments; a PDF its author and software.
+"""
 
 import hashlib
+import io
+from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# A 48-megapixel phone photo fits (decoding it takes about 150 MB); more pixels than this in a 5 MB file
+# is a decompression bomb, refused from the header before any pixel is decoded.
+MAX_IMAGE_PIXELS = 50_000_000
+PDF = "application/pdf"
+# Pillow's format → the format it is saved in again, and the type served. MPO is how Pillow reads the
+# JPEG of many phones (a photo with a second, depth or preview, image); its first image is kept.
+IMAGE_FORMATS = {
+    "JPEG": ("JPEG", "image/jpeg"),
+    "MPO": ("JPEG", "image/jpeg"),
+    "PNG": ("PNG", "image/png"),
+    "WEBP": ("WEBP", "image/webp"),
+}
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 class RejectedFile(ValueError):
     """The file is not one we accept; the message says why, in Chinese."""
 
 
-def sniff(upload: UploadedFile) -> tuple[str, str]:
-    """The content type of an acceptable upload and its SHA-256, or RejectedFile."""
+@dataclass(frozen=True)
+class CleanFile:
+    """An accepted upload as it will be stored: re-encoded without metadata."""
+
+    content: bytes
+    content_type: str
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def clean(upload: UploadedFile) -> CleanFile:
+    """The upload rewritten without metadata, or RejectedFile."""
     name = upload.name or "文件"
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise RejectedFile(f"“{name}”超过 5 MB，请压缩后再上传。")
     if upload.size == 0:
         raise RejectedFile(f"“{name}”是空文件。")
     upload.seek(0)
-    head = upload.read(8)
+    data = upload.read(MAX_ATTACHMENT_BYTES + 1)
     upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        content_type = "application/pdf"
-    else:
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-                content_type = IMAGE_FORMATS.get(image.format or "")
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            content_type = None
-        if content_type is None:
-            raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return content_type, digest.hexdigest()
+    if data.startswith(b"%PDF-"):
+        return CleanFile(_rewrite_pdf(data, name), PDF)
+    return _reencode_image(data, name)
+
+
+def _reencode_image(data: bytes, name: str) -> CleanFile:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in IMAGE_FORMATS:
+                raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise _too_many_pixels(name, image.width, image.height)
+            save_as, content_type = IMAGE_FORMATS[image.format]
+            image.load()
+            # Turned upright as the camera meant it: the orientation tag goes with the rest of the EXIF.
+            pixels = _in_srgb(ImageOps.exif_transpose(image))
+    except RejectedFile:
+        raise
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(name) from None
+    except UnidentifiedImageError:
+        raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        # How Pillow says "truncated" or "broken" once it has recognised the format.
+        raise RejectedFile(f"图片“{name}”已损坏，无法读取。") from None
+    if "transparency" in pixels.info or pixels.mode in ("LA", "PA"):
+        pixels = pixels.convert("RGBA")
+    if save_as == "JPEG" and pixels.mode not in ("L", "RGB"):
+        pixels = pixels.convert("RGB")
+    elif save_as == "WEBP" and pixels.mode not in ("RGB", "RGBA"):
+        pixels = pixels.convert("RGBA" if "A" in pixels.mode else "RGB")
+    # Everything Pillow read besides the pixels (EXIF, XMP, ICC profile, comments, PNG text) is in
+    # `info`; some encoders write it back unless told otherwise.
+    pixels.info.clear()
+    out = io.BytesIO()
+    options = {"JPEG": {"quality": 90}, "WEBP": {"quality": 90}, "PNG": {}}[save_as]
+    pixels.save(out, save_as, exif=b"", **options)
+    return CleanFile(out.getvalue(), content_type)
+
+
+def _in_srgb(image: Image.Image) -> Image.Image:
+    """The image converted from its embedded colour profile to sRGB, so that the profile can be dropped
+    without changing the colours (phones take photos in Display P3)."""
+    profile = image.info.get("icc_profile")
+    if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image, io.BytesIO(profile), SRGB, outputMode="RGBA" if image.mode == "RGBA" else "RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image  # a profile LittleCMS cannot read: the colours stay as they are
+
+
+def _too_many_pixels(name: str, width: int | None = None, height: int | None = None) -> RejectedFile:
+    size = f"（{width}×{height}）" if width and height else ""
+    return RejectedFile(
+        f"“{name}”的像素过多{size}，最多 {MAX_IMAGE_PIXELS // 10_000} 万像素，请缩小后再上传。"
+    )
+
+
+def _rewrite_pdf(data: bytes, name: str) -> bytes:
+    """The PDF written anew without its document information, XMP metadata and page-piece data."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise RejectedFile(f"“{name}”是加密的 PDF，请去掉密码后再上传。")
+        if len(reader.pages) == 0:
+            raise RejectedFile(f"“{name}”没有页面。")
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.xmp_metadata = None
+        writer.root_object.pop("/PieceInfo", None)
+        for page in writer.pages:
+            page.pop("/Metadata", None)
+            page.pop("/PieceInfo", None)
+        # The objects just cut off are still in the writer: without this they would be written too.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+    except RejectedFile:
+        raise
+    except Exception:  # pypdf answers a broken or hostile file with many kinds of error
+        raise RejectedFile(f"“{name}”不是有效的 PDF 文件，或者文件已损坏，无法读取。") from None
+    return out.getvalue()

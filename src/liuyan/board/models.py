@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinLengthValidator, MinValueValidator
 from django.db import models
@@ -393,8 +395,9 @@ class Support(models.Model):
 
 
 def attachment_path(attachment: "Attachment", filename: str) -> str:
-    """Files are named by message and content hash, never by the uploaded name."""
-    name = f"{attachment.message.serial}-{attachment.sha256[:12]}{attachment.extension}"
+    """Files are named by message id, number and a random part, never by the uploaded name. The random
+    part gives each write a name no other can have, so a failed write can be removed by that name."""
+    name = f"{attachment.message_id}-{attachment.number}-{secrets.token_hex(8)}{attachment.extension}"
     return f"attachments/{timezone.now():%Y/%m}/{name}"
 
 
@@ -404,8 +407,10 @@ class Attachment(models.Model):
     message = models.ForeignKey(
         Message, on_delete=models.PROTECT, related_name="attachments", verbose_name="留言"
     )
+    # 附件1, 附件2 … in the order of upload: the name it is shown and served under. The uploaded file's
+    # name is not kept (it often holds the citizen's name or phone number, and nobody needs it).
+    number = models.PositiveSmallIntegerField("序号")
     file = models.FileField("文件", upload_to=attachment_path, max_length=200)
-    original_name = models.CharField("原文件名", max_length=200)
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField(max_length=64)
@@ -414,9 +419,17 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "附件"
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "number"], name="attachment_number_unique"),
+        ]
 
     def __str__(self) -> str:
-        return self.original_name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """附件1.jpg: the name pages, the API and downloads give the file."""
+        return f"附件{self.number}{self.extension}"
 
     @property
     def extension(self) -> str:

@@ -1,10 +1,14 @@
 """A citizen's own actions on a message: submit, withdraw, attach files, support (点赞)."""
 
+import functools
+import logging
 import re
 import uuid
 from collections.abc import Sequence
+from contextvars import ContextVar
 from datetime import datetime
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -12,7 +16,15 @@ from django.utils import timezone
 
 from liuyan.board import attachments as attachment_rules
 from liuyan.board import search
-from liuyan.board.actions.base import Conflict, Invalid, NotFound, load_message, record_event, transition
+from liuyan.board.actions.base import (
+    ActionError,
+    Conflict,
+    Invalid,
+    NotFound,
+    load_message,
+    record_event,
+    transition,
+)
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import (
     BODY_MAX,
@@ -30,6 +42,8 @@ from liuyan.intelligence import similarity
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 from liuyan.reports import counts
+
+logger = logging.getLogger(__name__)
 
 CONTACT_PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 
@@ -65,6 +79,45 @@ def _domain(value: int | str | None) -> Domain | None:
     return domains.filter(name=(value or "").strip(), parent=None).first()
 
 
+class StorageUnavailable(ActionError):
+    """The attachment store cannot take the file (disk full, not writable): nothing was saved."""
+
+    status, code = 503, "storage_unavailable"
+
+
+# The files written by the running action, so that `_files_removed_on_failure` can delete them again.
+_written_files: ContextVar[list[str]] = ContextVar("written_attachment_files")
+
+
+def _files_removed_on_failure(action):
+    """For an atomic action that stores attachments: when it fails, its transaction (the commit included)
+    has rolled back, so the files it wrote belong to no row: delete them. A message and its attachments
+    are saved together or not at all."""
+
+    @functools.wraps(action)
+    def wrapper(*args, **kwargs):
+        written: list[str] = []
+        token = _written_files.set(written)
+        try:
+            return action(*args, **kwargs)
+        except BaseException:
+            for name in written:
+                _delete_file(name)
+            raise
+        finally:
+            _written_files.reset(token)
+
+    return wrapper
+
+
+def _delete_file(name: str) -> None:
+    try:
+        Attachment.file.field.storage.delete(name)
+    except OSError:
+        logger.exception("Could not delete the attachment file %s of a failed submission", name)
+
+
+@_files_removed_on_failure
 @transaction.atomic
 def submit_message(
     author,
@@ -117,7 +170,7 @@ def submit_message(
     checked = []
     for upload in files[: attachment_rules.MAX_ATTACHMENTS]:
         try:
-            checked.append((upload, *attachment_rules.sniff(upload)))
+            checked.append(attachment_rules.clean(upload))
         except attachment_rules.RejectedFile as error:
             errors["files"] = str(error)
 
@@ -155,8 +208,8 @@ def submit_message(
         created_at=now,
         search_tokens=search.document_tokens(title, body),
     )
-    for upload, content_type, sha256 in checked:
-        _store_attachment(message, upload, content_type, sha256)
+    for number, cleaned in enumerate(checked, start=1):
+        _store_attachment(message, number, cleaned)
     # Dated with the message: the first submission in a process loads the tokenizer's dictionary meanwhile.
     record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW, at=now)
     # In the same transaction (about a millisecond): the message is findable as similar once committed.
@@ -186,19 +239,32 @@ def _check_campaign(campaign: Campaign, region: Region, kind: MessageType, now: 
         raise Invalid(f"专栏“{campaign.title}”只受理{names}类留言。", field="type")
 
 
-def _store_attachment(message: Message, upload: UploadedFile, content_type: str, sha256: str) -> Attachment:
+def _store_attachment(message: Message, number: int, cleaned: attachment_rules.CleanFile) -> Attachment:
     attachment = Attachment(
         message=message,
-        original_name=(upload.name or "")[:200],
-        content_type=content_type,
-        size=upload.size,
-        sha256=sha256,
+        number=number,
+        content_type=cleaned.content_type,
+        size=cleaned.size,
+        sha256=cleaned.sha256,
     )
-    attachment.file.save(upload.name or "attachment", upload, save=False)
+    field = Attachment.file.field
+    name = field.generate_filename(attachment, "")
+    # Listed before writing: a write that fails half-way (disk full) leaves a partial file under this name.
+    _written_files.get().append(name)
+    try:
+        attachment.file.name = field.storage.save(
+            name, ContentFile(cleaned.content), max_length=field.max_length
+        )
+    except OSError as error:
+        logger.error("Attachment storage failed for %s: %s", name, error)
+        raise StorageUnavailable("附件存储暂时不可用，本次提交没有保存，请稍后再试。", field="files") from error
+    if attachment.file.name != name:
+        _written_files.get().append(attachment.file.name)
     attachment.save()
     return attachment
 
 
+@_files_removed_on_failure
 @transaction.atomic
 def add_attachments(user, message_id: int, files: Sequence[UploadedFile]) -> list[Attachment]:
     """The author adds files while the message awaits review; at most five in all."""
@@ -207,15 +273,17 @@ def add_attachments(user, message_id: int, files: Sequence[UploadedFile]) -> lis
         raise Conflict("留言审核后不能再添加附件。")
     if not files:
         raise Invalid("请选择要上传的文件。", field="files")
-    if message.attachments.count() + len(files) > attachment_rules.MAX_ATTACHMENTS:
+    held = message.attachments.count()
+    if held + len(files) > attachment_rules.MAX_ATTACHMENTS:
         raise Invalid(f"每条留言最多 {attachment_rules.MAX_ATTACHMENTS} 个附件。", field="files")
     checked = []
     for upload in files:
         try:
-            checked.append((upload, *attachment_rules.sniff(upload)))
+            checked.append(attachment_rules.clean(upload))
         except attachment_rules.RejectedFile as error:
             raise Invalid(str(error), field="files") from None
-    return [_store_attachment(message, *item) for item in checked]
+    # The message is locked (load_message), so the numbers after the last one are free.
+    return [_store_attachment(message, held + number, cleaned) for number, cleaned in enumerate(checked, 1)]
 
 
 @transaction.atomic
