@@ -5,6 +5,7 @@ Each reader fails loudly: a value that is present but malformed raises
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -50,3 +51,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# A rate limit: "count/period", the period an optional number and s, m, h or d (`30/m`, `5/15m`, `10/h`).
+RATE_PATTERN = re.compile(r"^(\d+)/(\d*)(s|m|h|d)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    value = env_str(name, default).strip()
+    if not RATE_PATTERN.match(value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate (write count/period, e.g. 30/m or 5/15m)."
+        )
+    return value

@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from liuyan.environ import env_bool, env_int, env_list, env_str
+from liuyan.environ import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("LIUYAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -178,11 +178,11 @@ LIUYAN_SIMILAR_RATE = env_str("LIUYAN_SIMILAR_RATE", "120/m")
 LIUYAN_ANALYZE_RATE = env_str("LIUYAN_ANALYZE_RATE", "120/m")
 # Against password guessing (accounts/limits.py): past this many failed sign-ins within the period, an
 # account (whatever the address), or an address (whatever the account), is refused sign-in with 429.
-LIUYAN_SIGNIN_ACCOUNT_FAILURES = env_str("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "5/15m")
-LIUYAN_SIGNIN_ADDRESS_FAILURES = env_str("LIUYAN_SIGNIN_ADDRESS_FAILURES", "30/h")
+LIUYAN_SIGNIN_ACCOUNT_FAILURES = env_rate("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "5/15m")
+LIUYAN_SIGNIN_ADDRESS_FAILURES = env_rate("LIUYAN_SIGNIN_ADDRESS_FAILURES", "30/h")
 # Texted codes (registration, password reset): per client address, and for the whole site per day (0: no
 # cap), on top of one a minute and five an hour per phone number.
-LIUYAN_PHONE_CODE_ADDRESS_RATE = env_str("LIUYAN_PHONE_CODE_ADDRESS_RATE", "10/h")
+LIUYAN_PHONE_CODE_ADDRESS_RATE = env_rate("LIUYAN_PHONE_CODE_ADDRESS_RATE", "10/h")
 LIUYAN_PHONE_CODES_PER_DAY = env_int("LIUYAN_PHONE_CODES_PER_DAY", 5000)
 # Proxies (addresses or networks) whose X-Forwarded-For is believed (accounts/client.py); from anyone
 # else the header is ignored, so that a client cannot choose the address its limits are counted under.

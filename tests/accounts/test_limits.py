@@ -6,8 +6,10 @@ import time
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 
 from liuyan.accounts.models import PhoneVerification, User
+from liuyan.environ import env_rate
 from liuyan.notify.sms import get_sms_backend
 from tests.api.openapi import assert_matches_openapi
 from tests.conftest import PASSWORD
@@ -177,3 +179,15 @@ def test_the_site_sends_at_most_its_daily_number_of_codes(client, settings):
     assert refused.status_code == 429
     assert refused.json()["error"]["message"] == "今日短信验证码发送量已达上限，请明天再试。"
     assert not PhoneVerification.objects.filter(phone="13900000009").exists()
+
+
+@pytest.mark.parametrize("value", ["fast", "5", "5/minute", "/h", "5/15x"])
+def test_a_malformed_limit_stops_the_start_naming_it(monkeypatch, value):
+    monkeypatch.setenv("LIUYAN_SIGNIN_ACCOUNT_FAILURES", value)
+    with pytest.raises(ImproperlyConfigured, match="LIUYAN_SIGNIN_ACCOUNT_FAILURES"):
+        env_rate("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "5/15m")
+
+
+def test_limits_are_written_count_per_period(monkeypatch):
+    monkeypatch.setenv("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "5/15m")
+    assert env_rate("LIUYAN_SIGNIN_ACCOUNT_FAILURES", "1/s") == "5/15m"

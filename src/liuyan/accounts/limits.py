@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import logging
 import math
-import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,15 +26,16 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.utils import timezone
 
 from liuyan.accounts.client import client_address
+from liuyan.environ import RATE_PATTERN
 
 logger = logging.getLogger(__name__)
 
-RATE_PATTERN = re.compile(r"^(\d+)/(\d*)(s|m|h|d)$")
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(setting: str) -> tuple[int, int]:
-    """The setting's "count/period" (e.g. `5/15m`, `10/h`) as (count, seconds)."""
+    """The setting's "count/period" (e.g. `5/15m`, `10/h`; checked at start by `environ.env_rate`) as
+    (count, seconds)."""
     value = getattr(settings, setting)
     match = RATE_PATTERN.match(str(value).strip())
     if match is None:
