@@ -12,7 +12,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from liuyan.board.actions import moderation
+from liuyan.board.actions import moderation, replies
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.reports import exports
@@ -135,6 +135,24 @@ def test_cells_that_look_like_formulas_stay_text(client, citizen, admin_user):
     workbook = load_workbook(io.BytesIO(b"".join(client.get("/messages/export.xlsx").streaming_content)))
     title = workbook.worksheets[0]["B2"]
     assert title.value == "=HYPERLINK(1)学校门口" and title.data_type == "s"
+
+
+def test_public_export_keeps_the_units_phone_and_masks_numbers_however_typed(client, citizen, admin_user):
+    message = make_message(
+        citizen,
+        admin_user,
+        MessageState.IN_PROGRESS,
+        body="手机 1 3 9 1 2 3 4 5 6 7 8，身份证 530923 19900101 1234，座机 0883-2127777，请处理。",
+    )
+    reply = replies.submit_reply(
+        admin_user, message.id, "请致电 0883-2123456；已与留言人 +86 13912345678 联系。"
+    )
+    replies.approve_reply(admin_user, reply.id)
+    (row,) = read_csv(client.get("/messages/export.csv"))
+    assert (
+        row["内容"] == "手机 1 3 9 * * * * 5 6 7 8，身份证 530923 ******** 1234，座机 0883-***7777，请处理。"
+    )
+    assert row["回复内容"] == "请致电 0883-2123456；已与留言人 +86 139****5678 联系。"
 
 
 # ---- Staff ----

@@ -149,3 +149,43 @@ def test_only_the_newest_archives_are_kept(board, var_dir):
     assert len(kept) == opendata.KEEP_ARCHIVES
     assert kept[0] == "liuyan-open-data-20240104-030000.zip"
     assert opendata.latest_archive().messages == 3
+
+
+def test_cells_that_look_like_formulas_stay_text(citizen, admin_user, tmp_path):
+    """The exports' one guard (exports.formula_safe): a spreadsheet opening the archive runs nothing."""
+    for title in ("=HYPERLINK(1)学校门口", "+1+1学校门口", "-2+3学校门口", "@SUM(1)学校门口"):
+        make_message(citizen, admin_user, MessageState.PUBLISHED, title=title, body="=cmd|' /C calc'!A0 拥堵")
+    message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
+    reply = replies.submit_reply(admin_user, message.id, "@SUM(1+1) 已安排交警疏导交通。")
+    replies.approve_reply(admin_user, reply.id)
+    out = tmp_path / "open.zip"
+    call_command("export_open_data", "--out", str(out), stdout=io.StringIO())
+    with zipfile.ZipFile(out) as archive:
+        messages = read_member(archive, "messages.csv")
+        (reply_row,) = read_member(archive, "replies.csv")
+        readme = archive.read("README.md").decode()
+    titles = {row["title"] for row in messages}
+    assert titles >= {"'=HYPERLINK(1)学校门口", "'+1+1学校门口", "'-2+3学校门口", "'@SUM(1)学校门口"}
+    assert {row["body"] for row in messages if row["title"].startswith("'")} == {"'=cmd|' /C calc'!A0 拥堵"}
+    assert reply_row["body"] == "'@SUM(1+1) 已安排交警疏导交通。"
+    assert "单引号" in readme
+
+
+def test_replies_keep_the_units_phone_and_texts_mask_numbers_however_typed(citizen, admin_user, tmp_path):
+    message = make_message(
+        citizen,
+        admin_user,
+        MessageState.IN_PROGRESS,
+        body="手机１３９１２３４５６７８，座机 0883-2127777，老身份证 530923900101123，请尽快处理。",
+    )
+    reply = replies.submit_reply(
+        admin_user, message.id, "请致电 0883-2123456；已与留言人 139.1234.5678 联系。"
+    )
+    replies.approve_reply(admin_user, reply.id)
+    out = tmp_path / "open.zip"
+    call_command("export_open_data", "--out", str(out), stdout=io.StringIO())
+    with zipfile.ZipFile(out) as archive:
+        (row,) = read_member(archive, "messages.csv")
+        (reply_row,) = read_member(archive, "replies.csv")
+    assert row["body"] == "手机１３９****５６７８，座机 0883-***7777，老身份证 530923******123，请尽快处理。"
+    assert reply_row["body"] == "请致电 0883-2123456；已与留言人 139.****.5678 联系。"

@@ -31,7 +31,7 @@ from openpyxl.styles import Font
 from liuyan.board import selectors
 from liuyan.board.choices import MessageState, ReplyState
 from liuyan.board.models import Message, Reply
-from liuyan.board.privacy import mask_text
+from liuyan.board.privacy import mask_reply, mask_text
 
 CHUNK_SIZE = 2000
 CSV_PIECE_ROWS = 200  # rows per piece of a streamed CSV response
@@ -116,7 +116,7 @@ PUBLIC = ExportKind(
         Column("刊发时间", lambda r: r["published_at"]),
         Column("回复时间", lambda r: r["replied_at"]),
         Column("回复单位", lambda r: "、".join(dict.fromkeys(unit for unit, _text in r["replies"]))),
-        Column("回复内容", lambda r: REPLY_SEPARATOR.join(mask_text(text) for _unit, text in r["replies"])),
+        Column("回复内容", lambda r: REPLY_SEPARATOR.join(mask_reply(text) for _unit, text in r["replies"])),
         Column("点赞数", lambda r: r["support_count"]),
         Column("专栏", lambda r: r["campaign__title"] or ""),
     ),
@@ -239,6 +239,12 @@ class _Echo:
         return value
 
 
+def formula_safe(text: str) -> str:
+    """`text` as a spreadsheet must get it to keep it text: behind an apostrophe when it would start a
+    formula. Every CSV the site writes (these exports, the open-data archive) goes through here."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_cell(value) -> object:
     if value is None:
         return ""
@@ -246,8 +252,8 @@ def _csv_cell(value) -> object:
         return "是" if value else "否"
     if isinstance(value, datetime):
         return _local(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return formula_safe(value)
     return value
 
 

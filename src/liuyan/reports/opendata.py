@@ -23,7 +23,8 @@ from django.utils import timezone
 from liuyan.board import selectors
 from liuyan.board.choices import MessageState, ReplyState
 from liuyan.board.models import Message, Reply
-from liuyan.board.privacy import mask_text
+from liuyan.board.privacy import mask_reply, mask_text
+from liuyan.reports.exports import formula_safe
 
 CHUNK_SIZE = 2000
 ARCHIVE_PREFIX = "liuyan-open-data-"
@@ -170,7 +171,13 @@ def _reply_rows(messages: QuerySet[Message]):
     for reply_id, group in itertools.groupby(links.iterator(chunk_size=CHUNK_SIZE), key=lambda link: link[0]):
         answered = list(group)  # one link per message it answers: a few, at most a joint reply's 200
         _id, _serial, unit, reviewed_at, body = answered[0]
-        yield [reply_id, ";".join(link[1] for link in answered), unit, iso_time(reviewed_at), mask_text(body)]
+        yield [
+            reply_id,
+            ";".join(link[1] for link in answered),
+            unit,
+            iso_time(reviewed_at),
+            mask_reply(body),
+        ]
 
 
 def _write_csv(archive: zipfile.ZipFile, name: str, headers: list[str], rows) -> int:
@@ -180,7 +187,7 @@ def _write_csv(archive: zipfile.ZipFile, name: str, headers: list[str], rows) ->
         writer = csv.writer(text)
         writer.writerow(headers)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([formula_safe(cell) if isinstance(cell, str) else cell for cell in row])
             count += 1
         text.flush()
         text.detach()
@@ -194,14 +201,18 @@ def readme(counts: dict, generated_at: datetime, date_from: date | None, date_to
     lines = [
         "# 留言板开放数据 / Liuyan open data",
         "",
-        "本数据包含留言板上公开的留言及已公开的回复。留言人的姓名、联系方式不在其中；标题、内容和回复中的"
-        "手机号、身份证号、银行卡号、电子邮箱等个人信息已按网站公开页面的规则打码。未公开、被隐藏、"
-        "留言人要求不公开以及已并单的留言不在其中。",
+        "本数据包含留言板上公开的留言及已公开的回复。留言人的姓名、联系方式不在其中；标题和内容中的"
+        "手机号、座机号、身份证号、银行卡号、电子邮箱等个人信息已按网站公开页面的规则打码；回复中引用的"
+        "手机号、身份证号、银行卡号同样打码，办理单位公开的办公电话和电子邮箱保留。未公开、被隐藏、"
+        "留言人要求不公开以及已并单的留言不在其中。以 = + - @ 开头的单元格前加了一个单引号（'），"
+        "以免电子表格把它当作公式执行。",
         "",
         "This archive holds the public messages of the Liuyan message board and their published replies. "
         "Authors' names and contact details are not included; phone, ID and bank card numbers and e-mail "
-        "addresses in titles, texts and replies are masked as on the public pages. Unpublished, hidden, "
-        "private and merged messages are left out.",
+        "addresses in titles and texts are masked as on the public pages; replies have the mobile, ID and "
+        "bank card numbers they quote masked and keep the units' office phones and e-mail addresses. "
+        "Unpublished, hidden, private and merged messages are left out. A cell starting with = + - @ has an "
+        "apostrophe (') put before it, so that spreadsheets do not run it as a formula.",
         "",
         f"- 生成时间 / generated at: {iso_time(generated_at)}",
         f"- 时间范围（按刊发时间）/ period (by publication time): {window}",
