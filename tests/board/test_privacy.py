@@ -1,16 +1,21 @@
 """Public output never shows an author's phone or an unmasked ID number: walk every public GET endpoint
 of the API over messages full of personal data, as an anonymous visitor and as an unrelated citizen."""
 
+import json
 import re
+import unicodedata
+import zipfile
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from liuyan.accounts.models import User
+from liuyan.board.actions import replies
 from liuyan.board.actions.campaigns import create_campaign
 from liuyan.board.choices import MessageState
 from liuyan.board.privacy import mask_reply, mask_text, public_author_name
+from liuyan.reports import opendata
 from tests.api.openapi import openapi_schema
 from tests.board.api_client import ApiClient
 from tests.board.factories import make_message
@@ -208,3 +213,67 @@ def test_the_public_never_sees_a_login_name(admin_user, editor):
     assert "李*" not in anonymous_page and "李四" not in anonymous_page and "<dd>网友</dd>" in anonymous_page
     # Staff in scope still find the account behind a message.
     assert ApiClient(editor).get(f"/messages/{shown.id}").json()["staff"]["author_username"] == "zhuhong"
+
+
+# ---- Every public output ----
+
+# Numbers as citizens type them, and the digits none of the public outputs may show.
+TYPED = {
+    "１３９１２３４５６７８": "13912345678",
+    "138.1234.5678": "13812345678",
+    "137 1234 5678": "13712345678",
+    "1 3 6 1 2 3 4 5 6 7 8": "13612345678",
+    "+86 135-1234-5678": "13512345678",
+    "530923900101123": "530923900101123",
+    "530923 19900101 1234": "530923199001011234",
+}
+TYPED_BODY = "联系方式：" + "；".join(TYPED) + "，座机 0883-2127777。"
+OFFICE_PHONE = "0883-2123456"
+
+
+def squeezed(text: str) -> str:
+    """The text with compatibility forms folded and separators removed, so that any way of writing a
+    number shows as its digits."""
+    return re.sub(r"[\s\-.·()]", "", unicodedata.normalize("NFKC", text))
+
+
+def test_every_public_output_masks_numbers_however_typed(client, citizen, admin_user, tmp_path):
+    message = make_message(citizen, admin_user, MessageState.IN_PROGRESS, body=TYPED_BODY)
+    reply = replies.submit_reply(
+        admin_user, message.id, f"请致电 {OFFICE_PHONE}；已与留言人（１３９１２３４５６７８）联系。"
+    )
+    replies.approve_reply(admin_user, reply.id)
+    outputs = {
+        path: client.get(path)
+        for path in (
+            "/messages/",
+            f"/messages/{message.id}/",
+            "/regions/530923/feed.rss",
+            "/regions/530923/feed.atom",
+            "/open311/v2/requests.json",
+            "/open311/v2/requests.xml",
+            "/messages/export.csv",
+        )
+    }
+    texts = {path: response.content.decode() for path, response in outputs.items() if not response.streaming}
+    texts["/messages/export.csv"] = b"".join(outputs["/messages/export.csv"].streaming_content).decode()
+    texts["/open311/v2/requests.json"] = json.dumps(
+        outputs["/open311/v2/requests.json"].json(), ensure_ascii=False
+    )
+    for path in ("/messages", f"/messages/{message.id}"):
+        texts[f"/api/v1{path}"] = json.dumps(ApiClient().get(path).json(), ensure_ascii=False)
+    opendata.write_open_data(tmp_path / "open.zip")
+    with zipfile.ZipFile(tmp_path / "open.zip") as archive:
+        texts["open data"] = archive.read("messages.csv").decode() + archive.read("replies.csv").decode()
+    assert all(response.status_code == 200 for response in outputs.values())
+    for where, text in texts.items():
+        for digits in TYPED.values():
+            assert digits not in squeezed(text), (where, digits)
+        assert "08832127777" not in squeezed(text), where
+    # The unit's office phone is shown wherever its reply is.
+    for where in ("/messages/{}/", "/regions/530923/feed.rss", "/open311/v2/requests.json", "open data"):
+        assert OFFICE_PHONE in texts[where.format(message.id)], where
+    assert (
+        OFFICE_PHONE in texts[f"/api/v1/messages/{message.id}"]
+        and OFFICE_PHONE in texts["/messages/export.csv"]
+    )
