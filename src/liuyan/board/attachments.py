@@ -65,15 +65,18 @@ def clean(upload: UploadedFile) -> CleanFile:
 
 def _reencode_image(data: bytes, name: str) -> CleanFile:
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in IMAGE_FORMATS:
-                raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise _too_many_pixels(name, image.width, image.height)
-            save_as, content_type = IMAGE_FORMATS[image.format]
-            image.load()
-            # Turned upright as the camera meant it: the orientation tag goes with the rest of the EXIF.
-            pixels = _in_srgb(ImageOps.exif_transpose(image))
+        # Not `with`: closing the image would drop the pixels it is about to be saved from.
+        image = Image.open(io.BytesIO(data))
+        if image.format not in IMAGE_FORMATS:
+            raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise _too_many_pixels(name, image.width, image.height)
+        save_as, content_type = IMAGE_FORMATS[image.format]
+        image.load()
+        # Turned upright as the camera meant it: the orientation tag goes with the rest of the EXIF.
+        # In place, and the profile too where it can be: a 48-megapixel copy is 144 MB more.
+        ImageOps.exif_transpose(image, in_place=True)
+        pixels = _in_srgb(image)
     except RejectedFile:
         raise
     except Image.DecompressionBombError:
@@ -104,10 +107,12 @@ def _in_srgb(image: Image.Image) -> Image.Image:
     profile = image.info.get("icc_profile")
     if not profile or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
+    mode = "RGBA" if image.mode == "RGBA" else "RGB"
     try:
-        return ImageCms.profileToProfile(
-            image, io.BytesIO(profile), SRGB, outputMode="RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(
+            image, io.BytesIO(profile), SRGB, outputMode=mode, inPlace=image.mode == mode
         )
+        return converted or image
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image  # a profile LittleCMS cannot read: the colours stay as they are
 
