@@ -84,7 +84,7 @@ def _code_sent(verification) -> Status:
 
 @router.post(
     "/auth/register",
-    response={201: UserOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: UserOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="注册网友账号",
 )
@@ -98,7 +98,7 @@ def register(request, payload: RegistrationIn):
 
 @router.post(
     "/auth/phone-code",
-    response={201: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: CodeSentOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="发送手机验证码（注册用）",
     description="同一手机号每分钟 1 条、每小时 5 条；同一地址每小时 LIUYAN_PHONE_CODE_ADDRESS_RATE 条。"
@@ -116,7 +116,7 @@ def phone_code(request, payload: PhoneIn):
 
 @router.post(
     "/auth/token",
-    response={201: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="获取访问令牌",
 )
@@ -133,7 +133,7 @@ def create_token(request, credentials: Credentials):
 
 @router.post(
     "/auth/password-reset/code",
-    response={201: CodeSentOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: CodeSentOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="发送找回密码的手机验证码",
     description="只有网友账号可以凭绑定的手机号找回密码；其他号码收到提示短信而不是验证码，应答相同。"
@@ -149,7 +149,7 @@ def password_reset_code(request, payload: PhoneIn):
 
 @router.post(
     "/auth/password-reset",
-    response={200: PasswordResetOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: PasswordResetOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="凭手机验证码设置新密码",
     description="成功后，该账号的全部 API 令牌失效，其他已登录的会话退出。",

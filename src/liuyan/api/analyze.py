@@ -4,7 +4,7 @@ from ninja import Field, Router, Schema
 
 from liuyan.accounts.scope import visible_messages
 from liuyan.api.auth import signed_in
-from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.errors import ApiError, errors
 from liuyan.api.throttles import AnalyzeThrottle
 from liuyan.directory.models import Region
 from liuyan.intelligence.analyze import analyze_text
@@ -58,7 +58,7 @@ class AnalysisOut(Schema):
 
 @router.post(
     "/analyze",
-    response={200: AnalysisOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: AnalysisOut, **errors(400, 401, 403, 422, 429)},
     auth=signed_in,
     throttle=[AnalyzeThrottle()],
     summary="分析留言：地区、领域、类型、建议办理单位、相似留言",

@@ -19,6 +19,23 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error answers an operation documents, for `response={200: X, **errors(401, 404, 422)}`.
+
+    Besides what a handler raises, the framework answers on its own: 400 for a body that cannot be parsed
+    (any operation with a body), 422 for parameters or a body that fail validation, 401 for missing or
+    invalid credentials (and for an invalid token on public reads), 403 for a signed-in page's request
+    without its CSRF token (writes), 429 from a rate limit."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+def download(description: str, *media_types: str) -> dict:
+    """`openapi_extra` for an operation answering 200 with a file rather than JSON (its `response` says
+    `200: None`): the document names the file's media types."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"responses": {200: {"description": description, "content": dict.fromkeys(media_types, binary)}}}
+
+
 class ApiError(Exception):
     """Raised by handlers for an error the client can act on."""
 
@@ -50,6 +67,11 @@ _HTTP_ERROR_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     429: "too_many_requests",
+}
+
+_HTTP_ERROR_MESSAGES = {
+    400: "请求内容无法解析，请检查格式（如 JSON）后重试。",
+    403: "请求未通过安全校验（CSRF），请刷新页面后重试。",
 }
 
 
@@ -96,7 +118,11 @@ def install_error_handlers(api) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        return error_response(exc.status_code, _HTTP_ERROR_CODES.get(exc.status_code, "error"), str(exc))
+        # Only django-ninja raises HttpError (our handlers raise ApiError), with English text for a
+        # developer: a body it cannot parse (400) and a session write without its CSRF token (403).
+        status = exc.status_code
+        message = _HTTP_ERROR_MESSAGES.get(status, str(exc))
+        return error_response(status, _HTTP_ERROR_CODES.get(status, "error"), message)
 
 
 def unknown_endpoint(request, rest: str = ""):

@@ -12,7 +12,7 @@ from liuyan.accounts.choices import AccessKind
 from liuyan.accounts.scope import visible_messages
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
-from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.errors import ApiError, ErrorOut, download, errors
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions import (
@@ -318,6 +318,7 @@ class ExportQuery(ListQuery):
 @router.get(
     "/messages/export",
     response={200: None, **ERRORS},
+    openapi_extra=download("CSV 或 XLSX 文件", "text/csv", exports.XLSX_CONTENT_TYPE),
     summary="导出公开留言（CSV / XLSX）",
     description="与公开留言列表相同的筛选条件（忽略 page、page_size），导出全部符合条件的留言，字段已打码。",
 )
@@ -357,7 +358,8 @@ def _detail(request, message: Message, user) -> dict:
 
 @router.get(
     "/messages/{message_id}/attachments/{attachment_id}",
-    response={404: ErrorOut, 503: ErrorOut},
+    response={200: None, **errors(401, 404, 422, 503)},
+    openapi_extra=download("附件文件", "image/jpeg", "image/png", "image/webp", "application/pdf"),
     url_name="message_attachment",
     summary="下载附件",
     description="文件名为“附件1.jpg”这样的序号名；不公开留言的附件被工作人员打开时记入访问记录。",

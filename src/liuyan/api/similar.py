@@ -6,7 +6,7 @@ from django.urls import reverse
 from ninja import Field, Router, Schema
 
 from liuyan.api.auth import signed_in
-from liuyan.api.errors import ErrorOut
+from liuyan.api.errors import errors
 from liuyan.api.throttles import SimilarThrottle
 from liuyan.board import selectors
 from liuyan.board.models import BODY_MAX, TITLE_MAX
@@ -15,7 +15,7 @@ from liuyan.intelligence import similarity
 
 router = Router(tags=["类似留言"])
 
-ERRORS = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+ERRORS = errors(400, 401, 404, 422, 429)
 
 
 class SimilarIn(Schema):
