@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, NameObject
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject
 
 from liuyan.accounts.choices import AccessKind
 from liuyan.accounts.models import AccessRecord
@@ -102,6 +102,35 @@ def pdf_with_metadata(pages: int = 2) -> bytes:
     data = buffer.getvalue()
     assert all(secret in data for secret in (b"SecretAuthor", b"SecretTitle", b"SecretXMP"))
     return data
+
+
+def pdf_with_a_photo() -> bytes:
+    """A PDF whose one page shows a JPEG embedded byte for byte, EXIF and all, as photo-to-PDF tools do."""
+    photo = jpeg_with_metadata(orientation=1)
+    writer = PdfWriter()
+    page = writer.add_blank_page(40, 20)
+    image = StreamObject()
+    image._data = photo
+    image.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(40),
+            NameObject("/Height"): NumberObject(20),
+            NameObject("/ColorSpace"): NameObject("/DeviceRGB"),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/Filter"): NameObject("/DCTDecode"),
+        }
+    )
+    xobjects = DictionaryObject({NameObject("/Im0"): writer._add_object(image)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+    content = DecodedStreamObject()
+    content.set_data(b"q 40 0 0 20 0 0 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    assert b"SecretMaker" in buffer.getvalue() and b"SecretXMP" in buffer.getvalue()
+    return buffer.getvalue()
 
 
 def huge_png(width: int, height: int) -> bytes:
@@ -245,6 +274,18 @@ def test_pdf_document_information_and_xmp_are_removed(citizen):
     assert not [secret for secret in SECRETS if secret in stored]
     reader = PdfReader(io.BytesIO(stored))
     assert reader.metadata is None and "/Metadata" not in reader.root_object and len(reader.pages) == 2
+
+
+def test_a_photo_inside_a_pdf_loses_its_exif_and_keeps_its_pixels(citizen):
+    message = make_message(citizen, None)
+    (attachment,) = submission.add_attachments(citizen, message.id, [upload(pdf_with_a_photo(), "scan.pdf")])
+    stored = Path(attachment.file.path).read_bytes()
+    assert not [secret for secret in SECRETS if secret in stored]
+    shown = PdfReader(io.BytesIO(stored)).pages[0].images[0].image
+    assert shown.size == (40, 20)
+    assert (
+        shown.convert("RGB").getpixel((5, 10))[0] > 200 and shown.convert("RGB").getpixel((35, 10))[2] > 200
+    )
 
 
 @pytest.mark.parametrize(

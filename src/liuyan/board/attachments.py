@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import StreamObject
 
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -125,7 +126,8 @@ def _too_many_pixels(name: str, width: int | None = None, height: int | None = N
 
 
 def _rewrite_pdf(data: bytes, name: str) -> bytes:
-    """The PDF written anew without its document information, XMP metadata and page-piece data."""
+    """The PDF written anew without its document information, XMP metadata and page-piece data, and its
+    JPEG images without EXIF (a photo "printed" to PDF often keeps where it was taken)."""
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -141,6 +143,11 @@ def _rewrite_pdf(data: bytes, name: str) -> bytes:
             page.pop("/PieceInfo", None)
         # The objects just cut off are still in the writer: without this they would be written too.
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        # Every object left, wherever it is used (pages, forms, annotations). A DCT image's encoded bytes are
+        # a JPEG file, set as they are (pypdf cannot encode DCT).
+        for stream in writer._objects:
+            if _is_jpeg_image(stream):
+                stream._data = _without_jpeg_metadata(stream._data)
         out = io.BytesIO()
         writer.write(out)
     except RejectedFile:
@@ -148,3 +155,41 @@ def _rewrite_pdf(data: bytes, name: str) -> bytes:
     except Exception:  # pypdf answers a broken or hostile file with many kinds of error
         raise RejectedFile(f"“{name}”不是有效的 PDF 文件，或者文件已损坏，无法读取。") from None
     return out.getvalue()
+
+
+# JPEG markers: SOS starts the compressed data; these stand alone, without a length.
+_SOS = 0xDA
+_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+# APP1–APP13 and APP15 (EXIF, XMP, ICC, makers' data) and COM; APP0 (JFIF) and APP14 (Adobe's colour
+# transform, needed to show CMYK right) stay.
+_METADATA = {*range(0xE1, 0xEE), 0xEF, 0xFE}
+
+
+def _is_jpeg_image(pdf_object) -> bool:
+    return (
+        isinstance(pdf_object, StreamObject)
+        and pdf_object.get("/Subtype") == "/Image"
+        and pdf_object.get("/Filter") in ("/DCTDecode", ["/DCTDecode"])
+    )
+
+
+def _without_jpeg_metadata(data: bytes) -> bytes:
+    """The JPEG's segments before its compressed data without the metadata ones; the pixels untouched."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    kept, at = [data[:2]], 2
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+        elif marker == _SOS:
+            return b"".join([*kept, data[at:]])
+        elif marker in _STANDALONE:
+            kept.append(data[at : at + 2])
+            at += 2
+        else:
+            end = at + 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+            if marker not in _METADATA:
+                kept.append(data[at:end])
+            at = end
+    raise ValueError("a JPEG image in the PDF ends before its data")
