@@ -34,7 +34,7 @@ if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when LIUYAN_ENV=production.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "liuyan.accounts.apps.StaffAdminConfig",  # django.contrib.admin, its site asking for the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: signed out when idle, and nothing but the second step until the second factor.
+    "liuyan.web.staff_sessions.StaffIdleTimeoutMiddleware",
+    "liuyan.web.staff_sessions.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

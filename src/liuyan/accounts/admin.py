@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from liuyan.accounts import two_factor
 from liuyan.accounts.models import AccessRecord, ApiToken, RoleMembership, User
 
 
@@ -16,16 +17,27 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "nickname", "phone", "is_staff", "is_active"]
     search_fields = ["username", "nickname", "phone"]
     inlines = [RoleMembershipInline]
+    actions = ["reset_second_factor"]
+
+    @admin.action(description="重置身份验证器（手机丢失时；下次登录重新绑定）")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.reset_second_factor(user)
+        self.message_user(
+            request,
+            f"已重置 {len(queryset)} 个账号的身份验证器和恢复码；这些账号下次登录时须重新绑定身份验证器。",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
     raw_id_fields = ["user"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
-        return False  # tokens are issued through POST /api/v1/auth/token, which shows the secret once
+        return False  # tokens are issued on the account page or by `liuyan add_user --token`, shown once
 
 
 @admin.register(AccessRecord)

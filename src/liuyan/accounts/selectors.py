@@ -1,9 +1,14 @@
 """Reads of accounts."""
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from liuyan.accounts.choices import Role
-from liuyan.accounts.models import User
+from liuyan.accounts.models import ApiToken, User
 
 
 def user_summary(user: User) -> dict:
@@ -38,3 +43,22 @@ def dispatchers_of(desk) -> QuerySet[User]:
         is_active=True,
         memberships__role=Role.DISPATCHER,
     ).distinct()
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's unrevoked tokens, newest first, each with `ends_at` (when it stops working: a token
+    from before tokens had an expiry lives the default lifetime from its creation) and `expired`."""
+    lifetime = timedelta(days=settings.LIUYAN_TOKEN_DAYS)
+    tokens = list(
+        ApiToken.objects.filter(user=user, revoked_at=None)
+        .annotate(
+            ends_at=Coalesce(
+                "expires_at", ExpressionWrapper(F("created_at") + lifetime, output_field=DateTimeField())
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+    now = timezone.now()
+    for token in tokens:
+        token.expired = token.ends_at <= now
+    return tokens

@@ -2,18 +2,21 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
 from liuyan.accounts.actions import (
     issue_api_token,
     register_citizen_with_phone_code,
     reset_password_with_phone_code,
+    revoke_api_token,
     send_password_reset_code,
     send_phone_code,
 )
 from liuyan.accounts.client import client_address
 from liuyan.accounts.limits import TooManyAttempts, sign_in_refusal
-from liuyan.accounts.selectors import user_summary
+from liuyan.accounts.models import ApiToken
+from liuyan.accounts.selectors import tokens_of, user_summary
+from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, ErrorOut, error_response
 from liuyan.api.throttles import AuthThrottle
@@ -114,11 +117,20 @@ def phone_code(request, payload: PhoneIn):
     return _code_sent(verification)
 
 
+# Staff's tokens open citizens' data: they are made only after the second factor, never on a password.
+STAFF_TOKEN_REFUSAL = (
+    "工作人员账号不能仅凭密码获取令牌。请在网页登录并完成两步验证（动态验证码）后，"
+    "在“账户安全”页（/accounts/）生成令牌。"
+)
+
+
 @router.post(
     "/auth/token",
-    response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     throttle=[AuthThrottle()],
     summary="获取访问令牌",
+    description="网友账号凭用户名和密码获取令牌。工作人员账号须两步验证，不能仅凭密码获取（403）："
+    "请在网页登录并完成两步验证后，在“账户安全”页生成令牌。令牌在 LIUYAN_TOKEN_DAYS 天后失效。",
 )
 def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
@@ -127,6 +139,8 @@ def create_token(request, credentials: Credentials):
         if refusal is not None:
             raise TooManyAttempts(refusal)
         raise ApiError(401, "invalid_credentials", "用户名或密码错误。")
+    if needs_second_factor(user):
+        raise ApiError(403, "second_factor_required", STAFF_TOKEN_REFUSAL)
     token = issue_api_token(user, credentials.name)
     return Status(201, {"token": token, "token_type": "Bearer", "user": user_summary(user)})
 
@@ -165,3 +179,50 @@ def password_reset(request, payload: PasswordResetIn):
 @router.get("/me", response={200: UserOut, 401: ErrorOut}, auth=signed_in, summary="当前用户")
 def me(request):
     return user_summary(request.auth)
+
+
+class TokenInfoOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="令牌开头几位，便于识别")
+    created_at: str
+    last_used_at: str | None
+    expires_at: str = Field(description="失效时间")
+    expired: bool
+
+
+@router.get(
+    "/auth/tokens",
+    response={200: list[TokenInfoOut], 401: ErrorOut},
+    auth=signed_in,
+    summary="我的令牌",
+    description="当前用户未撤销的令牌（含已过期的），新的在前。令牌本身不再显示。",
+)
+def list_tokens(request):
+    return [
+        {
+            "id": token.id,
+            "name": token.name,
+            "prefix": token.prefix,
+            "created_at": token.created_at.isoformat(),
+            "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
+            "expires_at": token.ends_at.isoformat(),
+            "expired": token.expired,
+        }
+        for token in tokens_of(request.auth)
+    ]
+
+
+@router.delete(
+    "/auth/tokens/{token_id}",
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    auth=signed_in,
+    summary="撤销令牌",
+    description="撤销后，用这个令牌的请求一律 401。只能撤销自己的令牌。",
+)
+def revoke_token(request, token_id: int = Path(..., ge=1, le=2**63 - 1)):
+    api_token = ApiToken.objects.filter(pk=token_id, user=request.auth, revoked_at=None).first()
+    if api_token is None:
+        raise ApiError(404, "not_found", "没有这个令牌。")
+    revoke_api_token(api_token)
+    return Status(204, None)

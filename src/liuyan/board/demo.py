@@ -43,6 +43,7 @@ from liuyan.accounts.actions import save_user_with_role
 from liuyan.accounts.choices import Permission, Role
 from liuyan.accounts.models import RoleMembership, User
 from liuyan.accounts.scope import can
+from liuyan.accounts.two_factor import ensure_confirmed_totp_device
 from liuyan.board import deadlines
 from liuyan.board import demo_texts as texts
 from liuyan.board.actions.campaigns import create_campaign, set_campaign_state
@@ -549,6 +550,10 @@ class DemoBuilder:
         User.objects.filter(pk__in=[user.pk for user in self.users.values()]).update(
             password=make_password(DEMO_PASSWORD)
         )
+        # Staff sign in with a second factor; the demo's come with an authenticator whose current code
+        # `liuyan totp_code --username …` prints (development only).
+        for account in STAFF_ACCOUNTS:
+            ensure_confirmed_totp_device(self.users[account.username])
         self.editor = self.users["editor"]
         self.desk_lincang, self.desk_yunnan = self.users["desk-lincang"], self.users["desk-yunnan"]
         self.leader_lincang, self.leader_yunnan = self.users["leader-lincang"], self.users["leader-yunnan"]

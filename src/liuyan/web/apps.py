@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "liuyan.web"
     verbose_name = "网站"
+
+    def ready(self) -> None:
+        from liuyan.web import staff_sessions  # noqa: F401  (connects its sign-in receiver)

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path
 
 from liuyan.reports import feeds
-from liuyan.web.views import account, briefs, citizen, exports, public
+from liuyan.web.views import account, briefs, citizen, exports, public, security, two_factor
 from liuyan.web.views import stats as stats_pages
 
 app_name = "web"
@@ -52,6 +52,14 @@ urlpatterns = [
     path("accounts/register/", account.register, name="register"),
     path("accounts/password/", account.PasswordChangeView.as_view(), name="password-change"),
     path("accounts/password/reset/", account.password_reset, name="password-reset"),
+    path("accounts/", security.account, name="account"),
+    path("accounts/tokens/<int:token_id>/revoke/", security.revoke_token, name="token-revoke"),
+    # Staff's second factor (accounts.two_factor).
+    path("accounts/two-factor/", two_factor.verify, name="two-factor"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path(
+        "accounts/two-factor/recovery-codes/", two_factor.new_recovery_codes, name="two-factor-recovery-codes"
+    ),
     # The staff workbench.
     path("workbench/", include("liuyan.web.workbench_urls")),
 ]

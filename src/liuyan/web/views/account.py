@@ -18,6 +18,7 @@ from liuyan.accounts.actions import (
 )
 from liuyan.accounts.client import client_address
 from liuyan.accounts.limits import TooManyAttempts, sign_in_refusal
+from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.api.throttles import AuthThrottle
 from liuyan.web.forms import (
     TOO_MANY_ATTEMPTS,
@@ -26,6 +27,7 @@ from liuyan.web.forms import (
     PhoneCodeRequestForm,
     RegistrationForm,
 )
+from liuyan.web.views.two_factor import second_factor_url
 
 TOO_MANY = "操作过于频繁，请一分钟后再试。"
 
@@ -127,6 +129,12 @@ class LoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form, refusal=TOO_MANY), status=429)
         return super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if needs_second_factor(form.get_user()):
+            return redirect(second_factor_url(self.get_redirect_url()))
+        return response
+
     def form_invalid(self, form):
         status = 429 if form.has_error(NON_FIELD_ERRORS, TOO_MANY_ATTEMPTS) else 422
         return self.render_to_response(self.get_context_data(form=form), status=status)
@@ -153,7 +161,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("web:my-messages")
 
     def form_valid(self, form):
-        messages.success(self.request, "密码已修改。")
+        # The new password also ends the account's API tokens (accounts.signals) and its other sessions.
+        messages.success(self.request, "密码已修改。原有的 API 令牌和其他设备上的登录已全部失效。")
         return super().form_valid(form)
 
     def form_invalid(self, form):

@@ -52,6 +52,9 @@ class Command(BaseCommand):
         if citizens:
             names = "、".join(username for _role, username, _scope in citizens)
             self.stdout.write(f"  {citizens[0][0]}\t{names}\t{DEMO_PASSWORD}\t本人留言")
+        self.stdout.write(
+            "  工作人员登录时还需动态验证码（两步验证），开发环境用 liuyan totp_code --username editor 查看。"
+        )
         self.stdout.write("\n分类模型：")
         self._train_classifiers()
 
