@@ -69,7 +69,7 @@ def _reencode_image(data: bytes, name: str) -> CleanFile:
         # Not `with`: closing the image would drop the pixels it is about to be saved from.
         image = Image.open(io.BytesIO(data))
         if image.format not in IMAGE_FORMATS:
-            raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
+            raise _not_accepted(name)
         if image.width * image.height > MAX_IMAGE_PIXELS:
             raise _too_many_pixels(name, image.width, image.height)
         save_as, content_type = IMAGE_FORMATS[image.format]
@@ -83,7 +83,7 @@ def _reencode_image(data: bytes, name: str) -> CleanFile:
     except Image.DecompressionBombError:
         raise _too_many_pixels(name) from None
     except UnidentifiedImageError:
-        raise RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。") from None
+        raise _not_accepted(name) from None
     except (OSError, SyntaxError, ValueError, EOFError):
         # How Pillow says "truncated" or "broken" once it has recognised the format.
         raise RejectedFile(f"图片“{name}”已损坏，无法读取。") from None
@@ -116,6 +116,10 @@ def _in_srgb(image: Image.Image) -> Image.Image:
         return converted or image
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image  # a profile LittleCMS cannot read: the colours stay as they are
+
+
+def _not_accepted(name: str) -> RejectedFile:
+    return RejectedFile(f"“{name}”不是 JPEG、PNG、WebP 图片或 PDF 文件。")
 
 
 def _too_many_pixels(name: str, width: int | None = None, height: int | None = None) -> RejectedFile:

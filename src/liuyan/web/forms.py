@@ -212,7 +212,8 @@ class PostMessageForm(forms.Form):
     files = MultipleFileField(
         label="附件（图片或 PDF）",
         required=False,
-        help_text=f"可不传；最多 {MAX_ATTACHMENTS} 个，每个不超过 5 MB，支持 JPEG、PNG、WebP 图片和 PDF",
+        help_text=f"可不传；最多 {MAX_ATTACHMENTS} 个，每个不超过 5 MB，支持 JPEG、PNG、WebP 图片和 PDF。"
+        "照片的拍摄位置、设备型号等信息和原文件名不会保存，公开时显示为“附件1”等",
         widget=MultipleFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf", "data-max": MAX_ATTACHMENTS}
         ),
