@@ -19,15 +19,16 @@ from liuyan.accounts.selectors import tokens_of, user_summary
 from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, ErrorOut, error_response
+from liuyan.api.fields import Line
 from liuyan.api.throttles import AuthThrottle
 
 router = Router(tags=["账户"])
 
 
 class Credentials(Schema):
-    username: str = Field(..., min_length=1, max_length=150)
-    password: str = Field(..., min_length=1, max_length=256)
-    name: str = Field("", max_length=60, description="令牌名称，便于日后识别")
+    username: Line = Field(..., min_length=1, max_length=150)
+    password: Line = Field(..., min_length=1, max_length=256)
+    name: Line = Field("", max_length=60, description="令牌名称，便于日后识别")
 
 
 class RoleOut(Schema):
@@ -50,15 +51,15 @@ class TokenOut(Schema):
 
 
 class RegistrationIn(Schema):
-    username: str = Field(..., max_length=30)
-    password: str = Field(..., max_length=256)
-    phone: str | None = Field(None, max_length=11, description="可不填；填写时须同时提供短信验证码 code")
-    code: str | None = Field(None, max_length=6, description="POST /auth/phone-code 发到手机的 6 位验证码")
-    nickname: str | None = Field(None, max_length=30)
+    username: Line = Field(..., max_length=30)
+    password: Line = Field(..., max_length=256)
+    phone: Line | None = Field(None, max_length=11, description="可不填；填写时须同时提供短信验证码 code")
+    code: Line | None = Field(None, max_length=6, description="POST /auth/phone-code 发到手机的 6 位验证码")
+    nickname: Line | None = Field(None, max_length=30)
 
 
 class PhoneIn(Schema):
-    phone: str = Field(..., max_length=11)
+    phone: Line = Field(..., max_length=11)
 
 
 class CodeSentOut(Schema):
@@ -67,9 +68,9 @@ class CodeSentOut(Schema):
 
 
 class PasswordResetIn(Schema):
-    phone: str = Field(..., max_length=11)
-    code: str = Field(..., max_length=6, description="POST /auth/password-reset/code 发到手机的 6 位验证码")
-    password: str = Field(..., max_length=256, description="新密码")
+    phone: Line = Field(..., max_length=11)
+    code: Line = Field(..., max_length=6, description="POST /auth/password-reset/code 发到手机的 6 位验证码")
+    password: Line = Field(..., max_length=256, description="新密码")
 
 
 class PasswordResetOut(Schema):

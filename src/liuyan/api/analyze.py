@@ -5,6 +5,7 @@ from ninja import Field, Router, Schema
 from liuyan.accounts.scope import visible_messages
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, errors
+from liuyan.api.fields import Line, Text
 from liuyan.api.throttles import AnalyzeThrottle
 from liuyan.directory.models import Region
 from liuyan.intelligence.analyze import analyze_text
@@ -13,8 +14,8 @@ router = Router(tags=["智能分析"])
 
 
 class AnalyzeIn(Schema):
-    text: str = Field(min_length=1, max_length=10000, description="留言的标题和内容")
-    region: str | None = Field(None, max_length=6, description="留言对象所在的行政区划代码（提示）")
+    text: Text = Field(min_length=1, max_length=10000, description="留言的标题和内容")
+    region: Line | None = Field(None, max_length=6, description="留言对象所在的行政区划代码（提示）")
 
 
 class RegionGuessOut(Schema):

@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import scope_for
 from liuyan.api.auth import signed_in, viewer
+from liuyan.api.fields import Line, Moment, Text
 from liuyan.api.messages import ERRORS
 from liuyan.board.actions import campaigns
 from liuyan.board.choices import PUBLIC_STATES, CampaignState
@@ -32,19 +33,19 @@ class CampaignOut(Schema):
 
 
 class CampaignIn(Schema):
-    title: str
-    slug: str
-    description: str = ""
-    opens_at: datetime
-    closes_at: datetime
-    region_codes: list[str] = Field(default_factory=list)
-    type_codes: list[str] = Field(default_factory=list)
+    title: Line
+    slug: Line
+    description: Text = ""
+    opens_at: Moment
+    closes_at: Moment
+    region_codes: list[Line] = Field(default_factory=list)
+    type_codes: list[Line] = Field(default_factory=list)
     urgent_hours: int | None = None
-    state: str = CampaignState.DRAFT
+    state: Line = CampaignState.DRAFT
 
 
 class StateIn(Schema):
-    state: str
+    state: Line
 
 
 def _payload(campaign: Campaign) -> dict:
@@ -81,7 +82,7 @@ def list_campaigns(request):
 
 
 @router.get("/campaigns/{slug}", response={200: CampaignOut, **ERRORS}, summary="专栏详情")
-def get_campaign(request, slug: str):
+def get_campaign(request, slug: Line):
     campaign = _campaigns_for(viewer(request)).filter(slug=slug).first()
     if campaign is None:
         raise Http404
@@ -100,6 +101,6 @@ def create_campaign(request, payload: CampaignIn):
     auth=signed_in,
     summary="开启或结束专栏（编辑）",
 )
-def set_state(request, slug: str, payload: StateIn):
+def set_state(request, slug: Line, payload: StateIn):
     campaign = campaigns.set_campaign_state(request.auth, slug, payload.state)
     return _payload(_campaigns_for(request.auth).get(pk=campaign.pk))

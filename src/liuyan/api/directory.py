@@ -5,6 +5,7 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 
 from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.fields import Line
 from liuyan.directory import selectors
 from liuyan.directory.models import Region
 
@@ -70,15 +71,15 @@ class MessageTypeOut(Schema):
 
 
 class RegionFilter(Schema):
-    parent: str | None = Field(None, pattern=REGION_CODE, description="上级区划代码；省略时返回省级")
+    parent: Line | None = Field(None, pattern=REGION_CODE, description="上级区划代码；省略时返回省级")
 
 
 class RegionRequired(Schema):
-    region: str = Field(..., pattern=REGION_CODE, description="行政区划代码（六位）")
+    region: Line = Field(..., pattern=REGION_CODE, description="行政区划代码（六位）")
 
 
 class UnitFilter(Schema):
-    region: str | None = Field(None, pattern=REGION_CODE, description="行政区划代码；省略时返回中央部门")
+    region: Line | None = Field(None, pattern=REGION_CODE, description="行政区划代码；省略时返回中央部门")
 
 
 def _region_or_404(code: str) -> Region:
@@ -95,7 +96,7 @@ def list_regions(request, filters: Query[RegionFilter]):
 
 
 @router.get("/regions/{code}", response={200: RegionDetailOut, 404: ErrorOut}, summary="行政区划详情")
-def get_region(request, code: str):
+def get_region(request, code: Line):
     region = _region_or_404(code)
     region.has_children = region.children.exists()
     region.path = region.ancestors_and_self()

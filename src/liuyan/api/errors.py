@@ -1,11 +1,17 @@
 """The API's one error shape: {"error": {"code": "...", "message": "<中文说明>"}} with the right status."""
 
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from liuyan.accounts.limits import TooManyAttempts
 from liuyan.board.actions.base import ActionError
+
+logger = logging.getLogger("liuyan.api")
 
 
 class ErrorDetail(Schema):
@@ -106,7 +112,14 @@ def install_error_handlers(api) -> None:
             }
             for error in exc.errors
         ]
-        return error_response(422, "validation_error", "请求参数不符合要求，请检查后重试。", details)
+        # Each field named once, with its (first) reason: the board's own rules give it in Chinese.
+        fields = {}
+        for error in exc.errors:
+            name = str(error.get("loc", ("",))[-1])
+            fields.setdefault(name, error.get("msg", ""))
+        return error_response(
+            422, "validation_error", "请求参数不符合要求，请检查后重试。", details, fields=fields
+        )
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request, exc):
@@ -123,6 +136,23 @@ def install_error_handlers(api) -> None:
         status = exc.status_code
         message = _HTTP_ERROR_MESSAGES.get(status, str(exc))
         return error_response(status, _HTTP_ERROR_CODES.get(status, "error"), message)
+
+    @api.exception_handler(MultiPartParserError)
+    @api.exception_handler(BadRequest)
+    @api.exception_handler(SuspiciousOperation)
+    def bad_request(request, exc):
+        # A body Django cannot read (e.g. multipart without its boundary, or too large).
+        return error_response(400, "bad_request", "请求内容无法解析，请检查格式后重试。")
+
+    @api.exception_handler(PermissionDenied)
+    def permission_denied(request, exc):
+        return error_response(403, "forbidden", "没有权限进行这项操作。")
+
+    @api.exception_handler(Exception)
+    def server_error(request, exc):
+        # Whatever else went wrong is ours to fix: logged with its traceback, answered without it.
+        logger.error("Internal error on %s %s", request.method, request.path, exc_info=exc)
+        return error_response(500, "server_error", "服务器内部错误，请稍后再试；问题已记录。")
 
 
 def unknown_endpoint(request, rest: str = ""):

@@ -13,6 +13,7 @@ from liuyan.accounts.scope import visible_messages
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
+from liuyan.api.fields import Id, Line, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions import (
@@ -203,16 +204,16 @@ class MessagePage(Schema):
 
 
 class MessageIn(Schema):
-    leader_id: int
-    type: str = Field(description="类型代码（如 complaint）或名称（如 投诉）")
-    domain: int | str = Field(description="领域 id 或名称")
-    title: str
-    body: str
-    region_code: str | None = Field(None, pattern=r"^\d{6}$")
-    campaign: str | None = None
+    leader_id: Id
+    type: Line = Field(description="类型代码（如 complaint）或名称（如 投诉）")
+    domain: Id | Line = Field(description="领域 id 或名称")
+    title: Line
+    body: Text
+    region_code: Line | None = Field(None, pattern=r"^\d{6}$")
+    campaign: Line | None = None
     public: bool = True
     anonymous: bool = False
-    contact_phone: str | None = None
+    contact_phone: Line | None = None
 
 
 class CreatedMessage(Schema):
@@ -222,38 +223,38 @@ class CreatedMessage(Schema):
 
 
 class ListQuery(Schema):
-    region: str | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码，含下级")
-    leader: int | None = None
-    type: str | None = None
-    domain: int | None = None
+    region: Line | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码，含下级")
+    leader: Id | None = None
+    type: Line | None = None
+    domain: Id | None = None
     state: Literal[tuple(MessageState.values)] | None = None  # type: ignore[valid-type]
-    campaign: str | None = None
-    q: str | None = Field(None, max_length=100, description="关键词")
+    campaign: Line | None = None
+    q: Line | None = Field(None, max_length=100, description="关键词")
     sort: Literal["newest", "support"] = "newest"
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(20, ge=1, le=100)
 
 
 class ActionIn(Schema):
     """The body of POST /messages/{id}/{action}; each action reads the fields it needs."""
 
-    reason: str | None = None
-    note: str | None = None
-    unit_id: int | None = None
+    reason: Text | None = None
+    note: Text | None = None
+    unit_id: Id | None = None
     days: int | None = None
-    text: str | None = None
+    text: Text | None = None
     new_question: bool = False
     urgent: bool | None = None
     resolution: int | None = None
     attitude: int | None = None
     speed: int | None = None
-    comment: str | None = None
-    into_id: int | None = None
+    comment: Text | None = None
+    into_id: Id | None = None
 
 
 class ReplyIn(Schema):
-    body: str
-    also_message_ids: list[int] = Field(default_factory=list, max_length=200)
+    body: Text
+    also_message_ids: list[Id] = Field(default_factory=list, max_length=200)
 
 
 def _page(messages, query: ListQuery, user) -> dict:

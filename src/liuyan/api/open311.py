@@ -16,18 +16,22 @@ Both formats of the standard are served: `.json` and `.xml`. Errors are the stan
 """
 
 import functools
+import logging
 import re
 from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db.models import Prefetch
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from liuyan import inputs
 from liuyan.accounts.actions import authenticate_api_token
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
@@ -40,6 +44,8 @@ from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
 from liuyan.reports.feeds import xml_text
 from liuyan.reports.opendata import iso_time
+
+logger = logging.getLogger("liuyan.api")
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The standard's defaults for GET requests: the last 90 days, at most 1,000 requests.
@@ -56,6 +62,8 @@ XML_ITEMS = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+# The parameters that may hold several lines.
+MULTILINE_PARAMETERS = {"description"}
 # Where a field error of submit_message comes from, in the standard's parameter names.
 PARAMETERS = {
     "leader_id": "attribute[leader_id]",
@@ -122,6 +130,7 @@ def _endpoint(view):
     @functools.wraps(view)
     def wrapped(request, *args, fmt: str, **kwargs):
         try:
+            _check_plain(request, kwargs)
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as error:
             return error_list(fmt, error.status, error.description)
@@ -133,8 +142,26 @@ def _endpoint(view):
             return _render(problems, fmt, "errors", 400)
         except ActionError as error:
             return error_list(fmt, error.status, error.message)
+        except (MultiPartParserError, BadRequest, SuspiciousOperation):
+            return error_list(fmt, 400, "请求内容无法解析：请以 application/x-www-form-urlencoded 提交。")
+        except Exception:
+            # Ours to fix: logged with its traceback, answered in the standard's shape without it.
+            logger.exception("Internal error on %s %s", request.method, request.path)
+            return error_list(fmt, 500, "服务器内部错误，请稍后再试；问题已记录。")
 
     return wrapped
+
+
+def _check_plain(request, path_parameters: dict) -> None:
+    """Every parameter is plain text (inputs.py): a control character would break the XML we answer in
+    and, once stored, every feed of the message's region. Only `description` may hold line breaks."""
+    parameters = [*path_parameters.items(), *request.GET.items()]
+    if request.method == "POST":
+        parameters += list(request.POST.items())
+    for name, value in parameters:
+        character = inputs.forbidden_character(value, multiline=name in MULTILINE_PARAMETERS)
+        if character is not None:
+            raise Open311Error(400, f"{name}：{inputs.refusal(character)}")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -172,7 +199,8 @@ def services(request, fmt: str):
 
 def _service(code: str, status: int = 404) -> Domain:
     """The service `code` names; an Open311Error with `status` (404 for a path, 400 for a parameter)."""
-    domain = Domain.objects.filter(parent=None, active=True, pk=int(code)).first() if code.isdigit() else None
+    number = inputs.parse_id(code)
+    domain = Domain.objects.filter(parent=None, active=True, pk=number).first() if number else None
     if domain is None:
         raise Open311Error(status, f"没有代码为 {code} 的服务（领域）。")
     return domain
@@ -227,7 +255,8 @@ def _title_of(description: str) -> str:
 
 def _leader(jurisdiction: Region, chosen: str) -> Leader | None:
     if chosen:
-        leader = Leader.objects.filter(active=True, pk=int(chosen)).first() if chosen.isdigit() else None
+        number = inputs.parse_id(chosen)
+        leader = Leader.objects.filter(active=True, pk=number).first() if number else None
         if leader is None:
             raise Open311Error(400, f"attribute[leader_id] {chosen} 不是可以留言的领导编号。")
         return leader
@@ -285,11 +314,18 @@ def post_request(request, fmt: str):
 
 
 def _moment(value: str, name: str) -> datetime:
-    moment = parse_datetime(value)
-    if moment is None and (day := parse_date(value)) is not None:
-        moment = datetime(day.year, day.month, day.day)
+    try:
+        moment = parse_datetime(value)
+        if moment is None and (day := parse_date(value)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:  # well-formed but no such time, e.g. 2026-02-30
+        moment = None
     if moment is None:
         raise Open311Error(400, f"{name} 应为 ISO 8601 时间，如 2026-11-05T08:15:30+08:00。")
+    try:
+        inputs.check_day(moment.date())
+    except ValueError as error:
+        raise Open311Error(400, f"{name}：{error}") from None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return moment

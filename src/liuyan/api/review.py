@@ -4,6 +4,7 @@ from ninja import Field, Router, Schema
 
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in
+from liuyan.api.fields import Text
 from liuyan.api.messages import ERRORS, ReplyOut
 from liuyan.board.actions import handling, replies
 
@@ -11,12 +12,12 @@ router = Router(tags=["审核与审批"])
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: Text
 
 
 class DecisionIn(Schema):
     approve: bool
-    note: str = Field("", max_length=1000)
+    note: Text = Field("", max_length=1000)
 
 
 class ExtensionDecisionOut(Schema):

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from liuyan import inputs
 from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.fields import Line
 from liuyan.directory.models import Region
 from liuyan.reports import stats
 from liuyan.reports.choices import Bucket, RankBy
@@ -20,16 +22,16 @@ ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class PeriodQuery(Schema):
-    date_from: str | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD（含），默认 30 天前")
-    date_to: str | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（含），默认今天")
+    date_from: Line | None = Field(None, alias="from", description="起始日期 YYYY-MM-DD（含），默认 30 天前")
+    date_to: Line | None = Field(None, alias="to", description="截止日期 YYYY-MM-DD（含），默认今天")
 
 
 class TrendQuery(PeriodQuery):
-    group: str = Field(Bucket.DAY, description="趋势的粒度：day、week 或 month")
+    group: Line = Field(Bucket.DAY, description="趋势的粒度：day、week 或 month")
 
 
 class RankingQuery(PeriodQuery):
-    by: str = Field(RankBy.REPLY_RATE, description="排序依据：reply_rate、speed、satisfaction 或 volume")
+    by: Line = Field(RankBy.REPLY_RATE, description="排序依据：reply_rate、speed、satisfaction 或 volume")
     limit: int = Field(20, description=f"返回条数，1–{MAX_LIMIT}")
 
 
@@ -105,9 +107,9 @@ def _round(value: float | None, digits: int) -> float | None:
 
 def _day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ApiError(400, "bad_date", f"{name} 的日期格式应为 YYYY-MM-DD：{value}") from None
+        return inputs.parse_day(value)
+    except ValueError as error:
+        raise ApiError(400, "bad_date", f"{name}：{error}") from None
 
 
 def _period(query: PeriodQuery, bucket: str = Bucket.DAY) -> tuple[date, date]:
@@ -159,22 +161,22 @@ def national_stats(request, query: Query[TrendQuery]):
 
 
 @router.get("/stats/regions/{code}", response={200: StatsOut, **ERRORS}, summary="地区统计（含下级）")
-def region_stats(request, code: str, query: Query[TrendQuery]):
+def region_stats(request, code: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.region_scope(code), "行政区划"), query)
 
 
 @router.get("/stats/leaders/{code}", response={200: StatsOut, **ERRORS}, summary="领导留言统计")
-def leader_stats(request, code: str, query: Query[TrendQuery]):
+def leader_stats(request, code: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.leader_scope(code), "领导"), query)
 
 
 @router.get("/stats/units/{code}", response={200: StatsOut, **ERRORS}, summary="办理单位统计")
-def unit_stats(request, code: str, query: Query[TrendQuery]):
+def unit_stats(request, code: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.unit_scope(code), "办理单位"), query)
 
 
 @router.get("/stats/campaigns/{slug}", response={200: StatsOut, **ERRORS}, summary="专栏统计")
-def campaign_stats(request, slug: str, query: Query[TrendQuery]):
+def campaign_stats(request, slug: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.campaign_scope(slug), "专栏"), query)
 
 
@@ -209,7 +211,7 @@ def rank_provinces(request, query: Query[RankingQuery]):
 
 
 @router.get("/stats/rankings/regions/{code}", response={200: RankingOut, **ERRORS}, summary="下级地区排行")
-def rank_children(request, code: str, query: Query[RankingQuery]):
+def rank_children(request, code: Line, query: Query[RankingQuery]):
     region, scope = _region(code)
     return _ranking(scope, query, lambda *args: stats.rank_children(region, *args))
 
@@ -217,6 +219,6 @@ def rank_children(request, code: str, query: Query[RankingQuery]):
 @router.get(
     "/stats/rankings/regions/{code}/units", response={200: RankingOut, **ERRORS}, summary="地区内办理单位排行"
 )
-def rank_units(request, code: str, query: Query[RankingQuery]):
+def rank_units(request, code: Line, query: Query[RankingQuery]):
     region, scope = _region(code)
     return _ranking(scope, query, lambda *args: stats.rank_units(region, *args))

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in
+from liuyan.api.fields import Id, PageNumber
 from liuyan.api.messages import ERRORS, MessageOut, ReplyOut
 from liuyan.board import selectors
 from liuyan.board.models import ExtensionRequest, Message, Reply
@@ -89,12 +90,12 @@ class NotificationPage(Schema):
 
 class InboxQuery(Schema):
     unread: bool = False
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
     page_size: int = Field(20, ge=1, le=100)
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, description="省略时全部标为已读")
+    ids: list[Id] | None = Field(None, description="省略时全部标为已读")
 
 
 class ReadOut(Schema):

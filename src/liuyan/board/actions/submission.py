@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liuyan import inputs
 from liuyan.board import attachments as attachment_rules
 from liuyan.board import search
 from liuyan.board.actions.base import (
@@ -74,8 +75,10 @@ def _message_type(value: str | None) -> MessageType | None:
 
 def _domain(value: int | str | None) -> Domain | None:
     domains = Domain.objects.filter(active=True)
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return domains.filter(pk=int(value)).first()
+    if isinstance(value, str) and (number := inputs.parse_id(value)) is not None:
+        value = number
+    if isinstance(value, int):
+        return domains.filter(pk=value).first()
     return domains.filter(name=(value or "").strip(), parent=None).first()
 
 
