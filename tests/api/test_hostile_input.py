@@ -107,9 +107,12 @@ def _plain_types(annotation) -> typing.Iterator[tuple[object, bool]]:
         base, *_metadata = typing.get_args(annotation)
         if base is str:
             # An Annotated str that is not exactly Line or Text: checked only if it carries their validator.
-            yield annotation, any(
-                meta in typing.get_args(fields.Line)[1:] + typing.get_args(fields.Text)[1:]
-                for meta in _metadata
+            yield (
+                annotation,
+                any(
+                    meta in typing.get_args(fields.Line)[1:] + typing.get_args(fields.Text)[1:]
+                    for meta in _metadata
+                ),
             )
             return
         yield from _plain_types(base)
@@ -126,7 +129,7 @@ def test_every_text_the_api_takes_goes_through_the_one_rule():
             for operation in path_view.operations:
                 for model in operation.models:
                     for name, field in model.model_fields.items():
-                        for annotation, checked in _plain_types(_annotation(field)):
+                        for _type, checked in _plain_types(_annotation(field)):
                             if not checked:
                                 unchecked.append(f"{operation.methods} {router_prefix}{path} {name}")
     assert not unchecked, unchecked
@@ -281,9 +284,7 @@ def test_open311_odd_parameters_answer_4xx_in_its_shape(client, path):
 
 
 def test_open311_a_body_it_cannot_read_is_a_bad_request(client):
-    response = client.post(
-        "/open311/v2/requests.xml", b"--x\r\n\r\nabc", content_type="multipart/form-data"
-    )
+    response = client.post("/open311/v2/requests.xml", b"--x\r\n\r\nabc", content_type="multipart/form-data")
     assert response.status_code == 400
     assert b"<errors>" in response.content
 
@@ -294,4 +295,5 @@ def test_open311_an_unexpected_error_answers_500_in_its_shape():
 
     response = open311._endpoint(broken)(RequestFactory().get("/open311/v2/services.json"), fmt="json")
     assert response.status_code == 500
-    assert json.loads(response.content) == [{"code": 500, "description": "服务器内部错误，请稍后再试；问题已记录。"}]
+    problems = json.loads(response.content)
+    assert problems == [{"code": 500, "description": "服务器内部错误，请稍后再试；问题已记录。"}]
