@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+import submit
 from submit import (
     SETUP_ACCOUNTS,
     Database,
@@ -53,6 +54,8 @@ DEFAULT_DATABASE_URL = "postgres://postgres:postgres@127.0.0.1:5432/liuyan_bench
 SUBMIT_PATH = "/api/v1/messages"
 PG_TIMEOUT = 60  # pg_ctlcluster stop / start
 REQUEST_TIMEOUT = 30
+PRIME_TIMEOUT = 180
+PRIMED_ROUND = 1.0  # seconds for a round of 2 requests per worker: the workers are warm
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 VERIFY = """
@@ -89,6 +92,8 @@ class Outcome:
     failed_at: list[float] = field(default_factory=list)  # when each other answer or error arrived
     bad_503: list[str] = field(default_factory=list)  # 503 bodies not in the expected shape
     bodies_500: list[str] = field(default_factory=list)
+    primed: int = 0  # 201s while priming the workers, before the measured run (checked too)
+    answers: list[tuple[float, object, float]] = field(default_factory=list)  # (finished, status, latency)
 
 
 class Clients:
@@ -108,6 +113,33 @@ class Clients:
         self.outcome = Outcome()
         self.stopping = False
 
+    async def prime(self, concurrency: int) -> None:
+        """Rounds of simultaneous requests until three in a row are answered within PRIMED_ROUND: every
+        worker has then connected and loaded what its first submission loads (as bench/submit.py does)."""
+        deadline = time.monotonic() + PRIME_TIMEOUT
+        fast = 0
+        while fast < 3 and time.monotonic() < deadline:
+            started = time.monotonic()
+            await asyncio.gather(*(self._one(i % self.clients) for i in range(concurrency)))
+            fast = fast + 1 if time.monotonic() - started < PRIMED_ROUND else 0
+
+    async def _one(self, index: int) -> None:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        except OSError:
+            return
+        try:
+            body = self.rng.choice(self.bodies)
+            writer.write(b"%sContent-Length: %d\r\n\r\n%s" % (self.heads[index], len(body), body))
+            status, response, _close = await asyncio.wait_for(read_response(reader), REQUEST_TIMEOUT)
+            if status == 201:
+                self.outcome.serials.append(json.loads(response)["serial"])
+                self.outcome.primed += 1
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            writer.close()
+
     async def run(self, duration: float) -> Outcome:
         tasks = [asyncio.create_task(self._client(i)) for i in range(self.clients)]
         await asyncio.sleep(duration)
@@ -122,34 +154,54 @@ class Clients:
         outcome = self.outcome
         while not self.stopping:
             body = self.rng.choice(self.bodies)
+            sent = time.monotonic()
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
             except OSError as error:
-                outcome.statuses[type(error).__name__] += 1
-                outcome.failed_at.append(time.monotonic())
+                self._failed(type(error).__name__, sent)
                 await asyncio.sleep(0.1)
                 continue
             try:
                 writer.write(b"%sContent-Length: %d\r\n\r\n%s" % (self.heads[index], len(body), body))
                 status, response, _close = await asyncio.wait_for(read_response(reader), REQUEST_TIMEOUT)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as error:
-                outcome.statuses[type(error).__name__] += 1
-                outcome.failed_at.append(time.monotonic())
+                self._failed(type(error).__name__, sent)
                 continue
             finally:
                 writer.close()
-            outcome.statuses[status] += 1
             if status == 201:
+                outcome.statuses[status] += 1
                 outcome.serials.append(json.loads(response)["serial"])
                 outcome.created_at.append(time.monotonic())
+                outcome.answers.append((time.monotonic(), status, time.monotonic() - sent))
                 continue
-            outcome.failed_at.append(time.monotonic())
+            self._failed(status, sent)
             if status == 503 and not unavailable_shape(response):
                 outcome.bad_503.append(response[:300].decode(errors="replace"))
             elif status >= 500 and status != 503:
                 outcome.bodies_500.append(response[:300].decode(errors="replace"))
             # A client told to come back later does so after a pause, as a well-behaved one would.
             await asyncio.sleep(0.2 if status == 503 else 0)
+
+    def _failed(self, status, sent: float) -> None:
+        now = time.monotonic()
+        self.outcome.statuses[status] += 1
+        self.outcome.failed_at.append(now)
+        self.outcome.answers.append((now, status, now - sent))
+
+
+def print_timeline(outcome: Outcome, start: float, restart: Restart) -> None:
+    """Each second of the run: answers by status and the slowest, with PostgreSQL's state."""
+    seconds: dict[int, list[tuple[object, float]]] = {}
+    for finished, status, latency in outcome.answers:
+        seconds.setdefault(int(finished - start), []).append((status, latency))
+    for second in sorted(seconds):
+        at = start + second
+        state = "down" if restart.stopped_at and restart.stopped_at - 1 < at < restart.started_at else "up"
+        counts = Counter(str(status) for status, _ in seconds[second])
+        slowest = max(latency for _, latency in seconds[second]) * 1000
+        listed = ", ".join(f"{n} × {status}" for status, n in sorted(counts.items()))
+        print(f"  {second:3d} s  postgres {state:4}  {listed}; slowest {slowest:.0f} ms")
 
 
 def unavailable_shape(response: bytes) -> bool:
@@ -165,6 +217,7 @@ class Restart:
     """Stops the local PostgreSQL cluster, waits, starts it again; records when."""
 
     version: str
+    cluster: str
     down: float
     stopped_at: float = 0.0
     started_at: float = 0.0  # pg_ctlcluster start returned: accepting connections again
@@ -172,7 +225,7 @@ class Restart:
 
     def pg_ctl(self, action: str) -> None:
         subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, "main", action],
+            ["pg_ctlcluster", "--skip-systemctl-redirect", self.version, self.cluster, action],
             check=True,
             capture_output=True,
             text=True,
@@ -206,6 +259,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=24, help="seconds of load in all [24]")
     parser.add_argument("--restart-at", type=float, default=8, help="seconds into the load [8]")
     parser.add_argument("--down", type=float, default=3, help="seconds PostgreSQL stays stopped [3]")
+    parser.add_argument(
+        "--cluster",
+        default="main",
+        help="the Debian cluster (pg_lsclusters) that --database-url is on, stopped and started [main]",
+    )
+    parser.add_argument("--timeline", action="store_true", help="print each second's answers")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers [4]")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -220,13 +279,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Four workers importing the project on a 2-core machine shared with other work can take a while.
+    submit.SERVER_START_TIMEOUT = 180
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     database = Database.from_url(args.database_url)
     env = project_env(database, "locmem://")
     rng = random.Random(args.seed)
-    restart = Restart(cluster_version(), args.down)
+    restart = Restart(cluster_version(), args.cluster, args.down)
     started = time.monotonic()
-    print(f"set-up: database {database.name} ({database.server_version()}), cluster {restart.version}/main")
+    print(
+        f"set-up: database {database.name} ({database.server_version()}), "
+        f"cluster {restart.version}/{args.cluster}"
+    )
     database.recreate()
     ok = False
     try:
@@ -245,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             clients = Clients(server.port, accounts["tokens"], bodies, args.clients, rng.randrange(1 << 30))
+            asyncio.run(clients.prime(2 * args.workers))
             timer = threading.Timer(args.restart_at, restart.run)
             load_started = time.monotonic()
             timer.start()
@@ -268,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             os.unlink(params.name)
 
         statuses = outcome.statuses
-        created = statuses.get(201, 0)
+        created = statuses.get(201, 0) + outcome.primed
         unavailable = statuses.get(503, 0)
         server_errors = sum(n for s, n in statuses.items() if isinstance(s, int) and s >= 500 and s != 503)
         others = {str(s): n for s, n in statuses.items() if s not in (201, 503)}
@@ -278,7 +343,8 @@ def main(argv: list[str] | None = None) -> int:
         recovery = (min(after_start) - restart.started_at) if after_start else float("inf")
         resumed_201s = len(after_start)
         print(
-            f"requests: {sum(statuses.values()):,}; 201: {created:,}; 503: {unavailable:,}; "
+            f"requests: {sum(statuses.values()):,} (and {outcome.primed} while warming up); "
+            f"201: {created:,}; 503: {unavailable:,}; "
             f"500 and other 5xx: {server_errors}; other answers or errors: {others or 'none'}"
         )
         print(
@@ -299,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             f"check: 503 bodies not in the API error shape: {len(outcome.bad_503)}; gunicorn workers "
             f"{'unchanged' if workers_before == workers_after else 'CHANGED'} ({len(workers_after)})"
         )
+        if args.timeline:
+            print_timeline(outcome, load_started, restart)
         for body in (outcome.bad_503 + outcome.bodies_500)[:3]:
             print(f"  e.g. {body!r}")
         ok = (
