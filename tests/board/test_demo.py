@@ -175,6 +175,26 @@ def test_demo_accounts_can_sign_in_with_their_roles(demo):
         assert held.filter(state__in=["published", "assigned", "in_progress"]).exists(), username
 
 
+def test_demo_staff_sign_in_with_the_code_totp_code_prints(demo):
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from liuyan.board.demo import STAFF_ACCOUNTS
+
+    staff = {account.username for account in STAFF_ACCOUNTS}
+    bound = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
+    assert staff <= bound
+    assert not bound & {a.username for a in DEMO_ACCOUNTS if a.role == Role.CITIZEN}
+    assert "totp_code" in demo[0]
+
+    code = io.StringIO()
+    call_command("totp_code", "--username", "editor", stdout=code)
+    client = Client()
+    client.post("/accounts/login/", {"username": "editor", "password": DEMO_PASSWORD})
+    assert client.post("/accounts/two-factor/", {"code": code.getvalue().strip()}).status_code == 302
+    assert client.get("/workbench/").status_code == 200
+
+
 def test_second_run_changes_nothing(demo):
     models = (Message, Event, User, Notification, Reply, Campaign)
     counts = [model.objects.count() for model in models]
