@@ -1,4 +1,5 @@
-# Liuyan: `make run` serves the site with demo data on http://127.0.0.1:8000; `make test` runs the whole
+# Liuyan: `make run` serves the site with demo data on http://127.0.0.1:8000 (`make dev`: the same with
+# Django's debug pages, for a developer); `make test` runs the whole
 # suite on SQLite and on PostgreSQL; `make lint` checks style, Django's checks and migrations.
 
 PYTHON ?= python3
@@ -6,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres:postgres@127.0.0.1:5432/liuyan_test
 HOST ?= 127.0.0.1:8000
+# Django's debug pages show tracebacks and settings to anyone: off for the demo, on only for `make dev`.
+SERVE_DEBUG = 0
 
-.PHONY: install run test test-sqlite test-postgres lint format clean
+.PHONY: install run dev test test-sqlite test-postgres lint format clean
 
 $(BIN)/liuyan: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -25,7 +28,10 @@ run: install
 	$(BIN)/liuyan setup_demo
 	@# A task worker delivers notifications while the site runs; it stops with the server.
 	$(BIN)/liuyan db_worker --no-reload & worker=$$!; trap 'kill $$worker' EXIT INT TERM; \
-		$(BIN)/liuyan runserver $(HOST)
+		DEBUG=$(SERVE_DEBUG) $(BIN)/liuyan runserver $(HOST)
+
+dev: SERVE_DEBUG = 1
+dev: run
 
 test: test-sqlite test-postgres
 

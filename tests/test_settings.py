@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -57,7 +58,7 @@ def test_production_requires_a_secret_key(tmp_path):
 def test_development_generates_a_secret_key_and_uses_sqlite_under_var(tmp_path):
     result = load_settings(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(tmp_path / "liuyan.sqlite3"), "True"]
+    assert result.stdout.split() == [str(tmp_path / "liuyan.sqlite3"), "False"]
     assert len((tmp_path / "secret_key").read_text()) >= 50
 
 
@@ -103,3 +104,42 @@ def test_the_default_cache_is_a_folder_under_var_shared_by_the_processes(tmp_pat
     ]
     result = cache_settings(tmp_path, CACHE_URL="memcached://x")
     assert result.returncode != 0 and "CACHE_URL" in result.stderr
+
+
+def test_debug_pages_only_when_asked_for(tmp_path):
+    """Django's debug pages show tracebacks and the URL list: the demo (`make run`) must not serve them."""
+    assert load_settings(tmp_path).stdout.split()[-1] == "False"
+    assert load_settings(tmp_path, DEBUG="1").stdout.split()[-1] == "True"
+
+
+def test_make_run_serves_without_debug_and_make_dev_with_it():
+    root = Path(__file__).resolve().parents[1]
+    for target, debug in (("run", "DEBUG=0"), ("dev", "DEBUG=1")):
+        dry = subprocess.run(
+            ["make", "-n", target], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+        assert f"{debug} .venv/bin/liuyan runserver" in dry, dry
+
+
+def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
+    """`liuyan check --deploy` in production, configured as the README says, finds nothing to fix."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"SECRET_KEY", "DEBUG", "LIUYAN_ENV"} and not name.startswith("SECURE_")
+    }
+    environment.update(
+        LIUYAN_ENV="production",
+        SECRET_KEY="k7Qd-" + "x9Lw2vR8" * 7,
+        ALLOWED_HOSTS="liuyan.example.gov.cn",
+        LIUYAN_VAR_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "liuyan", "check", "--deploy", "--fail-level", "WARNING"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -28,7 +28,9 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env_str("SECRET_KEY") if PRODUCTION else env_str("SECRET_KEY", "") or _local_secret_key()
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless a developer asks for it (`make dev`): Django's debug pages show tracebacks, settings and the
+# URL list to anyone, so the demo of `make run` shows the site's own error pages.
+DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when LIUYAN_ENV=production.")
@@ -206,7 +208,10 @@ STATIC_ROOT = VAR_DIR / "static"
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing folder
 # WhiteNoise serves static files from `collectstatic` in production (hashed names, compressed, cached
-# for long); nothing comes from a CDN, so the site works offline.
+# for long); nothing comes from a CDN, so the site works offline. In development it serves them straight
+# from the apps (finders, re-read on change), so the site has its styles with DEBUG off and no collectstatic.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -225,9 +230,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
-# Behind a TLS-terminating proxy: set these once the whole site is served over HTTPS.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Production is served over HTTPS only: plain HTTP is redirected and browsers are told (HSTS, a year) never
+# to try it. Behind a TLS-terminating proxy set TRUST_X_FORWARDED_PROTO=1 (the proxy sets the header), or
+# every request would be redirected again; SECURE_SSL_REDIRECT=0 when the proxy redirects by itself.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_COOKIE_SECURE = PRODUCTION
