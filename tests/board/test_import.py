@@ -351,3 +351,21 @@ def test_the_real_xlsx_holds_the_same_rows_as_the_csv(shared_data):
 
     again = json.loads(out)
     assert (again["created"], again["skipped"], again["bad"]) == (0, first["rows"], 0) and not err
+
+
+def test_control_characters_are_taken_out_and_reported(tmp_path):
+    text = (
+        HEADER + "9101,A0101,学校门口\x00交通拥堵,2019/4/25 9:32:09,"
+        '"每天上学放学时段\x1b[0m学校门口\n严重拥堵\ufffe，请疏导。",'
+        "已安排\x07交警疏导。,2019/5/6 10:00:00,,\n"
+    )
+    out, err = run(write_csv(tmp_path, text), "--region", "530900", "--json")
+
+    report = json.loads(out)
+    assert report["created"] == 1
+    assert report["stripped_rows"] == [{"row": 2, "characters": 4}]
+    assert "第 2 行：去掉了 4 个控制字符或无效字符后导入。" in err
+    message = Message.objects.get(source_ref="9101")
+    assert message.title == "学校门口交通拥堵"
+    assert message.body == "每天上学放学时段[0m学校门口\n严重拥堵，请疏导。"
+    assert message.replies.get().body == "已安排交警疏导。"

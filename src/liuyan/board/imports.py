@@ -31,6 +31,7 @@ from django.db import DataError, IntegrityError, connections, router, transactio
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
+from liuyan import inputs
 from liuyan.board import search
 from liuyan.board.actions.replies import REPLY_MAX
 from liuyan.board.choices import EventKind, MessageState, ReplyState
@@ -95,6 +96,9 @@ class ImportReport:
     replies: int = 0
     skipped: int = 0
     bad: list[tuple[int, str]] = field(default_factory=list)
+    # Rows whose text held control characters or other characters typed text may not hold (liuyan/inputs.py):
+    # (line, how many were removed). They are imported without them.
+    stripped: list[tuple[int, int]] = field(default_factory=list)
     # 一级分类 values that name no domain; those rows were imported under the default domain.
     unknown_domains: Counter = field(default_factory=Counter)
     # Messages segmented for search (the new ones, and any an interrupted run left unsegmented).
@@ -127,6 +131,7 @@ class ImportReport:
             "skipped": self.skipped,
             "bad": len(self.bad),
             "bad_rows": [{"row": number, "reason": reason} for number, reason in self.bad],
+            "stripped_rows": [{"row": number, "characters": count} for number, count in self.stripped],
             "unknown_domains": dict(self.unknown_domains),
             "indexed": self.indexed,
             "seconds": round(self.seconds, 3),
@@ -287,6 +292,19 @@ def _cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def without_forbidden_characters(row: SourceRow) -> tuple[SourceRow, int]:
+    """The row with the characters typed text may not hold taken out of its texts (a file exported from
+    another system may carry them; the site would refuse them), and how many were taken out. Line breaks
+    and tabs stay: the cleaning below decides what they become."""
+    values, removed = {}, 0
+    for name, value in row.values.items():
+        if isinstance(value, str):
+            value, count = inputs.strip_forbidden(value, multiline=True)
+            removed += count
+        values[name] = value
+    return (SourceRow(row.number, values), removed) if removed else (row, 0)
 
 
 def clean_line(value: object) -> str:
@@ -592,6 +610,9 @@ class _Importer:
         """The rows of `batch` to create: bad rows and those already imported are counted and left out."""
         parsed: list[_Parsed] = []
         for row in batch:
+            row, removed = without_forbidden_characters(row)
+            if removed:
+                report.stripped.append((row.number, removed))
             try:
                 item = self.parse(row)
             except BadRow as error:

@@ -113,6 +113,8 @@ class Command(BaseCommand):
 
         for number, reason in report.bad:
             self.stderr.write(f"第 {number} 行：{reason}")
+        for number, count in report.stripped:
+            self.stderr.write(f"第 {number} 行：去掉了 {count} 个控制字符或无效字符后导入。")
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
