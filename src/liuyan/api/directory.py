@@ -95,7 +95,9 @@ def list_regions(request, filters: Query[RegionFilter]):
     return list(selectors.regions_under(parent))
 
 
-@router.get("/regions/{code}", response={200: RegionDetailOut, 404: ErrorOut}, summary="行政区划详情")
+@router.get(
+    "/regions/{code}", response={200: RegionDetailOut, 404: ErrorOut, 422: ErrorOut}, summary="行政区划详情"
+)
 def get_region(request, code: Line):
     region = _region_or_404(code)
     region.has_children = region.children.exists()

@@ -335,7 +335,7 @@ def my_messages(request, query: Query[ListQuery]):
 
 
 @router.get("/messages/{message_id}", response={200: MessageDetailOut, **ERRORS}, summary="留言详情")
-def get_message(request, message_id: int):
+def get_message(request, message_id: Id):
     user = viewer(request)
     message = (
         visible_messages(user)
@@ -365,7 +365,7 @@ def _detail(request, message: Message, user) -> dict:
     summary="下载附件",
     description="文件名为“附件1.jpg”这样的序号名；不公开留言的附件被工作人员打开时记入访问记录。",
 )
-def get_attachment(request, message_id: int, attachment_id: int):
+def get_attachment(request, message_id: Id, attachment_id: Id):
     user = viewer(request)
     message = visible_messages(user).filter(pk=message_id).first()
     attachment = Attachment.objects.filter(pk=attachment_id, message_id=message_id).first()
@@ -388,7 +388,7 @@ def get_attachment(request, message_id: int, attachment_id: int):
     summary="上传附件（审核前）",
     description="图片重新编码、PDF 重写，去掉拍摄位置、设备型号、作者等元数据；原文件名不保留。",
 )
-def upload_attachments(request, message_id: int, files: File[list[UploadedFile]]):
+def upload_attachments(request, message_id: Id, files: File[list[UploadedFile]]):
     saved = submission.add_attachments(request.auth, message_id, files)
     return Status(201, [presenters.attachment_payload(a) for a in saved])
 
@@ -399,7 +399,7 @@ def upload_attachments(request, message_id: int, files: File[list[UploadedFile]]
     auth=signed_in,
     summary="提交回复（进入审核）",
 )
-def submit_reply(request, message_id: int, payload: ReplyIn):
+def submit_reply(request, message_id: Id, payload: ReplyIn):
     reply = replies.submit_reply(request.auth, message_id, payload.body, payload.also_message_ids)
     return Status(201, presenters.reply_payload(reply, originals=True, for_message=message_id))
 
@@ -435,7 +435,7 @@ ActionName = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
     auth=signed_in,
     summary="办理操作",
 )
-def act(request, message_id: int, action: ActionName, payload: ActionIn | None = None):
+def act(request, message_id: Id, action: ActionName, payload: ActionIn | None = None):
     """One lifecycle action on a message; answers the message as the caller now sees it."""
     ACTIONS[action](request.auth, message_id, payload or ActionIn())
     message = (

@@ -4,7 +4,7 @@ from ninja import Field, Router, Schema
 
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in
-from liuyan.api.fields import Text
+from liuyan.api.fields import Id, Text
 from liuyan.api.messages import ERRORS, ReplyOut
 from liuyan.board.actions import handling, replies
 
@@ -30,7 +30,7 @@ class ExtensionDecisionOut(Schema):
 @router.post(
     "/replies/{reply_id}/approve", response={200: ReplyOut, **ERRORS}, auth=signed_in, summary="回复通过审核"
 )
-def approve(request, reply_id: int):
+def approve(request, reply_id: Id):
     reply = replies.approve_reply(request.auth, reply_id)
     return presenters.reply_payload(reply, originals=True, quality=True)
 
@@ -38,7 +38,7 @@ def approve(request, reply_id: int):
 @router.post(
     "/replies/{reply_id}/send-back", response={200: ReplyOut, **ERRORS}, auth=signed_in, summary="退回回复"
 )
-def send_back(request, reply_id: int, payload: ReasonIn):
+def send_back(request, reply_id: Id, payload: ReasonIn):
     reply = replies.send_back_reply(request.auth, reply_id, payload.reason)
     return presenters.reply_payload(reply, originals=True, quality=True)
 
@@ -49,7 +49,7 @@ def send_back(request, reply_id: int, payload: ReasonIn):
     auth=signed_in,
     summary="审批延期申请",
 )
-def decide(request, extension_id: int, payload: DecisionIn):
+def decide(request, extension_id: Id, payload: DecisionIn):
     extension = handling.decide_extension(request.auth, extension_id, payload.approve, payload.note)
     return {
         "id": extension.id,

@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema
 
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import errors
-from liuyan.api.fields import Line, Text
+from liuyan.api.fields import Id, Line, Text
 from liuyan.api.throttles import SimilarThrottle
 from liuyan.board import selectors
 from liuyan.board.models import BODY_MAX, TITLE_MAX
@@ -69,7 +69,7 @@ def similar_public(request, payload: SimilarIn):
     auth=signed_in,
     summary="相似留言（工作人员，辖区内）",
 )
-def similar_staff(request, message_id: int):
+def similar_staff(request, message_id: Id):
     """Messages in the caller's scope similar to this one, not merged into another; 404 out of scope."""
     user = request.auth
     message = selectors.workbench_message(user, message_id)
