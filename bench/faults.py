@@ -255,8 +255,8 @@ class CheapProbeServer(Server):
 
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            connection.request("GET", "/robots.txt")
-            return connection.getresponse().status < 500
+            connection.request("GET", "/api/v1/ready")  # no such endpoint: a JSON 404, no database
+            return connection.getresponse().status == 404
         except OSError:
             return False
         finally:
