@@ -153,6 +153,9 @@ def _numbers(groups: list[_Group]) -> list[tuple[_Reading, int, int]]:
 
 def _hidden(written: str, folded: str, reading: _Reading) -> str:
     """The number as written, its hidden digits turned into *; separators stay."""
+    if _GROUP.fullmatch(folded):  # no separators: the usual case, sliced
+        hidden = len(written) - reading.head - reading.tail
+        return written[: reading.head] + "*" * hidden + written[len(written) - reading.tail :]
     digits = sum(c in _DIGITS for c in folded)
     out, seen = [], 0
     for original, char in zip(written, folded, strict=True):
