@@ -87,6 +87,7 @@ def test_the_account_page_lists_makes_and_revokes_tokens(client, citizen, editor
 
     someone_elses = ApiToken.objects.get(user=editor)
     assert client.post(f"/accounts/tokens/{someone_elses.pk}/revoke/").status_code == 404
+    assert client.post("/accounts/tokens/99999999999999999999/revoke/").status_code == 404
     assert client.get(f"/accounts/tokens/{stored.pk}/revoke/").status_code == 405
     someone_elses.refresh_from_db()
     assert someone_elses.revoked_at is None
