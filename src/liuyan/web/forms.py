@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from liuyan import inputs
 from liuyan.accounts.actions import CODE_PATTERN
 from liuyan.accounts.limits import sign_in_refusal
 from liuyan.board.actions.base import ActionError
@@ -12,6 +13,27 @@ from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Campai
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Leader, Region
+
+
+class LineField(forms.CharField):
+    """One line of typed text: refused when it holds a control character (liuyan/inputs.py)."""
+
+    default_validators = [inputs.check_line]
+
+
+def day_in_range(value) -> None:
+    """A form validator: a date or time the board can count with (inputs.FIRST_DAY–LAST_DAY)."""
+    try:
+        inputs.check_day(value)
+    except ValueError as error:
+        raise forms.ValidationError(str(error), code="out_of_range") from None
+
+
+class TextField(forms.CharField):
+    """Several lines of typed text: line breaks and tabs kept, other control characters refused."""
+
+    widget = forms.Textarea
+    default_validators = [inputs.check_text]
 
 
 def show_action_error(form: forms.Form, error: ActionError) -> None:
@@ -31,30 +53,28 @@ def show_action_error(form: forms.Form, error: ActionError) -> None:
 class RegistrationForm(forms.Form):
     """Sign-up; a phone number is optional and, when given, proved with a texted code."""
 
-    username = forms.CharField(label="用户名", max_length=30, help_text="3–30 个字符，可用汉字、字母、数字")
-    nickname = forms.CharField(
-        label="昵称", max_length=30, required=False, help_text="公开显示的名字，可不填"
-    )
-    phone = forms.CharField(
+    username = LineField(label="用户名", max_length=30, help_text="3–30 个字符，可用汉字、字母、数字")
+    nickname = LineField(label="昵称", max_length=30, required=False, help_text="公开显示的名字，可不填")
+    phone = LineField(
         label="手机号",
         max_length=11,
         required=False,
         help_text="可不填；填写后须先获取短信验证码，便于接收办理进度短信",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
     )
-    code = forms.CharField(
+    code = LineField(
         label="短信验证码",
         max_length=6,
         required=False,
         help_text="填写手机号时必填：点击“发送验证码”后，输入短信中的 6 位数字（10 分钟内有效）",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
-    password = forms.CharField(
+    password = LineField(
         label="密码",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="至少 8 位，不能全是数字",
     )
-    password_again = forms.CharField(
+    password_again = LineField(
         label="再次输入密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
@@ -74,7 +94,7 @@ class RegistrationForm(forms.Form):
 class PhoneCodeRequestForm(forms.Form):
     """The first step of signing up with a phone: the number to text a code to."""
 
-    phone = forms.CharField(max_length=11, error_messages={"required": "请先填写手机号，再获取验证码。"})
+    phone = LineField(max_length=11, error_messages={"required": "请先填写手机号，再获取验证码。"})
 
 
 TOO_MANY_ATTEMPTS = "too_many_attempts"
@@ -104,27 +124,27 @@ class AdminLoginForm(SignInLimitMixin, AdminAuthenticationForm):
 class PasswordResetForm(forms.Form):
     """Finding one's way back in: the verified phone, the code texted to it, and a new password."""
 
-    phone = forms.CharField(
+    phone = LineField(
         label="手机号",
         max_length=11,
         help_text="注册时验证过的手机号",
         error_messages={"required": "请填写手机号。"},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
     )
-    code = forms.CharField(
+    code = LineField(
         label="短信验证码",
         max_length=6,
         required=False,
         help_text="点击“发送验证码”后，输入短信中的 6 位数字（10 分钟内有效）",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
-    password = forms.CharField(
+    password = LineField(
         label="新密码",
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="至少 8 位，不能全是数字",
     )
-    password_again = forms.CharField(
+    password_again = LineField(
         label="再次输入新密码",
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -192,14 +212,14 @@ class PostMessageForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "请从列表中选择领域。"},
     )
-    title = forms.CharField(
+    title = LineField(
         label="标题",
         required=False,
         strip=False,
         help_text=f"{TITLE_MIN}–{TITLE_MAX} 个字，概括您反映的问题",
         widget=forms.TextInput(attrs={"maxlength": TITLE_MAX, "data-min": TITLE_MIN, "data-max": TITLE_MAX}),
     )
-    body = forms.CharField(
+    body = TextField(
         label="留言内容",
         required=False,
         strip=False,
@@ -218,7 +238,7 @@ class PostMessageForm(forms.Form):
             attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf", "data-max": MAX_ATTACHMENTS}
         ),
     )
-    contact_phone = forms.CharField(
+    contact_phone = LineField(
         label="联系电话",
         required=False,
         max_length=20,
@@ -234,7 +254,7 @@ class PostMessageForm(forms.Form):
     anonymous = forms.BooleanField(
         label="匿名显示", required=False, help_text="公开时只显示您名字的第一个字，如“张**”"
     )
-    campaign = forms.CharField(required=False, widget=forms.HiddenInput)
+    campaign = LineField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data=None, files=None, *, campaign: Campaign | None = None, **kwargs):
         super().__init__(data, files, **kwargs)
@@ -315,9 +335,8 @@ class PostMessageForm(forms.Form):
         (and the leader); a campaign limited to one region starts there."""
         initial: dict = {"public": True, "campaign": campaign.slug if campaign else ""}
         region = None
-        leader_id = query.get("leader", "")
-        if leader_id.isdigit():
-            leader = Leader.objects.select_related("region").filter(pk=int(leader_id), active=True).first()
+        if leader_id := inputs.parse_id(query.get("leader", "")):
+            leader = Leader.objects.select_related("region").filter(pk=leader_id, active=True).first()
             if leader is not None:
                 region, initial["leader_id"] = leader.region, leader.id
         if region is None and (code := query.get("region", "")):
@@ -377,11 +396,11 @@ class RatingForm(forms.Form):
     resolution = _score_field("解决程度")
     attitude = _score_field("办理态度")
     speed = _score_field("办理速度")
-    comment = forms.CharField(label="评价内容", required=False, max_length=1000, widget=forms.Textarea)
+    comment = TextField(label="评价内容", required=False, max_length=1000, widget=forms.Textarea)
 
 
 class FollowUpForm(forms.Form):
     """The author's follow-up (追问); a new question reopens a replied message."""
 
-    text = forms.CharField(label="追问内容", required=False, widget=forms.Textarea)
+    text = TextField(label="追问内容", required=False, widget=forms.Textarea)
     new_question = forms.BooleanField(label="提出新问题", required=False)

@@ -1,15 +1,30 @@
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 
 from liuyan.reports import feeds
 from liuyan.web.views import account, briefs, citizen, exports, public, security, two_factor
 from liuyan.web.views import stats as stats_pages
+
+
+class RegionCode:
+    """A region's GB/T 2260 code, six ASCII digits: any other text names no page (404, not a lookup)."""
+
+    regex = "[0-9]{6}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(RegionCode, "region")
 
 app_name = "web"
 
 urlpatterns = [
     path("", public.home, name="home"),
     path("regions/", public.region_index, name="region-index"),
-    path("regions/<str:code>/", public.region_detail, name="region-detail"),
+    path("regions/<region:code>/", public.region_detail, name="region-detail"),
     path("leaders/<int:leader_id>/", public.leader_detail, name="leader-detail"),
     path("messages/", public.message_list, name="message-list"),
     path("messages/<int:message_id>/", public.message_detail, name="message-detail"),
@@ -19,7 +34,7 @@ urlpatterns = [
     # Statistics and rankings (reports.stats, reports.charts).
     path("stats/", stats_pages.national, name="stats"),
     path("stats/rankings/", stats_pages.rankings, name="stats-rankings"),
-    path("stats/regions/<str:code>/", stats_pages.region, name="stats-region"),
+    path("stats/regions/<region:code>/", stats_pages.region, name="stats-region"),
     path("stats/units/<slug:code>/", stats_pages.unit, name="stats-unit"),
     path("stats/leaders/<slug:code>/", stats_pages.leader, name="stats-leader"),
     path("stats/campaigns/<slug:slug>/", stats_pages.campaign, name="stats-campaign"),
@@ -32,8 +47,8 @@ urlpatterns = [
     re_path(r"^messages/export\.(?P<fmt>csv|xlsx)$", exports.public_export, name="message-export"),
     path("open-data/", exports.open_data, name="open-data"),
     path("open-data/latest.zip", exports.open_data_download, name="open-data-download"),
-    path("regions/<str:code>/feed.rss", feeds.RegionFeed(), name="region-feed"),
-    path("regions/<str:code>/feed.atom", feeds.RegionAtomFeed(), name="region-feed-atom"),
+    path("regions/<region:code>/feed.rss", feeds.RegionFeed(), name="region-feed"),
+    path("regions/<region:code>/feed.atom", feeds.RegionAtomFeed(), name="region-feed-atom"),
     path("leaders/<int:leader_id>/feed.rss", feeds.LeaderFeed(), name="leader-feed"),
     path("leaders/<int:leader_id>/feed.atom", feeds.LeaderAtomFeed(), name="leader-feed-atom"),
     path("campaigns/<slug:slug>/feed.rss", feeds.CampaignFeed(), name="campaign-feed"),

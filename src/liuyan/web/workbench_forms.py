@@ -1,10 +1,14 @@
 """Forms of the staff workbench. They only parse what was typed; the board actions validate it and name
 the field of any error (ActionError.errors), which `show_action_error` puts next to that field."""
 
+import re
+
 from django import forms
 
+from liuyan import inputs
 from liuyan.board.choices import CampaignState
 from liuyan.directory.selectors import active_message_types
+from liuyan.web.forms import LineField, TextField, day_in_range
 
 
 def _text(
@@ -15,9 +19,9 @@ def _text(
     rows: int = 3,
     max_length: int = 2000,
     counted: bool = False,
-) -> forms.CharField:
+) -> TextField:
     # A required field is marked for the user; the action checks it again and has the last word.
-    return forms.CharField(
+    return TextField(
         label=label,
         required=required,
         error_messages={"required": f"请填写{label}。", "max_length": f"{label}不能超过 {max_length} 个字。"},
@@ -34,6 +38,9 @@ class IdField(forms.IntegerField):
 
     default_error_messages = {"invalid": "请从列表中选择。"}
 
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=inputs.MAX_ID, **kwargs)
+
 
 class IdListField(forms.Field):
     """Several objects ticked in a list (checkboxes); the action checks each of them."""
@@ -46,10 +53,10 @@ class IdListField(forms.Field):
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        try:
-            return sorted({int(v) for v in values})
-        except (TypeError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        ids = {inputs.parse_id(str(v)) for v in values}
+        if None in ids:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return sorted(ids)
 
 
 class ConfirmForm(forms.Form):
@@ -84,7 +91,7 @@ class UnitPickerForm(forms.Form):
     """Chooses a unit from a list the page narrows with a text filter (`unit_q`, kept with the form)."""
 
     unit_id = IdField(label="办理单位", widget=forms.Select, error_messages={"required": "请选择办理单位。"})
-    unit_q = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
+    unit_q = LineField(required=False, max_length=60, widget=forms.HiddenInput)
 
     def set_units(self, groups) -> None:
         """The units to offer, as (region label, [(id, name), …]) groups."""
@@ -167,7 +174,7 @@ LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 
 class CampaignForm(forms.Form):
-    title = forms.CharField(
+    title = LineField(
         label="专栏标题",
         min_length=2,
         max_length=80,
@@ -177,7 +184,7 @@ class CampaignForm(forms.Form):
             "max_length": "专栏标题应为 2–80 个字。",
         },
     )
-    slug = forms.CharField(
+    slug = LineField(
         label="网址标识",
         max_length=60,
         error_messages={"required": "请填写网址标识。"},
@@ -187,16 +194,18 @@ class CampaignForm(forms.Form):
     opens_at = forms.DateTimeField(
         label="开始时间",
         widget=LOCAL_DATETIME,
+        validators=[day_in_range],
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"required": "请填写开始时间。", "invalid": "请输入有效的时间。"},
     )
     closes_at = forms.DateTimeField(
         label="结束时间",
         widget=LOCAL_DATETIME,
+        validators=[day_in_range],
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"required": "请填写结束时间。", "invalid": "请输入有效的时间。"},
     )
-    region_codes = forms.CharField(
+    region_codes = LineField(
         label="适用地区",
         required=False,
         max_length=500,
@@ -223,7 +232,7 @@ class CampaignForm(forms.Form):
     def clean_region_codes(self) -> list[str]:
         raw = self.cleaned_data["region_codes"].replace("，", ",").replace("、", ",").replace(",", " ")
         codes = sorted(set(raw.split()))
-        malformed = [code for code in codes if not (len(code) == 6 and code.isdigit())]
+        malformed = [code for code in codes if not re.fullmatch(r"[0-9]{6}", code)]
         if malformed:
             raise forms.ValidationError(f"行政区划代码应为六位数字：{'、'.join(malformed)}。")
         return codes

@@ -4,6 +4,7 @@ and as a PDF (generated on demand, cached on disk), and staff subscriptions to t
 The briefs are public pages, as the real platform publishes its brief: they list public messages only.
 """
 
+import re
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from liuyan import inputs
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Region
 from liuyan.reports import stats
@@ -30,9 +32,9 @@ ARCHIVE_DAYS = 30
 
 def _day_or_404(value: str) -> date:
     try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise Http404("日期格式应为 YYYY-MM-DD。") from None
+        day = inputs.parse_day(value)
+    except ValueError as error:
+        raise Http404(str(error)) from None
     if day > timezone.localdate():
         raise Http404("这一天的简报还没有。")
     return day
@@ -42,7 +44,7 @@ def _region_or_404(request) -> Region | None:
     code = request.GET.get("region") or ""
     if not code:
         return None
-    region = Region.objects.filter(pk=code).first()
+    region = Region.objects.filter(pk=code).first() if re.fullmatch(r"[0-9]{6}", code) else None
     if region is None:
         raise Http404("没有这个行政区划。")
     return region

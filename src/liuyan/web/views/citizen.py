@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from liuyan import inputs
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions import feedback, submission
@@ -118,10 +119,10 @@ def post_message(request):
 
 def _submitted(request):
     """The confirmation after posting: the serial number and what happens next."""
-    message_id = request.GET["submitted"]
-    if not message_id.isdigit():
+    message_id = inputs.parse_id(request.GET["submitted"])
+    if message_id is None:
         raise Http404
-    message = get_object_or_404(selectors.messages_of_author(request.user), pk=int(message_id))
+    message = get_object_or_404(selectors.messages_of_author(request.user), pk=message_id)
     terms = sla_terms(message.region, message.message_type)
     return render(request, "web/citizen/submitted.html", {"message": message, "terms": terms})
 
@@ -153,12 +154,12 @@ def my_messages(request):
 def notifications(request):
     if request.method == "POST":
         one = request.POST.get("id")  # one notice, or all of them when absent
-        ids = None if one is None else [int(one)] if one.isdigit() else []
+        ids = None if one is None else [number] if (number := inputs.parse_id(one)) else []
         marked = notify_actions.mark_read(request.user, ids)
         if one is None:
             messages.success(request, f"已将 {marked} 条通知标为已读。" if marked else "没有未读通知。")
         page = request.POST.get("page", "")
-        return redirect(reverse("web:notifications") + (f"?page={page}" if page.isdigit() else ""))
+        return redirect(reverse("web:notifications") + (f"?page={page}" if inputs.parse_id(page) else ""))
     page = _page(request, inbox(request.user))
     labels = dict(NotificationKind.choices)
     for notice in page:

@@ -18,6 +18,7 @@ from liuyan.board.models import Message
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.models import Region
 from liuyan.reports import exports, opendata
+from liuyan.web.forms import LineField
 from liuyan.web.views.public import MessageFilterForm
 from liuyan.web.views.workbench import QUEUE_LABELS, forbidden
 
@@ -54,7 +55,7 @@ class StaffExportForm(forms.Form):
         regex=r"^\d{6}$", required=False, error_messages={"invalid": "地区代码应为 6 位数字。"}
     )
     leader = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "留言对象无效。"})
-    type = forms.CharField(required=False, max_length=20)
+    type = LineField(required=False, max_length=20)
     domain = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "领域无效。"})
     state = forms.ChoiceField(
         choices=[("", "全部"), *MessageState.choices],
@@ -62,7 +63,7 @@ class StaffExportForm(forms.Form):
         error_messages={"invalid_choice": "没有这个状态。"},
     )
     campaign = forms.SlugField(required=False, error_messages={"invalid": "专栏标识无效。"})
-    q = forms.CharField(
+    q = LineField(
         required=False, max_length=50, error_messages={"max_length": "关键词不能超过 %(limit_value)d 个字。"}
     )
     sort = forms.ChoiceField(

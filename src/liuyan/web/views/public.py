@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from liuyan import inputs
 from liuyan.api import presenters
 from liuyan.board import selectors
 from liuyan.board.actions.feedback import FOLLOW_UP_STATES
@@ -22,7 +23,7 @@ from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, Region
 from liuyan.intelligence.hot_topics import recent_hot_topics
 from liuyan.web import figures
-from liuyan.web.forms import FollowUpForm, RatingForm
+from liuyan.web.forms import FollowUpForm, LineField, RatingForm
 from liuyan.web.views import stats as stats_pages
 
 PAGE_SIZE = 20
@@ -40,7 +41,7 @@ TABS = [("", "全部"), *((key, label) for key, (label, _states) in selectors.PU
 class MessageFilterForm(forms.Form):
     """The filters of a message list; leader, campaign and the state tab arrive from links."""
 
-    q = forms.CharField(
+    q = LineField(
         label="关键词",
         required=False,
         max_length=50,
@@ -61,7 +62,9 @@ class MessageFilterForm(forms.Form):
         error_messages={"invalid_choice": "没有这个领域。"},
     )
     sort = forms.ChoiceField(label="排序", choices=SORTS, required=False)
-    leader = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    leader = forms.IntegerField(
+        required=False, min_value=1, max_value=inputs.MAX_ID, widget=forms.HiddenInput
+    )
     campaign = forms.SlugField(required=False, widget=forms.HiddenInput)
     state = forms.ChoiceField(choices=TABS, required=False, widget=forms.HiddenInput)
 
@@ -106,7 +109,7 @@ def _region_choices(region: Region | None, path: list[Region], children) -> list
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(
+    q = LineField(
         label="搜索留言",
         max_length=50,
         error_messages={

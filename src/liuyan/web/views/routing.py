@@ -4,6 +4,7 @@ confidence the system's routing suggestion must reach before it assigns on the d
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
+from liuyan import inputs
 from liuyan.board.actions.base import ActionError
 from liuyan.directory.actions import set_auto_assign_policy
 from liuyan.directory.selectors import staffed_desks
@@ -30,8 +31,8 @@ def auto_assign(request):
     forms = {desk.pk: _form_for(desk) for desk in desks}
     status = 200
     if request.method == "POST":
-        desk_id = request.POST.get("desk_id", "")
-        if not desk_id.isdigit() or int(desk_id) not in forms:
+        desk_id = inputs.parse_id(request.POST.get("desk_id", ""))
+        if desk_id not in forms:
             return forbidden(request, "只有本机构的工作人员可以设置自动交办。")
         form = wf.AutoAssignForm(request.POST, auto_id=f"desk{desk_id}-%s")
         if form.is_valid():
@@ -49,7 +50,7 @@ def auto_assign(request):
                 state = f"已启用，置信度下限 {policy.min_confidence}" if policy.enabled else "已关闭"
                 messages.success(request, f"{policy.desk.name}的自动交办{state}。")
                 return redirect("web:workbench-auto-assign")
-        forms[int(desk_id)] = form
+        forms[desk_id] = form
         status = 422
     rows = [(desk, forms[desk.pk]) for desk in desks]
     return render(request, "web/workbench/auto_assign.html", {"rows": rows}, status=status)

@@ -6,6 +6,7 @@ Every figure comes from the count tables through `liuyan.reports.stats`; the cha
 most, whatever the number of messages.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -24,6 +25,7 @@ from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports import charts, stats
 from liuyan.reports.choices import Bucket, RankBy
+from liuyan.web.forms import day_in_range
 
 DATE_ERROR = "日期格式应为 YYYY-MM-DD"
 PERIODS = [("7", "近7天"), ("30", "近30天"), ("90", "近90天"), ("year", "今年"), ("custom", "自定义")]
@@ -56,6 +58,7 @@ class PeriodForm(forms.Form):
         label="自",
         required=False,
         input_formats=["%Y-%m-%d"],
+        validators=[day_in_range],
         error_messages={"invalid": DATE_ERROR},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -63,6 +66,7 @@ class PeriodForm(forms.Form):
         label="至",
         required=False,
         input_formats=["%Y-%m-%d"],
+        validators=[day_in_range],
         error_messages={"invalid": DATE_ERROR},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -452,7 +456,7 @@ def campaign(request, slug: str):
 
 def _region_param(request, name: str) -> Region | None:
     code = request.GET.get(name, "")
-    return Region.objects.filter(pk=code).first() if code.isdigit() and len(code) == 6 else None
+    return Region.objects.filter(pk=code).first() if re.fullmatch(r"[0-9]{6}", code) else None
 
 
 @cache_page(PAGE_CACHE_SECONDS)
