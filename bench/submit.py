@@ -211,6 +211,8 @@ def project_env(database: Database, cache_url: str) -> dict[str, str]:
         CACHE_URL=cache_url,
         # The benchmark measures the submission path, not the rate limit.
         LIUYAN_SUBMIT_RATE="100000/m",
+        # Plain HTTP on loopback, as behind a proxy that ends TLS: no redirect to https://.
+        SECURE_SSL_REDIRECT="0",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
