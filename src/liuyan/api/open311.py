@@ -44,6 +44,7 @@ from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
 from liuyan.reports.feeds import xml_text
 from liuyan.reports.opendata import iso_time
+from liuyan.web.middleware import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("liuyan.api")
 
@@ -144,6 +145,8 @@ def _endpoint(view):
             return error_list(fmt, error.status, error.message)
         except (MultiPartParserError, BadRequest, SuspiciousOperation):
             return error_list(fmt, 400, "请求内容无法解析：请以 application/x-www-form-urlencoded 提交。")
+        except DATABASE_UNAVAILABLE:
+            raise  # not ours to fix: a 503 in the standard's shape, from web/middleware.py
         except Exception:
             # Ours to fix: logged with its traceback, answered in the standard's shape without it.
             logger.exception("Internal error on %s %s", request.method, request.path)
