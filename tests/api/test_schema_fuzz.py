@@ -26,7 +26,7 @@ from tests.board.factories import make_message
 pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 10
 SETTINGS = hypothesis.settings(
     max_examples=EXAMPLES_PER_OPERATION,
     derandomize=True,  # the same requests on every run: a failure here is a failure everywhere
