@@ -59,9 +59,12 @@ def api_schema():
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+# schemathesis's own pytest integration (schema.parametrize) fails on pytest 9.2 (it sets Function._nodeid);
+# its documented Python API (operation.as_strategy with Hypothesis' @given) does the same work.
 @pytest.mark.parametrize("persona", ["anonymous", "citizen", "editor"])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_operation_keeps_its_document(api_schema, method, path, persona, admin_user, citizen, editor):
+    # Some messages, so that generated ids sometimes name one (in review, public, replied).
     for state in (MessageState.PENDING_REVIEW, MessageState.PUBLISHED, MessageState.REPLIED):
         make_message(citizen, admin_user, state)
     user = {"anonymous": None, "citizen": citizen, "editor": editor}[persona]
@@ -77,6 +80,7 @@ def test_operation_keeps_its_document(api_schema, method, path, persona, admin_u
     def calls_keep_the_document(case):
         case.call_and_validate(headers=headers, checks=CHECKS)
 
+    # Rate limits out of the way, so that the handlers answer, not the limit after the first few calls.
     with override_settings(
         LIUYAN_AUTH_RATE="100000/m",
         LIUYAN_SUBMIT_RATE="100000/m",
