@@ -142,7 +142,7 @@ def test_unit_leader_and_campaign_pages(client, board, campaign, django_assert_m
     ("url", "text"),
     [
         ("/stats/regions/999999/", "没有这个行政区划。"),
-        ("/stats/regions/abc/", "没有这个行政区划。"),
+        ("/stats/regions/abc/", "没有找到您要访问的页面。"),  # not a region code: no such address
         ("/stats/units/no-such-unit/", "没有这个办理单位。"),
         ("/stats/leaders/no-such-leader/", "没有这位领导。"),
         ("/stats/campaigns/no-such-campaign/", "没有这个专栏。"),
