@@ -141,6 +141,8 @@ def test_odd_addresses_for_a_signed_in_citizen(client, citizen):
     client.force_login(citizen)
     assert client.get("/post/?leader=%C2%B2").status_code == 200
     assert client.get(f"/post/?leader={HUGE}").status_code == 200
+    assert client.get("/post/?region=%00").status_code == 200
+    assert client.get("/post/?campaign=%00").status_code == 404
     assert client.get("/post/?submitted=%C2%B2").status_code == 404
     assert client.get(f"/post/?submitted={HUGE}").status_code == 404
     response = client.post("/me/notifications/", {"id": "²", "page": HUGE})

@@ -1,5 +1,7 @@
 """Forms shared by the pages, and how an action's refusal is shown on a form."""
 
+import re
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
@@ -339,8 +341,8 @@ class PostMessageForm(forms.Form):
             leader = Leader.objects.select_related("region").filter(pk=leader_id, active=True).first()
             if leader is not None:
                 region, initial["leader_id"] = leader.region, leader.id
-        if region is None and (code := query.get("region", "")):
-            region = Region.objects.filter(pk=code[:6]).first()
+        if region is None and re.fullmatch(r"[0-9]{6}", code := query.get("region", "")[:6]):
+            region = Region.objects.filter(pk=code).first()
         if region is None and campaign is not None and len(regions := list(campaign.regions.all())) == 1:
             region = regions[0]
         if region is not None:

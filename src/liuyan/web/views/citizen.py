@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.core.validators import slug_re
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,6 +60,8 @@ def _page(request, queryset):
 
 
 def _open_campaign_or_404(slug: str) -> Campaign:
+    if not slug_re.match(slug):  # no campaign has such an identifier (and NUL never reaches the database)
+        raise Http404("没有这个专栏。")
     return get_object_or_404(
         Campaign.objects.prefetch_related("regions", "allowed_types").exclude(state=CampaignState.DRAFT),
         slug=slug,
