@@ -297,3 +297,12 @@ def test_open311_an_unexpected_error_answers_500_in_its_shape():
     assert response.status_code == 500
     problems = json.loads(response.content)
     assert problems == [{"code": 500, "description": "服务器内部错误，请稍后再试；问题已记录。"}]
+
+
+def test_a_field_error_is_explained_in_chinese(client):
+    error = api_error(client.get(f"/api/v1/messages?page={HUGE}&page_size=0&leader=x"), 422)
+    assert error["fields"] == {
+        "page": "不能大于 100000。",
+        "page_size": "不能小于 1。",
+        "leader": "应为整数。",
+    }

@@ -81,6 +81,42 @@ _HTTP_ERROR_MESSAGES = {
 }
 
 
+# pydantic's reasons, by error type, for the people reading `fields`; the board's own rules (api/fields.py)
+# already give theirs in Chinese.
+_REASONS = {
+    "missing": "必须填写。",
+    "int_parsing": "应为整数。",
+    "int_type": "应为整数。",
+    "int_from_float": "应为整数。",
+    "bool_parsing": "应为 true 或 false。",
+    "greater_than_equal": "不能小于 {ge}。",
+    "less_than_equal": "不能大于 {le}。",
+    "string_too_short": "至少 {min_length} 个字。",
+    "string_too_long": "不能超过 {max_length} 个字。",
+    "string_pattern_mismatch": "格式不正确。",
+    "string_type": "应为文字。",
+    "date_parsing": "应为日期，如 2026-11-05。",
+    "date_from_datetime_parsing": "应为日期，如 2026-11-05。",
+    "datetime_parsing": "应为时间，如 2026-11-05T08:15:30+08:00。",
+    "datetime_from_date_parsing": "应为时间，如 2026-11-05T08:15:30+08:00。",
+    "literal_error": "应为 {expected} 之一。",
+    "enum": "应为 {expected} 之一。",
+    "too_long": "最多 {max_length} 项。",
+    "list_type": "应为列表。",
+}
+
+
+def field_reason(error: dict) -> str:
+    """Why a field failed validation, in Chinese where the reason is a known kind."""
+    reason = _REASONS.get(error.get("type", ""))
+    if reason is None:
+        return error.get("msg", "")
+    try:
+        return reason.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return error.get("msg", "")
+
+
 def install_error_handlers(api) -> None:
     @api.exception_handler(ApiError)
     def api_error(request, exc: ApiError):
@@ -112,11 +148,11 @@ def install_error_handlers(api) -> None:
             }
             for error in exc.errors
         ]
-        # Each field named once, with its (first) reason: the board's own rules give it in Chinese.
+        # Each field named once, with its (first) reason in Chinese.
         fields = {}
         for error in exc.errors:
             name = str(error.get("loc", ("",))[-1])
-            fields.setdefault(name, error.get("msg", ""))
+            fields.setdefault(name, field_reason(error))
         return error_response(
             422, "validation_error", "请求参数不符合要求，请检查后重试。", details, fields=fields
         )
