@@ -260,7 +260,9 @@ def _store_attachment(message: Message, number: int, cleaned: attachment_rules.C
         )
     except OSError as error:
         logger.error("Attachment storage failed for %s: %s", name, error)
-        raise StorageUnavailable("附件存储暂时不可用，本次提交没有保存，请稍后再试。", field="files") from error
+        raise StorageUnavailable(
+            "附件存储暂时不可用，本次提交没有保存，请稍后再试。", field="files"
+        ) from error
     if attachment.file.name != name:
         _written_files.get().append(attachment.file.name)
     attachment.save()

@@ -132,7 +132,9 @@ def _csv_chunks(records: QuerySet[AccessRecord]):
         "region__name",
         "address",
     )
-    for at, username, nickname, kind, serial, detail, code, region, address in rows.iterator(chunk_size=CHUNK_SIZE):
+    for at, username, nickname, kind, serial, detail, code, region, address in rows.iterator(
+        chunk_size=CHUNK_SIZE
+    ):
         chunk.append([at, username, nickname, AccessKind(kind).label, serial, detail, code, region, address])
         if len(chunk) >= CHUNK_SIZE:
             yield chunk
