@@ -139,7 +139,12 @@ def test_subscription_and_email_sent_once(client, editor, citizen, day_of_data):
 
     editor.email = "editor@example.org"
     editor.save()
-    client.login(username="editor", password=PASSWORD)
+    client.login(username="editor", password=PASSWORD)  # the password alone: staff need the second factor
+    assert client.post("/briefs/subscription/", {"region": "530900"})["Location"].startswith(
+        "/accounts/two-factor/"
+    )
+    assert not BriefSubscription.objects.exists()
+    client.force_login(editor)  # passes the second factor too (tests/conftest.py)
     response = client.post("/briefs/subscription/", {"region": "530900"})
     assert response.status_code == 302
     client.post("/briefs/subscription/", {"region": "530900"})  # twice: still one
