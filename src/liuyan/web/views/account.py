@@ -60,7 +60,8 @@ def register(request):
             request, "web/account/register.html", {**context, "form": form, "refusal": TOO_MANY}, status=429
         )
     if request.POST.get("action") == "send_code":
-        return _send_code(request, context)
+        form = _retyped_form(request.POST)
+        return _send_code(request, context, form, send_phone_code, "web/account/register.html")
     form = RegistrationForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -93,9 +94,9 @@ def _retyped_form(data) -> RegistrationForm:
     return form
 
 
-def _send_code(request, context: dict):
+def _send_code(request, context: dict, form, send, template: str):
+    """Text a code with `send` (registration or reset) to the phone typed in `form`; show the page again."""
     request_form = PhoneCodeRequestForm(request.POST)
-    form = _retyped_form(request.POST)
     status = 422
     if not request_form.is_valid():
         for message in request_form.errors["phone"]:
@@ -103,15 +104,14 @@ def _send_code(request, context: dict):
     else:
         phone = request_form.cleaned_data["phone"]
         try:
-            send_phone_code(phone, address=client_address(request))
+            send(phone, address=client_address(request))
         except ValidationError as error:
             _add_errors(form, error)
         except TooManyAttempts as refused:
             context["refusal"], status = refused.refusal.message, 429
         else:
-            context["code_sent_to"] = _masked(phone)
-            status = 200
-    return render(request, "web/account/register.html", {**context, "form": form}, status=status)
+            context["code_sent_to"], status = _masked(phone), 200
+    return render(request, template, {**context, "form": form}, status=status)
 
 
 def _masked(phone: str) -> str:
@@ -183,22 +183,7 @@ def password_reset(request):
         return render(request, "web/account/password_reset.html", {**context, "form": form}, status=429)
     if request.POST.get("action") == "send_code":
         form = _reset_form_as_typed(request.POST)
-        request_form = PhoneCodeRequestForm(request.POST)
-        status = 422
-        if not request_form.is_valid():
-            for message in request_form.errors["phone"]:
-                form.add_error("phone", message)
-        else:
-            phone = request_form.cleaned_data["phone"]
-            try:
-                send_password_reset_code(phone, address=client_address(request))
-            except ValidationError as error:
-                _add_errors(form, error)
-            except TooManyAttempts as refused:
-                context["refusal"], status = refused.refusal.message, 429
-            else:
-                context["code_sent_to"], status = _masked(phone), 200
-        return render(request, "web/account/password_reset.html", {**context, "form": form}, status=status)
+        return _send_code(request, context, form, send_password_reset_code, "web/account/password_reset.html")
     form = PasswordResetForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
