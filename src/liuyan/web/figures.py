@@ -1,31 +1,30 @@
 """The figures of the public pages: the whole board's on the home page, a region subtree's and a leader's.
 
-Each is a handful of COUNT / aggregate queries on indexed columns, cached for a minute, so that a busy page
-does not count the same rows on every view. The count tables of the reports issue will replace them.
+They are read from the count tables through reports/stats.py, the one source of the site's figures (the
+statistics pages, the daily brief and the stats API read the same rows), so a page costs a sum over one
+row per day of the board's life, whatever the number of messages. Each is still cached for a minute.
 
-Definitions, as the pages label them:
-- 留言量: messages published (any state from 待交办 on, public or not, hidden or not).
-- 回复量: of those, the messages answered (已回复 or 已办结).
-- 回复率: 回复量 / 留言量.
-- 平均回复用时: the mean time from publication (刊发) to the published reply, over answered messages.
-- 满意度: the share of ratings whose three scores average at least 4 of 5 (满意率).
+Definitions, as reports/counts.py counts them and the pages label them:
+- 留言量: messages published (public or not, hidden or not), all time;
+- 回复量: messages whose reply was published, all time;
+- 回复率: 回复量 / 留言量;
+- 平均回复用时: the mean time from submission (提交, the citizen's wait) to the published reply;
+- 满意度: the share of messages whose latest rating averages at least 4 of 5 on its three scores (满意率).
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
-from liuyan.board.choices import PUBLIC_STATES, MessageState
-from liuyan.board.models import Message, Rating
 from liuyan.directory.models import Leader, Region, Unit
+from liuyan.reports import stats
+from liuyan.reports.choices import Dimension
 
 CACHE_SECONDS = 60
-REPLIED = (MessageState.REPLIED, MessageState.CLOSED)
-# A rating counts as satisfied when its three 1–5 scores add up to at least 12 (an average of 4).
-SATISFIED_TOTAL = 12
+# The first day a count row can hold: "all time" is every day up to today.
+BEGINNING = date(1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -38,9 +37,20 @@ class Figures:
     ratings: int
     satisfied: int
 
+    @classmethod
+    def of(cls, counted: stats.Figures) -> "Figures":
+        hours = counted.avg_reply_hours
+        return cls(
+            messages=counted.published,
+            replies=counted.replied,
+            average_reply=None if hours is None else timedelta(hours=hours),
+            ratings=counted.rated,
+            satisfied=counted.satisfied,
+        )
+
     @property
     def reply_rate(self) -> float | None:
-        return self.replies / self.messages if self.messages else None
+        return min(1.0, self.replies / self.messages) if self.messages else None
 
     @property
     def satisfaction(self) -> float | None:
@@ -63,8 +73,8 @@ def duration_label(duration: timedelta | None) -> str:
     return f"{max(1, round(hours * 60))} 分钟"
 
 
-def _start_of_today() -> datetime:
-    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+def _all_time(scope: stats.Scope) -> stats.Figures:
+    return stats.figures(scope, BEGINNING, timezone.localdate())
 
 
 def site_figures() -> dict:
@@ -74,20 +84,14 @@ def site_figures() -> dict:
 
 
 def _site_figures() -> dict:
-    start = _start_of_today()
-    by_state = dict(
-        Message.objects.filter(state__in=PUBLIC_STATES)
-        .values_list("state")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    messages, replies = sum(by_state.values()), sum(by_state.get(state, 0) for state in REPLIED)
+    nation, today = stats.national(), timezone.localdate()
+    total, of_today = _all_time(nation), stats.figures(nation, today, today)
     return {
-        "messages_today": Message.objects.filter(state__in=PUBLIC_STATES, published_at__gte=start).count(),
-        "replies_today": Message.objects.filter(state__in=REPLIED, replied_at__gte=start).count(),
-        "messages": messages,
-        "replies": replies,
-        "reply_rate": replies / messages if messages else None,
+        "messages_today": of_today.published,
+        "replies_today": of_today.replied,
+        "messages": total.published,
+        "replies": total.replied,
+        "reply_rate": Figures.of(total).reply_rate,
         "regions": Region.objects.count(),
         "leaders": Leader.objects.filter(active=True).count(),
         "units": Unit.objects.filter(active=True).count(),
@@ -95,38 +99,17 @@ def _site_figures() -> dict:
 
 
 def region_figures(region: Region) -> Figures:
-    """The figures of every message about `region` or any place within it."""
+    """The figures of every message about `region` or any place within it (its count rows are its
+    subtree's rollup)."""
+    scope = stats.Scope(Dimension.REGION, region.code, region.name, (region.code,))
     return cache.get_or_set(
-        f"liuyan:figures:region:{region.code}",
-        lambda: _figures(Q(region__path__startswith=region.path)),
-        CACHE_SECONDS,
+        f"liuyan:figures:region:{region.code}", lambda: Figures.of(_all_time(scope)), CACHE_SECONDS
     )
 
 
 def leader_figures(leader: Leader) -> Figures:
     """The figures of the messages addressed to `leader`."""
+    scope = stats.Scope(Dimension.LEADER, leader.code, leader.title, (str(leader.pk),))
     return cache.get_or_set(
-        f"liuyan:figures:leader:{leader.pk}", lambda: _figures(Q(leader_id=leader.pk)), CACHE_SECONDS
-    )
-
-
-def _figures(scope: Q) -> Figures:
-    reply_time = ExpressionWrapper(F("replied_at") - F("published_at"), output_field=DurationField())
-    answered = Q(state__in=REPLIED, replied_at__isnull=False, published_at__isnull=False)
-    counts = Message.objects.filter(scope, state__in=PUBLIC_STATES).aggregate(
-        messages=Count("pk"),
-        replies=Count("pk", filter=Q(state__in=REPLIED)),
-        average_reply=Avg(reply_time, filter=answered),
-    )
-    ratings = (
-        Rating.objects.filter(message__in=Message.objects.filter(scope).values("pk"))
-        .alias(total=F("resolution") + F("attitude") + F("speed"))
-        .aggregate(ratings=Count("pk"), satisfied=Count("pk", filter=Q(total__gte=SATISFIED_TOTAL)))
-    )
-    return Figures(
-        messages=counts["messages"],
-        replies=counts["replies"],
-        average_reply=counts["average_reply"],
-        ratings=ratings["ratings"],
-        satisfied=ratings["satisfied"],
+        f"liuyan:figures:leader:{leader.pk}", lambda: Figures.of(_all_time(scope)), CACHE_SECONDS
     )
