@@ -4,11 +4,13 @@ staff queues of the workbench. Overdue and due-soon are derived from deadlines h
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.scope import PUBLIC_MESSAGE, can, restrict, scope_for, visible_messages
+from liuyan.accounts.scope import can, restrict, scope_for, visible_messages
 from liuyan.board.choices import (
     HANDLING_STATES,
     PUBLIC_EVENT_KINDS,
@@ -19,6 +21,8 @@ from liuyan.board.choices import (
     ReplyState,
 )
 from liuyan.board.models import (
+    PROVINCE_PREFIX,
+    PUBLIC_TAB_STATES,
     Attachment,
     Campaign,
     Event,
@@ -29,10 +33,11 @@ from liuyan.board.models import (
     Rating,
     Reply,
     Support,
+    public_live,
 )
-from liuyan.board.search import search_messages
+from liuyan.board.search import RankedMatches, match_messages, search_messages
 from liuyan.directory.choices import UnitKind
-from liuyan.directory.models import Domain, Region, Unit
+from liuyan.directory.models import Domain, MessageType, Region, Unit
 
 DUE_SOON = timedelta(hours=24)
 LIST_RELATED = ("leader", "region", "message_type", "domain", "campaign", "author", "unit", "desk")
@@ -53,20 +58,43 @@ class MessageFilters:
 
 
 def public_messages() -> QuerySet[Message]:
-    return Message.objects.filter(PUBLIC_MESSAGE, merged_into=None)
+    """What the public lists show (board.models.public_live: the predicate of their partial indexes)."""
+    return Message.objects.filter(public_live())
+
+
+def region_filter(code: str) -> Q | None:
+    """Messages of region `code` and the places under it, in a form an index serves with the lists' order;
+    None for an unknown region. A place with nothing under it is its own code (an index on region); a
+    larger place is its province's code prefix (the province index), narrowed to the subtree's codes unless
+    the subtree is the whole province. The tree is the truth (paths): if a code under the region does not
+    start with the province's prefix, the subtree's codes alone are used."""
+    region = Region.objects.filter(pk=code).only("path").first()
+    if region is None:
+        return None
+    prefix = code[:PROVINCE_PREFIX]
+    rows = Region.objects.filter(Q(path__startswith=region.path) | Q(code__startswith=prefix)).values_list(
+        "code", "path"
+    )
+    subtree = sorted(c for c, path in rows if path.startswith(region.path))
+    if subtree == [code]:
+        return Q(region_id=code)
+    if not all(c.startswith(prefix) for c in subtree):
+        return Q(region_id__in=subtree)
+    in_province = Q(Exact(Substr("region", 1, PROVINCE_PREFIX), prefix))
+    return in_province if len(subtree) == len(rows) else in_province & Q(region_id__in=subtree)
 
 
 def filter_messages(messages: QuerySet[Message], filters: MessageFilters) -> QuerySet[Message]:
-    """Apply list filters; an unknown region or domain yields an empty list, not an error."""
+    """Apply list filters; an unknown region or domain yields an empty list, not an error. Each filter is
+    a condition on the message's own columns (no join), so the lists' indexes can serve filter and order."""
     if filters.region:
-        region = Region.objects.filter(pk=filters.region).only("path").first()
-        messages = messages.filter(region__path__startswith=region.path) if region else messages.none()
+        condition = region_filter(filters.region)
+        messages = messages.filter(condition) if condition is not None else messages.none()
     if filters.leader:
         messages = messages.filter(leader_id=filters.leader)
     if filters.message_type:
-        messages = messages.filter(
-            Q(message_type__code=filters.message_type) | Q(message_type__name=filters.message_type)
-        )
+        kinds = MessageType.objects.filter(Q(code=filters.message_type) | Q(name=filters.message_type))
+        messages = messages.filter(message_type_id__in=list(kinds.values_list("pk", flat=True)))
     if filters.domain:
         domain_ids = [
             filters.domain,
@@ -78,9 +106,11 @@ def filter_messages(messages: QuerySet[Message], filters: MessageFilters) -> Que
     if filters.state:
         messages = messages.filter(state=filters.state)
     if filters.campaign:
-        messages = messages.filter(campaign__slug=filters.campaign)
+        # A scalar subquery, not a join: the campaign's id becomes a constant the campaign index orders by.
+        campaign = Campaign.objects.filter(slug=filters.campaign).values("pk")[:1]
+        messages = messages.filter(campaign_id=Subquery(campaign))
     if filters.q:
-        messages = search_messages(messages, filters.q)
+        messages = match_messages(messages, filters.q)
     order = (
         ["-support_count", "-published_at", "-id"] if filters.sort == "support" else ["-published_at", "-id"]
     )
@@ -439,9 +469,8 @@ def editor_campaigns() -> QuerySet[Campaign]:
 
 # The state tabs of the public lists, as on the real board (全部 is no tab: every public state).
 PUBLIC_TABS: dict[str, tuple[str, frozenset[str]]] = {
-    "waiting": ("待回复", frozenset({MessageState.PUBLISHED, MessageState.ASSIGNED})),
-    "handling": ("办理中", frozenset({MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW})),
-    "handled": ("已办理", frozenset({MessageState.REPLIED, MessageState.CLOSED})),
+    tab: (label, frozenset(PUBLIC_TAB_STATES[tab]))
+    for tab, label in (("waiting", "待回复"), ("handling", "办理中"), ("handled", "已办理"))
 }
 REPLIED_STATES = frozenset({MessageState.REPLIED, MessageState.CLOSED})
 
@@ -450,19 +479,27 @@ def public_list(filters: MessageFilters, tab: str | None = None) -> QuerySet[Mes
     """The public messages matching `filters`, within one state tab (all public states when None)."""
     messages = filter_messages(public_messages(), filters)
     if tab in PUBLIC_TABS:
-        messages = messages.filter(state__in=PUBLIC_TABS[tab][1])
+        messages = messages.filter(state__in=sorted(PUBLIC_TABS[tab][1]))
     return messages.defer("search_tokens")
 
 
 def latest_replied(limit: int = 10) -> list[Message]:
-    """The public messages answered most recently."""
-    return list(
-        public_messages()
-        .filter(state__in=REPLIED_STATES, replied_at__isnull=False)
-        .select_related("leader", "region", "message_type", "domain")
-        .defer("search_tokens")
-        .order_by("-replied_at", "-id")[:limit]
-    )
+    """The public messages answered most recently.
+
+    One ordered scan per answered state, merged here: the (state, -replied_at) index serves
+    `state = s ORDER BY replied_at DESC` and stops after `limit` rows, where one statement over both states
+    would sort every answered message (0.95 s at a million)."""
+    newest: list[Message] = []
+    for state in sorted(REPLIED_STATES):
+        newest += (
+            public_messages()
+            .filter(state=state, replied_at__isnull=False)
+            .select_related("leader", "region", "message_type", "domain")
+            .defer("search_tokens")
+            .order_by("-replied_at", "-id")[:limit]
+        )
+    newest.sort(key=lambda message: (message.replied_at, message.id), reverse=True)
+    return newest[:limit]
 
 
 def visible_message(user, message_id: int) -> Message | None:
@@ -512,10 +549,7 @@ def visible_message_id(user, serial: str) -> int | None:
     return visible_messages(user).filter(serial=serial).values_list("pk", flat=True).first()
 
 
-def search_public(q: str) -> QuerySet[Message]:
-    """Public messages matching the words of `q`, most relevant first (board/search.py)."""
-    return (
-        search_messages(public_messages(), q)
-        .select_related("leader", "region", "message_type", "domain")
-        .defer("search_tokens")
-    )
+def search_public(q: str) -> RankedMatches | QuerySet[Message]:
+    """The public messages best matching the words of `q`, most relevant first (board/search.py)."""
+    messages = public_messages().select_related("leader", "region", "message_type", "domain")
+    return search_messages(messages.defer("search_tokens"), q)
