@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from liuyan.accounts.choices import Role
 from liuyan.board.choices import MessageState
@@ -15,6 +16,7 @@ from liuyan.board.models import Message
 from liuyan.intelligence import hot_topics
 from liuyan.intelligence.hot_topics import TopicItem, find_hot_topics, tokens
 from liuyan.intelligence.models import TopicTokens
+from liuyan.intelligence.tasks import warm_hot_topics
 from tests.api.openapi import assert_matches_openapi
 from tests.board.api_client import ApiClient
 from tests.board.factories import make_message
@@ -222,11 +224,29 @@ def test_command_over_the_database(db_messages, capsys):
         call_command("hot_topics", "--from", str(today), "--to", str(today), "--region", "999999")
 
 
-def test_home_page_shows_the_top_topics(db_messages, client):
-    page = client.get("/")
-    assert page.status_code == 200
-    text = page.content.decode()
+WARM_TASK = "liuyan.intelligence.tasks.warm_hot_topics"
+
+
+def test_home_page_shows_the_top_topics_computed_ahead(db_messages, client):
+    # Never computed on the page's request: the first visitor finds none and a task worker is asked, once.
+    first = client.get("/").content.decode()
+    assert "热点话题正在统计" in first and "丽发" not in first
+    client.get("/")
+    (queued,) = DBTaskResult.objects.filter(task_path=WARM_TASK)
+    assert queued.status == "READY"
+
+    assert warm_hot_topics.call() >= 2
+    text = client.get("/").content.decode()
     assert "近 30 天热点话题" in text and "丽发" in text and "4 条留言" in text
+
+
+def test_home_page_shows_the_last_computation_until_the_new_one(db_messages, client):
+    hot_topics.recent_hot_topics(refresh=True)
+    # The day's entry gone (a new day, or expired): the last computation is shown, nothing is queued.
+    start, end = hot_topics._recent_period(hot_topics.HOME_DAYS)
+    cache.delete(hot_topics._cache_key(start, end, None, None, hot_topics.HOME_TOP))
+    assert "丽发" in client.get("/").content.decode()
+    assert not DBTaskResult.objects.filter(task_path=WARM_TASK).exists()
 
 
 def test_linking_in_chunks_finds_the_same_topics(monkeypatch):
@@ -265,7 +285,7 @@ def test_a_period_with_too_many_messages_uses_the_newest_and_says_so(db_messages
     found = hot_topics.recent_hot_topics(refresh=True)
     assert found.message_count == 10 and found.covered_from == newest[-1].created_at
     assert "仅统计了" in found.notice and "最近 10 条" in found.notice
+    assert "仅统计了" in client.get("/").content.decode()
     cache.clear()
     body = assert_matches_openapi(ApiClient().get("/hot-topics"), "GET", "/api/v1/hot-topics")
     assert body["message_count"] == 10 and body["covered_from"]
-    assert "仅统计了" in client.get("/").content.decode()

@@ -444,7 +444,7 @@ def hot_topics_between(
     are masked as the public sees them. Raises UnknownFilter for a region or campaign that does not exist."""
     from django.core.cache import cache
 
-    key = f"hot_topics:v2:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
+    key = _cache_key(start, end, region, campaign, top)
     result = None if refresh else cache.get(key)
     if result is None:
         items = _public_items(start, end, region, campaign)
@@ -456,6 +456,10 @@ def hot_topics_between(
         result = PeriodTopics(topics, len(items), covered_from)
         cache.set(key, result, CACHE_SECONDS)
     return result
+
+
+def _cache_key(start: datetime, end: datetime, region: str | None, campaign: str | None, top: int) -> str:
+    return f"hot_topics:v2:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
 
 
 def _public_items(
@@ -541,9 +545,15 @@ def _stored_documents(items: list[TopicItem]) -> list[list[str]]:
     return documents
 
 
-def recent_hot_topics(days: int = 30, top: int = 5, *, refresh: bool = False) -> PeriodTopics:
-    """The top topics of the last `days` days up to the end of today (local days, so the cache key holds
-    all day long): what the home page shows, computed ahead by `run_periodic` (refresh=True)."""
+# The home page's topics as last computed, kept past the day's own entry: from midnight until `run_periodic`
+# has computed the new day's, and after the day's entry expired, the page shows the last computation.
+LATEST_SECONDS = 2 * 24 * 3600
+# A page that finds nothing computed asks a task worker for it at most this often.
+WARM_REQUEST_SECONDS = 900
+
+
+def _recent_period(days: int) -> tuple[datetime, datetime]:
+    """The last `days` local days up to the end of today (so a cache key holds all day long)."""
     from datetime import time as day_time
     from datetime import timedelta
 
@@ -551,4 +561,41 @@ def recent_hot_topics(days: int = 30, top: int = 5, *, refresh: bool = False) ->
 
     zone = timezone.get_current_timezone()
     end = datetime.combine(timezone.localdate() + timedelta(days=1), day_time.min, tzinfo=zone)
-    return hot_topics_between(end - timedelta(days=days), end, top=top, refresh=refresh)
+    return end - timedelta(days=days), end
+
+
+def _latest_key(days: int, top: int) -> str:
+    return f"hot_topics:v2:latest:{days}:{top}"
+
+
+# The home page's period and number of topics.
+HOME_DAYS, HOME_TOP = 30, 5
+
+
+def recent_hot_topics(days: int = HOME_DAYS, top: int = HOME_TOP, *, refresh: bool = False) -> PeriodTopics:
+    """The top topics of the last `days` days up to the end of today: what the home page shows, computed
+    ahead by `run_periodic` (refresh=True)."""
+    from django.core.cache import cache
+
+    start, end = _recent_period(days)
+    result = hot_topics_between(start, end, top=top, refresh=refresh)
+    if refresh:
+        cache.set(_latest_key(days, top), result, LATEST_SECONDS)
+    return result
+
+
+def stored_hot_topics() -> PeriodTopics | None:
+    """The home page's topics without computing them on the request (10,000 messages take seconds):
+    today's computation, or else the last one; None when there is none yet, and then a task worker is
+    asked to compute them (`warm_hot_topics`, which `run_periodic` also runs every quarter hour)."""
+    from django.core.cache import cache
+
+    start, end = _recent_period(HOME_DAYS)
+    today, latest = _cache_key(start, end, None, None, HOME_TOP), _latest_key(HOME_DAYS, HOME_TOP)
+    found = cache.get_many([today, latest])
+    result = found.get(today) or found.get(latest)
+    if result is None and cache.add("hot_topics:v2:warm-requested", 1, WARM_REQUEST_SECONDS):
+        from liuyan.intelligence.tasks import warm_hot_topics
+
+        warm_hot_topics.enqueue()
+    return result

@@ -17,11 +17,12 @@ from liuyan.board import selectors
 from liuyan.board.actions.feedback import FOLLOW_UP_STATES
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Campaign, Message
+from liuyan.board.paging import CappedPaginator
 from liuyan.board.privacy import mask_text
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, Region
-from liuyan.intelligence.hot_topics import recent_hot_topics
+from liuyan.intelligence.hot_topics import stored_hot_topics
 from liuyan.web import figures
 from liuyan.web.forms import FollowUpForm, LineField, RatingForm
 from liuyan.web.views import stats as stats_pages
@@ -141,9 +142,15 @@ def _rows(messages, user) -> list[Row]:
     return rows
 
 
-def _page(request, messages) -> tuple[Page, list[Row]]:
-    page = Paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, messages, paginator=Paginator) -> tuple[Page, list[Row]]:
+    """The requested page (the first for garbage, the last for past-the-end) and its rows."""
+    page = paginator(messages, PAGE_SIZE).get_page(request.GET.get("page"))
     return page, _rows(page.object_list, request.user)
+
+
+def _list_page(request, messages) -> tuple[Page, list[Row]]:
+    """A page of a public message list, counted up to a cap instead of over the whole list."""
+    return _page(request, messages, CappedPaginator)
 
 
 def _tabs(current: str | None) -> list[tuple[str, str, bool]]:
@@ -161,7 +168,7 @@ def home(request):
             "figures": figures.site_figures(),
             "latest": _rows(selectors.latest_replied(10), request.user),
             "campaigns": list(selectors.open_campaigns()),
-            "hot_topics": recent_hot_topics(days=30, top=5),
+            "hot_topics": stored_hot_topics(),
             "ranking": stats_pages.home_ranking(),
             "provinces": directory_selectors.regions_under(None),
             "search_form": SearchForm(),
@@ -200,7 +207,7 @@ def leader_detail(request, leader_id: int):
     if leader is None:
         raise Http404("没有这位领导。")
     tab = request.GET.get("state") if request.GET.get("state") in selectors.PUBLIC_TABS else None
-    page, rows = _page(request, selectors.public_list(selectors.MessageFilters(leader=leader.pk), tab))
+    page, rows = _list_page(request, selectors.public_list(selectors.MessageFilters(leader=leader.pk), tab))
     return render(
         request,
         "web/public/leader_detail.html",
@@ -225,7 +232,7 @@ def message_list(request):
         children=directory_selectors.regions_under(region),
     )
     filters, tab = form.filters()
-    page, rows = _page(request, selectors.public_list(filters, tab))
+    page, rows = _list_page(request, selectors.public_list(filters, tab))
     return render(
         request,
         "web/public/message_list.html",
@@ -289,7 +296,8 @@ def campaign_detail(request, slug: str):
         raise Http404("没有这个专栏。")
     now = timezone.now()
     tab = request.GET.get("state") if request.GET.get("state") in selectors.PUBLIC_TABS else None
-    page, rows = _page(request, selectors.public_list(selectors.MessageFilters(campaign=campaign.slug), tab))
+    listed = selectors.public_list(selectors.MessageFilters(campaign=campaign.slug), tab)
+    page, rows = _list_page(request, listed)
     return render(
         request,
         "web/public/campaign_detail.html",
@@ -306,12 +314,29 @@ def campaign_detail(request, slug: str):
 
 def search(request):
     form = SearchForm(request.GET if "q" in request.GET else None)
-    page = rows = None
+    page = rows = beyond = None
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if SERIAL.match(q):
             found = selectors.visible_message_id(request.user, q[:2].upper() + q[2:])
             if found is not None:
                 return redirect("web:message-detail", message_id=found)
-        page, rows = _page(request, selectors.search_public(q))
-    return render(request, "web/public/search.html", {"form": form, "page": page, "rows": rows})
+        matches = selectors.search_public(q)
+        page, rows = _page(request, matches)
+        beyond = _beyond_ranked(matches)
+    return render(
+        request, "web/public/search.html", {"form": form, "page": page, "rows": rows, "beyond": beyond}
+    )
+
+
+def _beyond_ranked(matches) -> str | None:
+    """How many messages match when more match than a search ranks, in Chinese: the planner's estimate
+    rounded ("约 9.1 万条"), or "超过 1000 条" when the estimate is missing or below what was ranked."""
+    if not getattr(matches, "more", False):
+        return None
+    estimate = matches.estimate() or 0
+    if estimate <= len(matches):
+        return f"超过 {len(matches)} 条"
+    if estimate >= 10_000:
+        return f"约 {estimate / 10_000:.1f}".removesuffix(".0") + " 万条"
+    return f"约 {round(estimate, -2):,} 条"
