@@ -63,6 +63,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "liuyan.web.middleware.ContentSecurityPolicyMiddleware",
     "liuyan.web.middleware.DatabaseUnavailableMiddleware",
+    # ETag and 304 for every GET; then anonymous public pages from the page cache, before the session
+    # and the user are looked at (web/page_cache.py).
+    "django.middleware.http.ConditionalGetMiddleware",
+    "liuyan.web.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +161,28 @@ def _cache(url: str) -> dict:
 # The default is shared by the processes of one machine (web workers, task workers, cron): rate limits,
 # cached figures and the hot topics that `run_periodic` computes ahead. Several machines: use Redis.
 CACHES = {"default": _cache(env_str("CACHE_URL", f"file://{VAR_DIR / 'cache'}"))}
+
+
+def _page_cache(default: dict) -> dict:
+    """The pages' cache beside the default one, so that pages pushing each other out never push out a
+    rate-limit counter: a folder of its own with room for many pages, a key prefix on Redis (whose own
+    eviction policy applies), its own memory."""
+    backend = default["BACKEND"]
+    if backend.endswith("FileBasedCache"):
+        location = f"{default['LOCATION'].rstrip('/')}-pages"
+        return {"BACKEND": backend, "LOCATION": location, "OPTIONS": {"MAX_ENTRIES": 3000}}
+    if backend.endswith("RedisCache"):
+        return {**default, "KEY_PREFIX": "pages"}
+    return {**default, "LOCATION": "pages"}
+
+
+CACHES["pages"] = _page_cache(CACHES["default"])
+# Anonymous readers of public pages and API reads are answered from the page cache (web/page_cache.py),
+# refreshed when something the public sees changes; an entry lives at most this many seconds. Browsers and
+# proxies may keep an anonymous page LIUYAN_PAGE_MAX_AGE seconds, then ask again with its ETag.
+LIUYAN_PAGE_CACHE = env_bool("LIUYAN_PAGE_CACHE", True)
+LIUYAN_PAGE_CACHE_SECONDS = env_int("LIUYAN_PAGE_CACHE_SECONDS", 60)
+LIUYAN_PAGE_MAX_AGE = env_int("LIUYAN_PAGE_MAX_AGE", 10)
 
 # Background work: Django's tasks API with the database backend, so a task is enqueued in the same
 # transaction as the change that causes it; `liuyan db_worker` runs the workers.

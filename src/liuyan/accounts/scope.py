@@ -123,7 +123,8 @@ def restrict(queryset: QuerySet, user, permission: Permission) -> QuerySet:
     raise TypeError(f"no scope rule for {model.__name__}")
 
 
-PUBLIC_MESSAGE = Q(public=True, hidden=False, state__in=PUBLIC_STATES)
+# Sorted: the same SQL in every process (a frozenset's order is not), as the lists' index predicates are.
+PUBLIC_MESSAGE = Q(public=True, hidden=False, state__in=sorted(PUBLIC_STATES))
 
 
 def visible_messages(user) -> QuerySet[Message]:

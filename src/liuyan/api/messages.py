@@ -15,7 +15,7 @@ from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
 from liuyan.api.fields import Id, Line, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
-from liuyan.board import selectors
+from liuyan.board import paging, selectors
 from liuyan.board.actions import (
     dispatch,
     feedback,
@@ -197,7 +197,11 @@ class MessageDetailOut(MessageOut):
 
 
 class MessagePage(Schema):
-    count: int
+    count: int = Field(
+        description=f"符合条件的留言条数，最多数到 {paging.COUNT_CAP}；more 为 true 时实际更多，"
+        f"只能翻到前 {paging.COUNT_CAP} 条（可加筛选条件，或用导出接口取全部）"
+    )
+    more: bool = Field(False, description=f"为 true 表示符合条件的留言多于 {paging.COUNT_CAP} 条")
     page: int
     page_size: int
     results: list[MessageOut]
@@ -258,11 +262,15 @@ class ReplyIn(Schema):
 
 
 def _page(messages, query: ListQuery, user) -> dict:
-    count = messages.count()
-    start = (query.page - 1) * query.page_size
-    rows = list(messages.prefetch_related("extensions")[start : start + query.page_size])
+    """One page of a list: counted up to paging.COUNT_CAP (never the whole table), no rows past it."""
+    count, more, rows = paging.capped_slice(
+        messages.defer("search_tokens").prefetch_related("extensions"),
+        page=query.page,
+        page_size=query.page_size,
+    )
     return {
         "count": count,
+        "more": more,
         "page": query.page,
         "page_size": query.page_size,
         "results": [presenters.message_summary(m, user) for m in rows],
