@@ -1,9 +1,14 @@
 """Full-text search (board/search.py) and the search page: Chinese words found whatever their order or the
 text around them, on SQLite (FTS5) and PostgreSQL (GIN over tsvector), never by masked personal data."""
 
+import json
+import re
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from liuyan.board import search
 from liuyan.board.choices import MessageState
@@ -132,8 +137,14 @@ def test_reindex_fills_tokens_and_keeps_the_index_in_step(corpus, capsys):
 def test_the_database_index_exists():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'message_search_tokens_gin'")
-            assert "gin (to_tsvector('simple'::regconfig, search_tokens))" in cursor.fetchone()[0]
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'message_search_vector_gin'")
+            assert "gin (search_vector)" in cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef JOIN pg_attribute "
+                "ON attrelid = adrelid AND attnum = adnum "
+                "WHERE adrelid = 'board_message'::regclass AND attname = 'search_vector'"
+            )
+            assert cursor.fetchone()[0] == "to_tsvector('simple'::regconfig, search_tokens)"
         else:
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE name LIKE 'board_message_fts%' ORDER BY name"
@@ -152,6 +163,90 @@ def test_missing_sqlite_triggers_are_restored_and_the_index_rebuilt(corpus):
     assert found("隧道") == []  # the index drifted
     search.ensure_sqlite_index(connection)
     assert found("隧道") == [corpus["bridge"].id]
+
+
+def bridges(citizen, admin_user, n: int) -> list[Message]:
+    """`n` published messages about a bridge, oldest first, one day apart; only the oldest names it in its
+    title, so it is the most relevant of all of them."""
+    messages = [
+        make_message(
+            citizen,
+            admin_user,
+            MessageState.PUBLISHED,
+            title="村口桥梁年久失修" if i == 0 else f"关于出行的第{i}条建议",
+            body="希望在村口修一座桥梁方便出行。",
+        )
+        for i in range(n)
+    ]
+    start = messages[0].published_at - timedelta(days=n)
+    for i, message in enumerate(messages):
+        Message.objects.filter(pk=message.pk).update(published_at=start + timedelta(days=i))
+    return messages
+
+
+def test_only_the_newest_matches_are_ranked(citizen, admin_user, monkeypatch):
+    messages = bridges(citizen, admin_user, 6)
+    title_match = make_message(citizen, admin_user, MessageState.PUBLISHED, title="桥梁护栏损坏")
+    monkeypatch.setattr(search, "CANDIDATES", 4)
+    matches = search.search_messages(public_messages(), "桥梁")
+    # The four newest: the title match first, then newest; the oldest (a title match too) is not reached.
+    assert list(matches.ids) == [title_match.id, messages[5].id, messages[4].id, messages[3].id]
+    assert [m.id for m in matches] == matches.ids and len(matches) == 4 and matches.more
+    assert [m.id for m in matches[1:3]] == [messages[5].id, messages[4].id]
+    assert matches[0].id == title_match.id
+    monkeypatch.setattr(search, "CANDIDATES", 7)
+    everything = search.search_messages(public_messages(), "桥梁")
+    assert everything.ids[:2] == [messages[0].id, title_match.id] and not everything.more
+
+
+def test_search_page_tells_when_more_match_than_are_ranked(client, citizen, admin_user, monkeypatch):
+    bridges(citizen, admin_user, 5)
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    response = client.get("/search/", {"q": "桥梁"})
+    html = response.content.decode()
+    assert response.status_code == 200 and len(response.context["rows"]) == 3
+    assert "以下是其中最新的 3 条，按相关程度排列" in html
+    assert re.search(r"相关留言(超过 3 条|约 [0-9,.]+ 万?条)", html)
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    assert "找到 5 条相关留言" in client.get("/search/", {"q": "桥梁"}).content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999", "1" * 30, "2.5"])
+def test_search_page_numbers_never_fail(client, citizen, admin_user, page):
+    bridges(citizen, admin_user, 3)
+    response = client.get("/search/", {"q": "桥梁", "page": page})
+    assert response.status_code == 200 and len(response.context["rows"]) == 3
+
+
+def _lowest_nodes_computing(plan: dict, needle: str) -> list[dict]:
+    """The plan nodes whose output holds `needle` while none of their children's does."""
+    children = plan.get("Plans", [])
+    below = [node for child in children for node in _lowest_nodes_computing(child, needle)]
+    if below:
+        return below
+    return [plan] if any(needle in column for column in plan.get("Output", [])) else []
+
+
+def _has_limit(plan: dict) -> bool:
+    return plan["Node Type"] == "Limit" or any(_has_limit(child) for child in plan.get("Plans", []))
+
+
+def test_a_search_ranks_a_limited_candidate_set_not_every_match(client, citizen, admin_user):
+    """PostgreSQL: the statement that ranks computes ts_rank only above a LIMIT, so a common word's
+    hundred thousand matches are never all ranked (nor counted: no statement counts)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    bridges(citizen, admin_user, 5)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/search/", {"q": "桥梁"}).status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    ranking = [sql for sql in statements if "ts_rank" in sql]
+    assert len(ranking) == 1 and not any("COUNT(" in sql.upper() for sql in statements)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (VERBOSE, FORMAT JSON) {ranking[0]}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    ranked = _lowest_nodes_computing(plan, "ts_rank")
+    assert ranked and all(_has_limit(node) for node in ranked), json.dumps(plan, ensure_ascii=False)
 
 
 # ---- The search page and the API ----

@@ -1,23 +1,29 @@
 """Full-text search over messages (DESIGN.md §5).
 
 A message's masked title and body are segmented with jieba when it is written and kept, space-separated,
-in `Message.search_tokens`; PostgreSQL indexes them with a GIN index on to_tsvector('simple', …), SQLite
-with an FTS5 table kept in sync by triggers (both created by migration 0002_search). Only the masked text
-is indexed, so a search for a phone or ID number never reveals which message holds it.
+in `Message.search_tokens`. PostgreSQL keeps their tsvector ('simple') in a generated column with a GIN
+index (migration 0006), SQLite an FTS5 table kept in sync by triggers (migration 0002). Only the masked
+text is indexed, so a search for a phone or ID number never reveals which message holds it.
 
 Segmentation uses jieba's dictionary without its HMM guesser: a query and a document then split the same
 words the same way, whatever text surrounds them. Each word of a query must match, either as itself or as
 the dictionary words inside it (交通拥堵 also matches 交通 … 拥堵), so word order does not matter and
 "市长" does not match 南京市长江大桥 (南京市 / 长江大桥).
+
+A search ranks only the newest CANDIDATES matches (RankedMatches), never every match of a common word;
+beyond them it tells how many there are from the planner's estimate, not by counting.
 """
 
+import json
 import logging
 import re
 import threading
+from collections.abc import Sequence
+from functools import cached_property
 
 import jieba
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Func, Lookup, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, F, Func, Lookup, Q, QuerySet, TextField, Value
 
 from liuyan.board.models import Message, MessageSearchEntry
 from liuyan.board.privacy import mask_text
@@ -27,6 +33,9 @@ _WORD = re.compile(r"[^\W_]+")
 # Single-character function words that would make a query needlessly strict; dropped from queries only.
 QUERY_STOP_WORDS = frozenset("的了和与及或是在也都而并吗呢吧啊呀把被对请")
 MAX_QUERY_WORDS = 10
+# How many of the newest matches a search ranks. The best matches of a word are sought among its newest
+# ones, so that a word found in a million messages costs no more than one found in a thousand.
+CANDIDATES = 1000
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -112,10 +121,16 @@ class _FtsMatch(Lookup):
 MessageSearchEntry._meta.get_field("search_tokens").register_lookup(_FtsMatch)
 
 
-class _TokenVector(Func):
-    # Exactly the expression of the GIN index, so that PostgreSQL uses it.
-    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+class _StoredVector(Func):
+    """The stored `search_vector` column of the row whose `search_tokens` it wraps (PostgreSQL, migration
+    0006). PostgreSQL generates that column and the model does not declare it, so it is reached through the
+    tokens' table alias, which stays right when the query becomes a subquery."""
+
     output_field = TextField()
+
+    def as_sql(self, compiler, connection):
+        (tokens,) = self.get_source_expressions()
+        return f"{compiler.quote_name_unless_alias(tokens.alias)}.search_vector", []
 
 
 class _TokenQuery(Func):
@@ -129,11 +144,18 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def search_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Message]:
-    """The messages of `queryset` matching every word of `q`, most relevant first, then newest.
+def _substring(q: str) -> Q:
+    condition = Q()
+    for word in q.split()[:5]:
+        condition &= Q(title__icontains=word) | Q(body__icontains=word)
+    return condition
 
-    The queryset's other filters still apply; a query without any word (only punctuation, say) falls
-    back to a plain substring match on the title and body.
+
+def match_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Message]:
+    """The messages of `queryset` matching every word of `q`, in the queryset's order.
+
+    A query without any word (only punctuation, say) falls back to a plain substring match on the title
+    and body.
     """
     q = (q or "").strip()
     if not q:
@@ -141,22 +163,99 @@ def search_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Mess
     groups = query_terms(q)
     vendor = connections[queryset.db].vendor
     if not groups or vendor not in {"postgresql", "sqlite"}:
-        condition = Q()
-        for word in q.split()[:5]:
-            condition &= Q(title__icontains=word) | Q(body__icontains=word)
-        return queryset.filter(condition).order_by("-published_at", "-id")
+        return queryset.filter(_substring(q))
     if vendor == "postgresql":
-        vector, query = _TokenVector(F("search_tokens")), _TokenQuery(Value(tsquery(groups)))
-        return (
-            queryset.filter(_Matches(vector, query))
-            .annotate(search_rank=Func(vector, query, function="ts_rank", output_field=FloatField()))
-            .order_by("-search_rank", "-published_at", "-id")
+        query = _TokenQuery(Value(tsquery(groups)))
+        return queryset.filter(_Matches(_StoredVector(F("search_tokens")), query))
+    return queryset.filter(search_entry__search_tokens__match=fts5_query(groups))
+
+
+def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int) -> list[int]:
+    """The ids of the newest `limit` matches, most relevant first, then newest, in one statement.
+
+    The candidates are chosen in the order of the public lists, which an index serves: for a common word
+    PostgreSQL walks that index and stops at `limit` matches, for a rare one it reads the few matches from
+    the search index. Only the candidates are ranked, in the outer query.
+    """
+    newest = match_messages(queryset, q).order_by("-published_at", "-id")
+    groups = query_terms(q)
+    vendor = connections[queryset.db].vendor
+    if not groups or vendor not in {"postgresql", "sqlite"}:
+        return list(newest.values_list("pk", flat=True)[:limit])
+    columns = {"message_id": F("pk"), "published": F("published_at")}  # named: the outer query reads them
+    if vendor == "postgresql":
+        candidates = newest.values(**columns, vector=_StoredVector(F("search_tokens")))
+        rank, rank_params = (
+            "ts_rank(candidate.vector, to_tsquery('simple'::regconfig, %s)) DESC",
+            [tsquery(groups)],
         )
-    return (
-        queryset.filter(search_entry__search_tokens__match=fts5_query(groups))
-        .annotate(search_rank=-F("search_entry__rank"))
-        .order_by("-search_rank", "-published_at", "-id")
-    )
+    else:  # FTS5's rank is bm25 negated: lowest is best
+        candidates = newest.values(**columns, rank=F("search_entry__rank"))
+        rank, rank_params = "candidate.rank", []
+    sql, params = candidates[:limit].query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT candidate.message_id FROM ({sql}) AS candidate "
+            f"ORDER BY {rank}, candidate.published DESC, candidate.message_id DESC",
+            [*params, *rank_params],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+class RankedMatches(Sequence):
+    """The best matches of a search, most relevant first, then newest.
+
+    They are sought among the newest CANDIDATES matches, ranked in one statement on first use; each slice
+    then fetches its own rows by id through the queryset (with its select_related and defer). So a search
+    costs the same whether a word is in ten messages or in a million, and a page reads only its rows.
+    """
+
+    def __init__(self, queryset: QuerySet[Message], q: str, candidates: int | None = None):
+        self.queryset, self.q = queryset, q
+        self.candidates = candidates or CANDIDATES
+
+    @cached_property
+    def _ids(self) -> list[int]:
+        # One more than kept, to know whether there are more matches than candidates.
+        return _ranked_ids(self.queryset, self.q, self.candidates + 1)
+
+    @property
+    def ids(self) -> list[int]:
+        return self._ids[: self.candidates]
+
+    @property
+    def more(self) -> bool:
+        """Whether more messages match than were ranked."""
+        return len(self._ids) > self.candidates
+
+    def estimate(self) -> int | None:
+        """PostgreSQL's planner estimate of how many messages match in all, from its statistics of the
+        stored vectors (no counting); None elsewhere."""
+        if connections[self.queryset.db].vendor != "postgresql":
+            return None
+        matches = match_messages(self.queryset, self.q).select_related(None).order_by().values("pk")
+        (plan,) = json.loads(matches.explain(format="json"))
+        return int(plan["Plan"]["Plan Rows"])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1 if index != -1 else None][0]
+        wanted = self.ids[index]
+        rows = self.queryset.in_bulk(wanted) if wanted else {}
+        return [rows[pk] for pk in wanted if pk in rows]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def search_messages(queryset: QuerySet[Message], q: str | None) -> RankedMatches | QuerySet[Message]:
+    """The best matches in `queryset` of every word of `q` (RankedMatches); the queryset itself when `q`
+    holds nothing to search for. The queryset's other filters still apply."""
+    q = (q or "").strip()
+    return RankedMatches(queryset, q) if q else queryset
 
 
 def reindex(batch_size: int = 500, *, using: str = "default") -> int:
