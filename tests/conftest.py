@@ -28,6 +28,26 @@ def process_local_cache():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_page_cache():
+    """Tests change rows directly and inside transactions that never commit, so a page stored by one
+    request would hide the change from the next: the page cache is off, except in the tests of
+    tests/web/test_page_cache.py, which turn it on."""
+    with override_settings(LIUYAN_PAGE_CACHE=False):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_directory_lookups():
+    """Each test reads the directory anew: a process keeps the rows a submission names for a while
+    (directory/lookups.py), and a test's rows, rolled back after it, must not outlive it there."""
+    from liuyan.directory import lookups
+
+    lookups.forget()
+    yield
+    lookups.forget()
+
+
 @pytest.fixture(autouse=True)
 def no_trained_classifiers(tmp_path_factory):
     """Each test starts with no domain or type model, whatever a local `make run` trained into var/models

@@ -6,4 +6,4 @@ class WebConfig(AppConfig):
     verbose_name = "网站"
 
     def ready(self) -> None:
-        from liuyan.web import staff_sessions  # noqa: F401  (connects its sign-in receiver)
+        from liuyan.web import page_invalidation, staff_sessions  # noqa: F401  (connect their receivers)
