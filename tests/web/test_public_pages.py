@@ -418,6 +418,21 @@ def test_message_page_query_count(client, many_messages, citizen, handler, djang
             html_of(client.get(f"/messages/{message.id}/"))
 
 
+def test_message_page_reads_a_public_reader_s_message_in_few_narrow_queries(
+    client, citizen, admin_user, campaign, django_assert_num_queries
+):
+    plain = make_message(citizen, admin_user, MessageState.REPLIED)
+    in_campaign = make_message(citizen, admin_user, MessageState.REPLIED, campaign_slug=campaign.slug)
+    # The message joined with its leader, region, type, domain and author; its events, replies (with the
+    # messages each answers), ratings, follow-ups and attachments.
+    with django_assert_num_queries(7) as captured:
+        html_of(client.get(f"/messages/{plain.id}/"))
+    assert captured.captured_queries[0]["sql"].count(" JOIN ") == 5
+    # A campaign is read by id when the message has one.
+    with django_assert_num_queries(8):
+        assert 'href="/campaigns/jianyan/"' in html_of(client.get(f"/messages/{in_campaign.id}/"))
+
+
 def test_pages_carry_no_inline_script_or_style(client, many_messages):
     message = many_messages[4]
     for path in ("/", "/messages/", f"/messages/{message.id}/", "/regions/530900/", "/campaigns/"):

@@ -1,6 +1,7 @@
 """What the API shows of a message, reply or event to a given viewer: masked for the public, complete
 for the author and for staff in scope (DESIGN.md §3; the privacy rules of the lifecycle issue)."""
 
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,6 +125,8 @@ def attachment_payload(attachment: Attachment) -> dict:
 
 def message_detail(message: Message, viewer) -> dict:
     staff = selectors.is_staff_viewer(viewer, message)
+    if staff:
+        prefetch_related_objects([message], "extensions")
     author = getattr(viewer, "id", None) == message.author_id
     originals = staff or author
     events = selectors.timeline(message, staff=staff)
