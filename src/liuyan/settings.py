@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Staff sessions: signed out when idle, and nothing but the second step until the second factor.
     "liuyan.web.staff_sessions.StaffIdleTimeoutMiddleware",
     "liuyan.web.staff_sessions.SecondFactorRequiredMiddleware",
+    # Public reads to a database replica when DATABASE_REPLICA_URLS is set (web/replica_reads.py).
+    "liuyan.web.replica_reads.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -124,6 +126,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so that a worker process started by a test sees the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-liuyan.sqlite3")}
+
+
+def _replicas(urls: list[str], primary: dict) -> dict[str, dict]:
+    """PostgreSQL streaming replicas of the primary, as aliases replica1, replica2, … (liuyan/replicas)."""
+    if urls and primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL.")
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        try:
+            # Health checks always: a replica that went away is then noticed before a page reads from it.
+            config = dj_database_url.parse(url, conn_max_age=primary["CONN_MAX_AGE"], conn_health_checks=True)
+        except ValueError as error:
+            message = f"DATABASE_REPLICA_URLS: {url!r} is not a database URL: {error}"
+            raise ImproperlyConfigured(message) from None
+        if config["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: {url!r} is not a PostgreSQL URL.")
+        # A replica that does not answer is skipped after this long, not waited for.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+        # Tests read the primary's test database through the replica connection (it is replicated there).
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = config
+    return replicas
+
+
+# Reads of public pages go to replicas (web/replica_reads.py says which requests); all else to the primary.
+_REPLICAS = _replicas(env_list("DATABASE_REPLICA_URLS", []), DATABASES["default"])
+DATABASES.update(_REPLICAS)
+LIUYAN_DATABASE_REPLICAS = list(_REPLICAS)
+DATABASE_ROUTERS = ["liuyan.replicas.routing.ReplicaRouter"] if _REPLICAS else []
+# A user who sent a write reads from the primary for this long, to see it whatever the replicas' lag.
+LIUYAN_REPLICA_PIN_SECONDS = env_int("LIUYAN_REPLICA_PIN_SECONDS", 15)
+# A replica further behind than this, or not streaming, is not read; each process checks every so often.
+LIUYAN_REPLICA_MAX_LAG_SECONDS = env_int("LIUYAN_REPLICA_MAX_LAG_SECONDS", 5)
+LIUYAN_REPLICA_CHECK_SECONDS = env_int("LIUYAN_REPLICA_CHECK_SECONDS", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
