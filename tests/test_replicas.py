@@ -55,7 +55,8 @@ def load_settings(tmp_path, **env) -> subprocess.CompletedProcess:
     environment.update(LIUYAN_VAR_DIR=str(tmp_path), **env)
     show = (
         "import liuyan.settings as s; "
-        "print({a: (d.get('PORT'), d.get('TEST')) for a, d in s.DATABASES.items()}); "
+        "print({a: (d.get('PORT'), d.get('TEST'), d['DISABLE_SERVER_SIDE_CURSORS']) "
+        "for a, d in s.DATABASES.items()}); "
         "print(s.DATABASE_ROUTERS, s.LIUYAN_DATABASE_REPLICAS)"
     )
     return subprocess.run([sys.executable, "-c", show], env=environment, capture_output=True, text=True)
@@ -70,10 +71,23 @@ def test_replica_urls_make_aliases_mirroring_the_primary_and_the_router(tmp_path
     assert result.returncode == 0, result.stderr
     aliases, routers = result.stdout.splitlines()
     assert aliases == (
-        "{'default': (5432, None), 'replica1': (5432, {'MIRROR': 'default'}), "
-        "'replica2': ('', {'MIRROR': 'default'})}"
+        "{'default': (5432, None, False), 'replica1': (5432, {'MIRROR': 'default'}, False), "
+        "'replica2': ('', {'MIRROR': 'default'}, False)}"
     )
     assert routers == f"['{ROUTER}'] ['replica1', 'replica2']"
+
+
+def test_server_side_cursors_can_be_turned_off_for_pgbouncer(tmp_path):
+    result = load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://liuyan@pgbouncer:6432/liuyan",
+        DATABASE_REPLICA_URLS="postgres://liuyan@pgbouncer:6432/liuyan_replica",
+        DATABASE_DISABLE_SERVER_SIDE_CURSORS="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "{'default': (6432, None, True), 'replica1': (6432, {'MIRROR': 'default'}, True)}"
+    )
 
 
 def test_without_replica_urls_there_is_no_router(tmp_path):

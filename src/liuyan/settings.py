@@ -155,6 +155,11 @@ _REPLICAS = _replicas(env_list("DATABASE_REPLICA_URLS", []), DATABASES["default"
 DATABASES.update(_REPLICAS)
 LIUYAN_DATABASE_REPLICAS = list(_REPLICAS)
 DATABASE_ROUTERS = ["liuyan.replicas.routing.ReplicaRouter"] if _REPLICAS else []
+# Behind PgBouncer in transaction pooling, a server-side cursor (QuerySet.iterator) would outlive the
+# transaction its server connection was lent for: off there (iterator() then fetches all rows at once).
+if env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False):
+    for _config in DATABASES.values():
+        _config["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A user who sent a write reads from the primary for this long, to see it whatever the replicas' lag.
 LIUYAN_REPLICA_PIN_SECONDS = env_int("LIUYAN_REPLICA_PIN_SECONDS", 15)
 # A replica further behind than this, or not streaming, is not read; each process checks every so often.
