@@ -153,6 +153,21 @@ def test_the_database_index_exists():
             assert {"board_message_fts", *search.SQLITE_TRIGGERS} <= names
 
 
+def test_a_missing_stored_vector_is_created_after_migrate(corpus):
+    """A PostgreSQL database that recorded migration 0006 while it was an empty placeholder."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL stores the vector")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending on the table
+        cursor.execute("ALTER TABLE board_message DROP COLUMN search_vector")
+    search.ensure_postgres_vector(connection)
+    assert found("长江大桥") == [corpus["bridge"].id]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'message_search_vector_gin'")
+        assert cursor.fetchone()[0] == 1
+    search.ensure_postgres_vector(connection)  # nothing to do
+
+
 def test_missing_sqlite_triggers_are_restored_and_the_index_rebuilt(corpus):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite keeps its index with triggers")

@@ -13,6 +13,7 @@ class BoardConfig(AppConfig):
 def _ensure_search_index(sender, using, **kwargs):
     from django.db import connections
 
-    from liuyan.board.search import ensure_sqlite_index
+    from liuyan.board.search import ensure_postgres_vector, ensure_sqlite_index
 
     ensure_sqlite_index(connections[using])
+    ensure_postgres_vector(connections[using])

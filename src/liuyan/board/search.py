@@ -315,3 +315,34 @@ def ensure_sqlite_index(connection) -> None:
             cursor.execute(statement)
         if not complete:
             cursor.execute("INSERT INTO board_message_fts(board_message_fts) VALUES ('rebuild')")
+
+
+# The stored vector and its index, as migration 0006 creates them on PostgreSQL.
+POSTGRES_VECTOR_SETUP = [
+    "ALTER TABLE board_message ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_tokens)) STORED",
+    "CREATE INDEX IF NOT EXISTS message_search_vector_gin ON board_message USING GIN (search_vector)",
+    "DROP INDEX IF EXISTS message_search_tokens_gin",
+]
+
+
+def ensure_postgres_vector(connection) -> None:
+    """Create the stored vector if migration 0006 is recorded as applied but the column is missing.
+
+    Databases migrated while 0006 was still an empty placeholder have it recorded without its column;
+    this runs after every `migrate` (post_migrate) and gives them the column (a rewrite of the table).
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT FROM django_migrations "
+            "WHERE app = 'board' AND name = '0006_search_vector'), "
+            "EXISTS (SELECT FROM information_schema.columns "
+            "WHERE table_name = 'board_message' AND column_name = 'search_vector' "
+            "AND table_schema = current_schema())"
+        )
+        applied, present = cursor.fetchone()
+        if applied and not present:
+            for statement in POSTGRES_VECTOR_SETUP:
+                cursor.execute(statement)
