@@ -71,12 +71,15 @@ class Corpus:
     sentence_lengths: np.ndarray
     replies: list[str]  # COPY-escaped official replies
 
-    def message_texts(self, rng: np.random.Generator, n: int) -> tuple[list[str], list[str], list[str]]:
-        """`n` (title, body, search_tokens) triples, COPY-escaped, as three lists."""
+    def message_texts(
+        self, rng: np.random.Generator, n: int, body_chars: tuple[int, int] = BODY_TARGET
+    ) -> tuple[list[str], list[str], list[str]]:
+        """`n` (title, body, search_tokens) triples, COPY-escaped, as three lists; each body aims at a
+        length drawn from `body_chars`."""
         title_index = rng.integers(0, len(self.titles), n)
         picks = rng.integers(0, len(self.sentences), (n, 6))
         lengths = self.sentence_lengths[picks]
-        wanted = rng.integers(BODY_TARGET[0], BODY_TARGET[1], n)
+        wanted = rng.integers(body_chars[0], body_chars[1], n)
         # Take sentences while the body is shorter than its target (at least one, at most six).
         take = np.maximum(1, (np.cumsum(lengths, axis=1) - lengths < wanted[:, None]).sum(axis=1))
         titles, bodies, tokens = [], [], []
@@ -92,8 +95,15 @@ class Corpus:
             )
         return titles, bodies, tokens
 
-    def reply_texts(self, rng: np.random.Generator, n: int) -> list[str]:
-        return [self.replies[i] for i in rng.integers(0, len(self.replies), n)]
+    def reply_texts(self, rng: np.random.Generator, n: int, max_chars: int = 600) -> list[str]:
+        """`n` official replies, COPY-escaped, cut to about `max_chars` (never inside an escape)."""
+        texts = []
+        for i in rng.integers(0, len(self.replies), n):
+            text = self.replies[i][:max_chars]
+            if (len(text) - len(text.rstrip("\\"))) % 2:
+                text = text[:-1]
+            texts.append(text)
+        return texts
 
 
 def _read(name: str) -> list[dict]:
