@@ -2,17 +2,19 @@
 from the cache (CACHES["pages"]) without a query, a session or a user; everyone else gets pages marked
 private.
 
-A page is stored under a key made of its URL and the current *generations*: random tokens in the same
-cache that web/page_invalidation.py replaces when something the public sees changes. A new token makes
-every entry stored under the old one unreachable at once, whichever process or machine stored it; the
-entries' own lifetime (LIUYAN_PAGE_CACHE_SECONDS) bounds how stale a page can get from changes that
-announce nothing (counts updated by tasks, the passing of time). A message's own page and API detail also
-carry that message's generation, so that a 点赞 refreshes the one message without emptying the cache.
+A page is stored under its URL together with the *generations* it was rendered under: random tokens in
+the same cache that web/page_invalidation.py replaces when something the public sees changes. A stored
+page is served only while its tokens are the current ones, so a new token retires every page rendered
+before it at once, whichever process or machine stored it; the entries' own lifetime
+(LIUYAN_PAGE_CACHE_SECONDS) bounds how stale a page can get from changes that announce nothing (counts
+updated by tasks, the passing of time). A message's own page and API detail also carry that message's
+generation, so that a 点赞 refreshes the one message without emptying the cache. The tokens and the page
+are read together (one round trip to Redis).
 
-The generation is read before the view reads the database, and replaced only after the change commits,
-so a page rendered from data older than a change is always stored under a token that the change has
-already replaced. Tokens are random, not counters, so this holds without an atomic increment (the file
-cache has none).
+The tokens are read before the view reads the database, and replaced only after the change commits, so
+a page rendered from data older than a change always carries a token that the change has already
+replaced. Tokens are random, not counters, so this holds without an atomic increment (the file cache has
+none), and whichever of two racing renders is stored last.
 
 Anonymous is decided from the request alone: no session cookie, no flash-message cookie, no
 Authorization header. A response that sets a cookie (a CSRF token, a session), that is not a 200, or that
@@ -94,6 +96,7 @@ STORED_HEADERS = frozenset(
 class Entry:
     """A stored answer: plain values, so that reading one back is a cheap unpickle."""
 
+    tokens: tuple[str, ...]
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
@@ -113,16 +116,38 @@ def message_generation_key(message_id: int | str) -> str:
     return f"page-generation:message:{int(message_id)}"
 
 
-def generations(store, keys: list[str]) -> list[str]:
-    """The current token of each generation key, a new one where none is stored (first use, or pushed
-    out of the cache: a new token then only makes older entries unreachable, which is safe)."""
-    found = store.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    for key in missing:
-        store.add(key, new_token(), timeout=None)
+@dataclass(frozen=True)
+class Lookup:
+    """Where this URL's page is stored, the generations it must carry, and what is stored there."""
+
+    key: str
+    tokens: tuple[str, ...]
+    entry: Entry | None
+
+    def fresh_entry(self) -> Entry | None:
+        entry = self.entry
+        return entry if getattr(entry, "tokens", None) == self.tokens else None
+
+
+def look_up(request, match: re.Match) -> Lookup:
+    """This URL's stored page and the current generations, in one read of the cache. A generation not
+    stored (first use, or pushed out of the cache) gets a new token, which only retires older pages."""
+    store = page_store()
+    generation_keys = [PUBLIC_GENERATION]
+    message_id = match.group("message") or match.group("api_message")
+    if message_id:
+        generation_keys.append(message_generation_key(message_id))
+    # get_host() checks ALLOWED_HOSTS: a request for another host is refused here as it would be below.
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    key = f"page:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
+    found = store.get_many([*generation_keys, key])
+    missing = [name for name in generation_keys if name not in found]
     if missing:
+        for name in missing:
+            store.add(name, new_token(), timeout=None)
         found.update(store.get_many(missing))
-    return [found.get(key) or new_token() for key in keys]
+    tokens = tuple(found.get(name) or new_token() for name in generation_keys)
+    return Lookup(key, tokens, found.get(key))
 
 
 def public_match(request) -> re.Match | None:
@@ -139,18 +164,6 @@ def is_anonymous(request) -> bool:
         and CookieStorage.cookie_name not in cookies
         and "HTTP_AUTHORIZATION" not in request.META
     )
-
-
-def entry_key(request, match: re.Match) -> str:
-    """The key of this URL's page under the current generations."""
-    keys = [PUBLIC_GENERATION]
-    message_id = match.group("message") or match.group("api_message")
-    if message_id:
-        keys.append(message_generation_key(message_id))
-    tokens = generations(page_store(), keys)
-    # get_host() checks ALLOWED_HOSTS: a request for another host is refused here as it would be below.
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{':'.join(tokens)}:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
 def storable(response) -> bool:
@@ -185,9 +198,9 @@ def mark_private(request, response) -> None:
         patch_cache_control(response, private=True, no_cache=True, max_age=0)
 
 
-def to_entry(response) -> Entry:
+def to_entry(response, tokens: tuple[str, ...]) -> Entry:
     headers = tuple((name, value) for name, value in response.items() if name.lower() in STORED_HEADERS)
-    return Entry(response.status_code, headers, response.content)
+    return Entry(tokens, response.status_code, headers, response.content)
 
 
 def from_entry(entry: Entry, method: str) -> HttpResponse:
@@ -215,17 +228,17 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             mark_private(request, response)
             return response
-        key = entry_key(request, match) if settings.LIUYAN_PAGE_CACHE else None
-        if key is not None:
-            entry = page_store().get(key)
-            if entry is not None:
-                return from_entry(entry, request.method)
+        lookup = look_up(request, match) if settings.LIUYAN_PAGE_CACHE else None
+        entry = lookup.fresh_entry() if lookup is not None else None
+        if entry is not None:
+            return from_entry(entry, request.method)
         response = self.get_response(request)
         if not storable(response):
             mark_private(request, response)
             return response
         mark_public(response)
         # A HEAD response may come without its body (the test client removes it): only GETs are stored.
-        if key is not None and request.method == "GET":
-            page_store().set(key, to_entry(response), timeout=settings.LIUYAN_PAGE_CACHE_SECONDS)
+        if lookup is not None and request.method == "GET":
+            entry = to_entry(response, lookup.tokens)
+            page_store().set(lookup.key, entry, timeout=settings.LIUYAN_PAGE_CACHE_SECONDS)
         return response
