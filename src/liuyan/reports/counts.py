@@ -399,4 +399,15 @@ def rebuild_counts(
             written += _insert([(*row, *values) for row, values in rows.items() if any(values)])
         logger.debug("Recounted %s to %s: %s rows.", chunk_start, chunk_end, len(rows))
         chunk_start = chunk_end + timedelta(days=1)
+    _analyze()
     return written
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the table after a rebuild: until autovacuum comes by, the planner
+    would plan with the sizes of before (after a first rebuild, an empty table) and pick a scan of a whole
+    dimension's days for a ranking's few hundred keys (1.4 s instead of 14 ms for a prefecture's units at
+    a million messages)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(DailyCount._meta.db_table)}")
