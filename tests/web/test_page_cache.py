@@ -3,6 +3,7 @@ of public pages and API reads are answered from the cache without a query; a cha
 the next answer fresh once it commits; signed-in users, credentials and cookies are never served or stored
 a shared page; HTTP caching headers and conditional GETs; the file and Redis backends."""
 
+import time
 import uuid
 
 import pytest
@@ -18,7 +19,7 @@ from liuyan.board.actions.submission import support_message
 from liuyan.board.choices import MessageState
 from liuyan.directory.models import Leader
 from liuyan.web.middleware import CSP
-from liuyan.web.page_cache import PageCacheMiddleware
+from liuyan.web.page_cache import PageCacheMiddleware, lifetime, new_token
 from tests.board.factories import latest_reply, make_message
 from tests.conftest import make_user
 
@@ -336,3 +337,14 @@ def test_the_shared_backends(
                 keys = list(server.scan_iter(match=f"{prefix}:*"))
                 assert keys  # the pages and generations were stored there
                 server.delete(*keys)
+
+
+def test_with_replicas_a_page_rendered_just_after_a_change_is_kept_only_as_long_as_a_replica_may_lag():
+    fresh = (new_token(),)
+    settled = (f"{time.time() - 30:.3f}-0123456789ab",)
+    with override_settings(LIUYAN_PAGE_CACHE_SECONDS=60, LIUYAN_REPLICA_MAX_LAG_SECONDS=5):
+        with override_settings(LIUYAN_DATABASE_REPLICAS=["replica1"]):
+            assert lifetime(fresh) == 5 and lifetime((*settled, *fresh)) == 5
+            assert lifetime(settled) == 60
+        with override_settings(LIUYAN_DATABASE_REPLICAS=[]):
+            assert lifetime(fresh) == 60

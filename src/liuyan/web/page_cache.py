@@ -109,7 +109,28 @@ def page_store():
 
 
 def new_token() -> str:
-    return secrets.token_hex(8)
+    """A generation token: when it was made, and a random part that no other token shares."""
+    return f"{time.time():.3f}-{secrets.token_hex(6)}"
+
+
+def made_at(token: str) -> float:
+    try:
+        return float(token.partition("-")[0])
+    except ValueError:
+        return 0.0
+
+
+def lifetime(tokens: tuple[str, ...]) -> int:
+    """How long a page rendered under these generations is kept. Pages are read from a replica when
+    replicas are configured, and a replica may lag behind the commit that made a new generation: a page
+    rendered that soon after one is kept only as long as a replica may lag (a lagging replica is not read),
+    so that it cannot show the replica's older state for the page's whole lifetime."""
+    seconds = settings.LIUYAN_PAGE_CACHE_SECONDS
+    if getattr(settings, "LIUYAN_DATABASE_REPLICAS", None):
+        lag = settings.LIUYAN_REPLICA_MAX_LAG_SECONDS
+        if time.time() - max(made_at(token) for token in tokens) < lag:
+            return min(seconds, lag)
+    return seconds
 
 
 def message_generation_key(message_id: int | str) -> str:
@@ -240,5 +261,5 @@ class PageCacheMiddleware:
         # A HEAD response may come without its body (the test client removes it): only GETs are stored.
         if lookup is not None and request.method == "GET":
             entry = to_entry(response, lookup.tokens)
-            page_store().set(lookup.key, entry, timeout=settings.LIUYAN_PAGE_CACHE_SECONDS)
+            page_store().set(lookup.key, entry, timeout=lifetime(lookup.tokens))
         return response
