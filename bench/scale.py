@@ -819,7 +819,11 @@ def wrk(port: int, path: str, seconds: int, connections: int, script: Path) -> d
 
 
 def throughput(args, url: str, ids: dict) -> list[dict]:
+    import submit
     from submit import Server, ServerSpec
+
+    # Four workers importing Django on a busy 2-core machine can take more than submit.py's minute.
+    submit.SERVER_START_TIMEOUT = 300
 
     var = Path(tempfile.mkdtemp(prefix="liuyan-scale-gunicorn-"))
     env = dict(os.environ)
@@ -934,14 +938,22 @@ def run_one(args, n: int) -> dict:
         f"{result['database_bytes'] / 2**30:.1f} GiB",
         flush=True,
     )
+    path = args.results_dir / f"scale-{result['database']}-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
     if not args.only_build:
+        result["load_before"] = os.getloadavg()
         result["pages"] = time_pages(args, brief_day)
+        result["load_after_pages"] = os.getloadavg()
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
         if not args.no_wrk:
             from django.db import connections
 
             connections.close_all()
             result["throughput"] = throughput(args, url, sample_ids())
-    path = args.results_dir / f"scale-{result['database']}-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
+            result["load_after_wrk"] = os.getloadavg()
+        print(
+            "Machine load (1, 5, 15 min) before, after the pages, after wrk: "
+            + "; ".join(" ".join(f"{x:.1f}" for x in result[k]) for k in result if k.startswith("load_"))
+        )
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     print(f"Figures written to {path}")
     if not args.keep:
