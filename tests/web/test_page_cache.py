@@ -237,12 +237,15 @@ def test_a_signed_in_user_is_never_given_a_shared_page(client, citizen, replied)
     assert "退出（" in signed_in.content.decode() and "登录后点赞" not in signed_in.content.decode()
 
 
-def test_pages_about_a_person_are_not_kept_at_all(client, citizen):
+def test_pages_about_a_person_are_not_kept_at_all(client, citizen, editor):
     client.force_login(citizen)
     for path in ["/me/messages/", "/me/notifications/", "/accounts/"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], path
+    client.force_login(editor)
+    workbench = client.get("/workbench/")
+    assert workbench.status_code == 200 and "no-store" in workbench["Cache-Control"]
     client.logout()
     login = client.get("/accounts/login/")
     assert "no-store" in login["Cache-Control"] and "csrftoken" in login.cookies
