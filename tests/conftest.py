@@ -38,6 +38,17 @@ def no_page_cache():
 
 
 @pytest.fixture(autouse=True)
+def fresh_directory_lookups():
+    """Each test reads the directory anew: a process keeps the rows a submission names for a while
+    (directory/lookups.py), and a test's rows, rolled back after it, must not outlive it there."""
+    from liuyan.directory import lookups
+
+    lookups.forget()
+    yield
+    lookups.forget()
+
+
+@pytest.fixture(autouse=True)
 def no_trained_classifiers(tmp_path_factory):
     """Each test starts with no domain or type model, whatever a local `make run` trained into var/models
     or an earlier test (setup_demo trains both) left behind; tests that need one train it."""

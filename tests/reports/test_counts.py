@@ -14,10 +14,12 @@ from liuyan.board.actions import dispatch, feedback, handling, moderation, overs
 from liuyan.board.actions.base import ActionError
 from liuyan.board.choices import MessageState, ReplyState
 from liuyan.board.models import ExtensionRequest, Message, Rating, Reply
+from liuyan.board.tasks import follow_up_submission
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports.counts import rebuild_counts
-from liuyan.reports.models import METRICS, DailyCount
+from liuyan.reports.models import METRICS, DailyCount, UncountedSubmission
 from tests.conftest import make_user
+from tests.task_queue import run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +126,7 @@ def clock(monkeypatch):
     return clock
 
 
-def _submit(rng: random.Random, author):
+def _submit(rng: random.Random, author, *, in_task: bool = False):
     leader_code, region_code = rng.choice(PLACES)
     return submission.submit_message(
         author,
@@ -134,17 +136,22 @@ def _submit(rng: random.Random, author):
         title="小区门口道路破损",
         body="小区门口道路破损多时，雨天积水严重，请有关部门尽快修复。",
         region_code=region_code,
+        follow_up_in_task=in_task,
     )
 
 
 def run_random_actions(
-    rng: random.Random, clock: Clock, staff, authors, *, messages: int, steps: int
+    rng: random.Random, clock: Clock, staff, authors, *, messages: int, steps: int, in_task: float = 0.0
 ) -> None:
-    """Submit `messages` messages, then take `steps` random actions on them, the clock moving between."""
+    """Submit `messages` messages, then take `steps` random actions on them, the clock moving between.
+
+    A share `in_task` of the submissions leave their `received` to their task, which runs at a random
+    step (as a worker would, late), or at the end; a recount may come while tasks are still waiting.
+    """
     units = {code: Unit.objects.get(code=code).pk for code in UNITS}
     ids = []
     for _ in range(messages):
-        ids.append(_submit(rng, rng.choice(authors)).pk)
+        ids.append(_submit(rng, rng.choice(authors), in_task=rng.random() < in_task).pk)
         clock.now += timedelta(minutes=rng.randint(5, 600))
 
     def reply_in_review(pk):
@@ -206,6 +213,11 @@ def run_random_actions(
         (1, set(S), lambda pk: moderation.hide_message(staff, pk, "含有不当内容。")),
         (1, {S.REPLIED}, lambda pk: oversight.close_unrated(clock.now + timedelta(days=30))),
     ]
+    if in_task:
+        actions += [
+            (4, set(S), submission.follow_up_submission),
+            (1, set(S), lambda pk: rebuild_counts()),
+        ]
     weights = [weight for weight, _states, _action in actions]
     for _ in range(steps):
         _weight, states, action = rng.choices(actions, weights=weights)[0]
@@ -235,6 +247,27 @@ def test_random_actions_keep_every_row_exact_and_a_rebuild_agrees(clock, admin_u
     kept = stored_rows()
     assert rebuild_counts() == len(expected)
     assert stored_rows(keep_zero_rows=True) == kept
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_submissions_counted_by_their_task_are_exact_once_the_tasks_ran(clock, admin_user, seed):
+    """Their tasks run late, after the messages moved to other units, were merged, recounted…"""
+    rng = random.Random(seed)
+    authors = [make_user(f"citizen-{i}", "citizen") for i in range(3)]
+    run_random_actions(rng, clock, admin_user, authors, messages=40, steps=300, in_task=0.7)
+    waiting = UncountedSubmission.objects.count()
+    assert 5 <= waiting < 40, "some tasks should have run during the actions, and some not"
+    assert stored_rows() != expected_rows()
+
+    assert sum(run_queued(follow_up_submission)) == waiting
+    assert not UncountedSubmission.objects.exists()
+    assert stored_rows() == expected_rows()
+    kept = stored_rows()
+    rebuild_counts()
+    assert stored_rows() == kept
+    # Run again (a worker that died after the commit), a task counts nothing twice.
+    assert submission.follow_up_submission(Message.objects.order_by("?").first().pk) is False
+    assert stored_rows() == kept
 
 
 def test_rollup_of_a_county_message(citizen, admin_user):

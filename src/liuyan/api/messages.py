@@ -310,6 +310,7 @@ def submit(request, payload: MessageIn):
         public=payload.public,
         anonymous=payload.anonymous,
         contact_phone=payload.contact_phone,
+        follow_up_in_task=True,
     )
     return Status(201, {"id": message.id, "serial": message.serial, "state": message.state})
 

@@ -1,9 +1,9 @@
-"""Background tasks of the board: thin wrappers that call the periodic oversight actions and the
-auto-assignment of a published message."""
+"""Background tasks of the board: thin wrappers that call the periodic oversight actions, the
+auto-assignment of a published message and the rest of a submission made through the API."""
 
 from django_tasks import task
 
-from liuyan.board.actions import dispatch, oversight
+from liuyan.board.actions import dispatch, oversight, submission
 
 
 @task()
@@ -24,6 +24,11 @@ def close_unrated() -> int:
 @task()
 def auto_assign(message_id: int) -> bool:
     return dispatch.auto_assign_message(message_id) is not None
+
+
+@task()
+def follow_up_submission(message_id: int) -> bool:
+    return submission.follow_up_submission(message_id)
 
 
 @task()

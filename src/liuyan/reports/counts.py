@@ -27,6 +27,11 @@ in the action's own transaction. So the tables are exact at every commit, with n
 and an action that changes no figure costs no query. Anything that changes messages behind the actions'
 back (bulk imports, the demo's re-dating, edits in the admin, a region moved to another parent) must call
 `rebuild_counts(start, end)` for the days it touched.
+
+One figure may come later: a submission through the API adds its `received` in its task, off the request
+path, where the hot rows of the day (the nation's, its region's) would queue every submission behind
+each other's commit. Until the task runs, an `UncountedSubmission` row says so; once the task queue has
+drained, the tables are exact again.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ from liuyan.directory.catalogue import level_of
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Region
 from liuyan.reports.choices import Dimension
-from liuyan.reports.models import METRICS, DailyCount
+from liuyan.reports.models import METRICS, DailyCount, UncountedSubmission
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +214,56 @@ def count_new(message: Message) -> None:
     add_to_rows(contribution(message, None))
 
 
+def count_new_later(message: Message) -> None:
+    """Note a message just created as not yet counted: `count_noted` adds it, in the submission's task.
+    (`count_new` counted it at once.) One plain insert, in the submission's transaction."""
+    _insert_uncounted(
+        [
+            message.pk,
+            connection.ops.adapt_datefield_value(timezone.localdate(message.created_at)),
+            message.region.path,
+            message.domain_id,
+            message.message_type_id,
+            message.leader_id,
+            message.unit_id,
+            message.campaign_id,
+        ]
+    )
+
+
+def _insert_uncounted(values: list) -> None:
+    meta = UncountedSubmission._meta
+    table = connection.ops.quote_name(meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(values))})", values)
+
+
+def count_noted(message_id: int) -> bool:
+    """Add the `received` of a message noted by `count_new_later`, under what it counted for when it was
+    submitted, and forget the note; False when there is none (counted already). Call it in a transaction:
+    the note goes with the figure, so a task run twice counts once."""
+    noted = UncountedSubmission.objects.select_for_update().filter(message_id=message_id).first()
+    if noted is None:
+        return False
+    noted.delete()
+    received = [0] * len(METRICS)
+    received[INDEX["received"]] = 1
+    add_to_rows({(dimension, key, noted.day): list(received) for dimension, key in _noted_keys(noted)})
+    return True
+
+
+def _noted_keys(noted: UncountedSubmission) -> list[tuple[str, str]]:
+    return _keys(
+        region_codes(noted.region_path),
+        domain=noted.domain_id,
+        kind=noted.message_type_id,
+        unit=noted.unit_id,
+        leader=noted.leader_id,
+        campaign=noted.campaign_id,
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Rebuilding from the messages, set-based
 
@@ -312,6 +367,11 @@ def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contributio
             keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
             for dimension, key in keys:
                 add(dimension, key, day, values)
+    # A message whose task has not run yet is in the tables without the `received` its task will add, where
+    # its submission put it (its counted moves since then are in).
+    for noted in UncountedSubmission.objects.filter(day__gte=start, day__lte=end):
+        for dimension, key in _noted_keys(noted):
+            rows[(dimension, key, noted.day)][INDEX["received"]] -= 1
     return rows
 
 

@@ -56,6 +56,33 @@ class DailyCount(models.Model):
         return f"{self.get_dimension_display()} {self.key} {self.day:%Y-%m-%d}"
 
 
+class UncountedSubmission(models.Model):
+    """A message submitted through a channel that counts it later: its `received` is not yet in the count
+    tables. The submission's task adds it and deletes this row in one transaction (reports/counts.py).
+
+    The row keeps what the message counted under when it was submitted: an action that moves it elsewhere
+    before the task runs (another leader, region or domain) moves the `received` it has in the tables by
+    then, and the task adds the one it had at submission, where the submission put it.
+    """
+
+    message = models.OneToOneField(
+        "board.Message", on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name="留言"
+    )
+    day = models.DateField("收到日期")
+    region_path = models.CharField("地区路径", max_length=64)
+    domain_id = models.BigIntegerField("领域")
+    message_type_id = models.BigIntegerField("类型")
+    leader_id = models.BigIntegerField("领导")
+    unit_id = models.BigIntegerField("办理单位", null=True)
+    campaign_id = models.BigIntegerField("专栏", null=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待计入的收到留言"
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.day:%Y-%m-%d}"
+
+
 class BriefSubscription(models.Model):
     """A staff member's subscription to the daily brief (每日留言简报) of a region, or of the nation."""
 
