@@ -61,6 +61,9 @@ SEED = 20261203
 CITIZENS = 5000
 CACHE_URL = "redis://127.0.0.1:6379/13"
 DATABASE_BASE = "postgres://postgres:postgres@127.0.0.1:5432/liuyan_bench_scale"
+# Tables that grow with the messages: a sequential scan of one of them on a page view is flagged.
+BIG_TABLES = {"board_message", "board_event", "board_reply", "board_reply_messages", "board_rating"}
+BIG_TABLES |= {"reports_dailycount"}
 BULK_TABLES = ["board_message", "board_event", "board_reply", "board_reply_messages", "board_rating"]
 HEAVY_SESSION = [
     "SET maintenance_work_mem = '1GB'",
@@ -135,6 +138,13 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument(
         "--results-dir", type=Path, default=Path(os.environ.get("LIUYAN_VAR_DIR", "/tmp/var-scale"))
+    )
+    parser.add_argument(
+        "--growth",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="print the growth table of runs saved before (their JSON files, smallest first) and stop",
     )
     args = parser.parse_args(argv)
     if args.database_url and len(args.messages) > 1:
@@ -620,6 +630,7 @@ class QueryLog:
     def __init__(self):
         self.count = 0
         self.seconds = 0.0
+        self.reads: list[tuple[str, object]] = []
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
@@ -628,6 +639,35 @@ class QueryLog:
         finally:
             self.seconds += time.perf_counter() - started
             self.count += 1
+            if not many and sql.lstrip().upper().startswith("SELECT"):
+                self.reads.append((sql, params))
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+def explain_reads(reads: list[tuple[str, object]]) -> dict:
+    """The request's SELECTs run again under EXPLAIN (ANALYZE, BUFFERS): the 8 kB pages they touched, a
+    figure the machine's load does not change, and any sequential scan of a board table."""
+    from django.db import connection
+
+    blocks, executed, planned, scans = 0, 0.0, 0.0, set()
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            (plan,) = cursor.fetchone()
+            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+            executed += plan["Execution Time"]
+            planned += plan.get("Planning Time", 0.0)
+            blocks += plan["Plan"].get("Shared Hit Blocks", 0) + plan["Plan"].get("Shared Read Blocks", 0)
+            for node in _plan_nodes(plan["Plan"]):
+                relation = node.get("Relation Name", "")
+                if node["Node Type"] == "Seq Scan" and relation in BIG_TABLES:
+                    scans.add(relation)
+    return {"blocks": blocks, "executed_ms": executed, "planned_ms": planned, "seq_scans": sorted(scans)}
 
 
 def timed_get(client, url: str) -> tuple[float, QueryLog, object]:
@@ -667,12 +707,14 @@ def measure(label: str, url: str, client, repeat: int) -> dict:
         "warm_queries": warm_log.count,
         "warm_sql_ms": warm_log.seconds * 1000,
         "status": response.status_code,
+        **explain_reads(cold_log.reads),
     }
     print(
         f"  {label:<34} cold {result['cold_ms']:8.1f} ms {result['cold_queries']:3d} q "
         f"{result['cold_sql_ms']:8.1f} ms SQL | uncached {result['uncached_ms']:8.1f} | warm "
-        f"{result['warm_ms']:7.1f} ms {result['warm_queries']:3d} q {result['warm_sql_ms']:6.1f} ms SQL  "
-        f"{url}",
+        f"{result['warm_ms']:7.1f} ms {result['warm_queries']:3d} q {result['warm_sql_ms']:6.1f} ms SQL | "
+        f"{result['blocks']:7d} blocks, plan{result['planned_ms']:6.1f} + run{result['executed_ms']:7.1f} ms"
+        f"{' SEQ SCAN ' + ','.join(result['seq_scans']) if result['seq_scans'] else ''}  {url}",
         flush=True,
     )
     return result
@@ -971,18 +1013,30 @@ def growth(results: list[dict]) -> None:
     if len(timed) < 2:
         return
     header = " → ".join(size_name(r["messages"]) for r in timed)
-    print(f"Growth of the uncached server time (ms), {header}")
     labels = [p["label"] for p in timed[0]["pages"]]
-    for label in labels:
-        values = [next((p["uncached_ms"] for p in r["pages"] if p["label"] == label), None) for r in timed]
-        if None in values:
-            continue
-        cells = "  ".join(f"{v:8.1f}" for v in values)
-        print(f"  {label:<34} {cells}   ×{values[-1] / max(values[0], 0.01):.1f}")
+    for figure, title in (("uncached_ms", "uncached server time (ms)"), ("blocks", "8 kB pages read")):
+        print(f"Growth of the {title}, {header}")
+        for label in labels:
+            values = [next((p.get(figure) for p in r["pages"] if p["label"] == label), None) for r in timed]
+            if None in values:
+                continue
+            cells = "  ".join(f"{v:8.1f}" for v in values)
+            print(f"  {label:<34} {cells}   ×{values[-1] / max(values[0], 0.01):.1f}")
+    rates = [{t["label"]: t for t in r.get("throughput", [])} for r in timed]
+    if all(rates):
+        print(f"Throughput (req/s, p95 ms), {header}")
+        for label in rates[0]:
+            cells = "  ".join(
+                f"{r[label]['rate']:7.1f} {r[label]['p95']:7.1f}" if label in r else " " * 15 for r in rates
+            )
+            print(f"  {label:<22} {cells}")
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.growth:
+        growth([json.loads(path.read_text()) for path in args.growth])
+        return
     if len(args.messages) == 1:
         run_one(args, args.messages[0])
         return
