@@ -6,8 +6,10 @@ of each SQL statement it issues (and, with --explain, the plan of its slowest on
 
 Runs against a database built by `bench/reports.py --keep` (or bench/scale.py). Each page is requested
 --repeat times after one warm-up request, cache cleared before each; it prints the median server time, the
-median SQL time (the sum of the statements' times as the client sees them), the query count and the
-slowest statement's time. Run it with PYTHONPATH pointing at an older tree's src to measure "before".
+median SQL time (the sum of the statements' times as the client sees them), the query count, the
+slowest statement's time, and the time PostgreSQL itself spends planning and running the page's SELECTs
+(EXPLAIN ANALYZE of each, median of the last three runs). Run it with PYTHONPATH pointing at an older
+tree's src to measure "before".
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("LIUYAN_VAR_DIR", tempfile.mkdtemp(prefix="liuyan-bench-lists-"))
     os.environ["DEBUG"] = "false"
+    os.environ["LIUYAN_PAGE_CACHE"] = "false"  # measure the queries, not the page cache
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyan.settings")
     import django
 
@@ -124,15 +127,35 @@ def explain(sql: str, params) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def server_ms(statements) -> float:
+    """PostgreSQL's own planning + execution time of the SELECTs, from EXPLAIN ANALYZE: what the page
+    costs the database, without the round trips (which a loaded 2-core machine stretches)."""
+    import json
+
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for _, sql, params in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            (document,) = cursor.fetchone()
+            plan = (json.loads(document) if isinstance(document, str) else document)[0]
+            total += plan["Planning Time"] + plan["Execution Time"]
+    return total
+
+
 def measure(label: str, url: str, client, repeat: int, show_plan: bool) -> None:
     request(client, url)  # warm: connection, templates, directory caches
     runs = [request(client, url) for _ in range(repeat)]
     server = statistics.median(elapsed for elapsed, _ in runs) * 1000
     sql = statistics.median(sum(t for t, _, _ in statements) for _, statements in runs) * 1000
     slowest = max(runs[-1][1], key=lambda s: s[0])
+    in_database = statistics.median(server_ms(statements) for _, statements in runs[-3:])
     print(
         f"  {label:<30} server {server:7.1f} ms  SQL {sql:7.1f} ms  {len(runs[-1][1]):2d} queries  "
-        f"slowest {slowest[0] * 1000:7.1f} ms   {url}",
+        f"slowest {slowest[0] * 1000:7.1f} ms  in PostgreSQL {in_database:7.2f} ms   {url}",
         flush=True,
     )
     if show_plan:

@@ -263,10 +263,11 @@ class ReplyIn(Schema):
 
 def _page(messages, query: ListQuery, user) -> dict:
     """One page of a list: counted up to paging.COUNT_CAP (never the whole table), no rows past it."""
+    related = (*selectors.ROW_RELATED, "campaign", "author")
+    if getattr(user, "is_authenticated", False):  # what staff in scope see as well
+        related = (*related, "desk", "unit", "extensions")
     count, more, rows = paging.capped_slice(
-        messages.defer("search_tokens").prefetch_related("extensions"),
-        page=query.page,
-        page_size=query.page_size,
+        selectors.for_page(messages, related), page=query.page, page_size=query.page_size
     )
     return {
         "count": count,
@@ -340,6 +341,8 @@ def export_messages(request, query: Query[ExportQuery]):
 @router.get("/messages/mine", response={200: MessagePage, **ERRORS}, auth=signed_in, summary="我的留言")
 def my_messages(request, query: Query[ListQuery]):
     messages = selectors.filter_messages(Message.objects.filter(author=request.auth), _filters(query))
+    if query.sort == "newest":  # newest submitted first, as on the page: unpublished ones have no date yet
+        messages = messages.order_by("-created_at", "-id")
     return _page(messages, query, request.auth)
 
 

@@ -66,9 +66,10 @@ PUBLIC_TAB_STATES = {
     "handling": (MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW),
     "handled": (MessageState.REPLIED, MessageState.CLOSED),
 }
-# A region's province is the first two digits of its GB/T 2260 code: the public lists of a region with
-# places under it read the province's index (board.selectors.region_filter checks the tree agrees).
-PROVINCE_PREFIX = 2
+# A province is the first two digits of a GB/T 2260 code, a prefecture the first four: the public list of a
+# province or a prefecture reads the index of that code prefix (board.selectors.region_filter checks that the
+# tree agrees; a place with nothing under it is its own code).
+PROVINCE_PREFIX, PREFECTURE_PREFIX = 2, 4
 
 
 def public_live(states=PUBLIC_STATES) -> Q:
@@ -79,7 +80,7 @@ def public_live(states=PUBLIC_STATES) -> Q:
     return Q(public=True, hidden=False, merged_into=None, state__in=sorted(states))
 
 
-def _newest(*fields, name: str, states=PUBLIC_STATES, **condition) -> models.Index:
+def _newest(*fields, name: str, states=PUBLIC_STATES, include=(), **condition) -> models.Index:
     """A partial index of public messages: `fields`, then newest first (the lists' order)."""
     return models.Index(
         *fields,
@@ -87,7 +88,14 @@ def _newest(*fields, name: str, states=PUBLIC_STATES, **condition) -> models.Ind
         F("id").desc(),
         name=name,
         condition=public_live(states) & Q(**condition),
+        include=include,
     )
+
+
+# The indexes of a filter carry the state (PostgreSQL only; SQLite ignores it): a state tab within the filter
+# is then counted from the index alone. Without it PostgreSQL would rather AND the filter's rows with the
+# whole tab's index (36 ms for one leader's 待回复 at 1M messages; 0.7 ms from the index alone).
+WITH_STATE = ["state"]
 
 
 class Message(models.Model):
@@ -186,16 +194,15 @@ class Message(models.Model):
             _newest(name="message_public_waiting", states=PUBLIC_TAB_STATES["waiting"]),
             _newest(name="message_public_handling", states=PUBLIC_TAB_STATES["handling"]),
             _newest(name="message_public_handled", states=PUBLIC_TAB_STATES["handled"]),
-            _newest(F("leader"), name="message_public_leader"),
-            _newest(F("campaign"), name="message_public_campaign", campaign__isnull=False),
-            _newest(Substr("region", 1, PROVINCE_PREFIX), name="message_public_province"),
-            models.Index(
-                F("support_count").desc(),
-                F("published_at").desc(),
-                F("id").desc(),
-                name="message_public_support",
-                condition=public_live(),
+            _newest(F("leader"), name="message_public_leader", include=WITH_STATE),
+            _newest(
+                F("campaign"), name="message_public_campaign", include=WITH_STATE, campaign__isnull=False
             ),
+            _newest(Substr("region", 1, PROVINCE_PREFIX), name="message_public_province", include=WITH_STATE),
+            _newest(
+                Substr("region", 1, PREFECTURE_PREFIX), name="message_public_prefecture", include=WITH_STATE
+            ),
+            _newest(F("support_count").desc(), name="message_public_support", include=WITH_STATE),
         ]
         constraints = [
             models.UniqueConstraint(

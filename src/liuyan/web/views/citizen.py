@@ -20,6 +20,7 @@ from liuyan.board.actions import feedback, submission
 from liuyan.board.actions.base import ActionError, Invalid
 from liuyan.board.choices import CampaignState, MessageState
 from liuyan.board.models import Campaign
+from liuyan.board.paging import CappedPaginator
 from liuyan.directory.selectors import sla_terms
 from liuyan.intelligence import similarity
 from liuyan.notify import actions as notify_actions
@@ -55,8 +56,8 @@ MY_TABS = [
 ]
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, queryset, paginator=Paginator):
+    return paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _open_campaign_or_404(slug: str) -> Campaign:
@@ -133,10 +134,10 @@ def _submitted(request):
 @login_required
 def my_messages(request):
     tab = next((t for t in MY_TABS if t[0] == request.GET.get("tab")), MY_TABS[0])
-    own = selectors.messages_of_author(request.user)
+    own = selectors.for_page(selectors.messages_of_author(request.user), (*selectors.ROW_RELATED, "campaign"))
     if tab[2] is not None:
         own = own.filter(state__in=tab[2])
-    page = _page(request, own)
+    page = _page(request, own, CappedPaginator)
     for message in page:
         message.progress = PROGRESS_OF_STATE.get(message.state, 0)
     return render(

@@ -150,7 +150,7 @@ def _page(request, messages, paginator=Paginator) -> tuple[Page, list[Row]]:
 
 def _list_page(request, messages) -> tuple[Page, list[Row]]:
     """A page of a public message list, counted up to a cap instead of over the whole list."""
-    return _page(request, messages, CappedPaginator)
+    return _page(request, selectors.for_page(messages), CappedPaginator)
 
 
 def _tabs(current: str | None) -> list[tuple[str, str, bool]]:
