@@ -183,6 +183,14 @@ def test_a_hidden_message_leaves_the_cached_pages(
     assert client.get(f"/messages/{replied.id}/").status_code == 200
 
 
+def test_an_edit_in_the_admin_site_refreshes_the_pages(client, replied, django_capture_on_commit_callbacks):
+    assert "路灯坏了很久" in client.get("/messages/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        replied.title = "路灯已经修好了"
+        replied.save()  # what a ModelAdmin does
+    assert "路灯已经修好了" in client.get("/messages/").content.decode()
+
+
 def test_a_support_refreshes_only_that_message(
     client, citizen, admin_user, assigned, replied, django_capture_on_commit_callbacks
 ):

@@ -4,10 +4,12 @@ a new token.
 
 The board does not know about the cache: these receivers listen to the rows it writes. A message's
 public history is its Events, so an Event of a kind that the public timeline shows (or a hide, an
-unhide) refreshes every page — lists, counts and the message's page all may show it. A 点赞 refreshes only
-that message's page: the lists' 点赞 figures may lag by the entries' lifetime, so that a popular message
-being supported does not empty the cache at every click. Campaigns and the directory (places, units,
-leaders, domains, types) appear on many pages and change rarely: any change refreshes every page.
+unhide) refreshes every page: lists, counts and the message's page all may show it. So does an edit of
+a message outside the actions (the admin site; messages are never deleted, their Events protect them).
+A 点赞 refreshes only that message's page: the lists' 点赞 figures may lag by the entries' lifetime, so
+that a popular message being supported does not empty the cache at every click. Campaigns and the
+directory (places, units, leaders, domains, types) appear on many pages and change rarely: any change
+refreshes every page.
 
 The new token is set after the commit, never before: a reader that read the old token may still be
 rendering from the old rows, and what it stores must be unreachable once the change is visible. One
@@ -20,7 +22,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from liuyan.board.choices import PUBLIC_EVENT_KINDS, EventKind, ReplyState
-from liuyan.board.models import Campaign, Event, Reply, Support
+from liuyan.board.models import Campaign, Event, Message, Reply, Support
 from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
 from liuyan.web.page_cache import PUBLIC_GENERATION, message_generation_key, new_token, page_store
 
@@ -63,6 +65,14 @@ def refresh_message_page(message_id: int) -> None:
 @receiver(post_save, sender=Event)
 def event_recorded(sender, instance: Event, created: bool, **kwargs) -> None:
     if created and instance.kind in REFRESHING_KINDS:
+        refresh_public_pages()
+
+
+@receiver(post_save, sender=Message)
+def message_saved(sender, instance: Message, created: bool, update_fields, **kwargs) -> None:
+    # The actions save named fields and write an Event; a whole save of an existing message is an edit
+    # in the admin site or a script, which says nothing of what changed.
+    if not created and update_fields is None:
         refresh_public_pages()
 
 
