@@ -318,11 +318,12 @@ def ensure_sqlite_index(connection) -> None:
 
 
 # The stored vector and its index, as migration 0006 creates them on PostgreSQL.
+# The old index goes first: adding the column rewrites the table and would rebuild it for nothing.
 POSTGRES_VECTOR_SETUP = [
+    "DROP INDEX IF EXISTS message_search_tokens_gin",
     "ALTER TABLE board_message ADD COLUMN IF NOT EXISTS search_vector tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_tokens)) STORED",
     "CREATE INDEX IF NOT EXISTS message_search_vector_gin ON board_message USING GIN (search_vector)",
-    "DROP INDEX IF EXISTS message_search_tokens_gin",
 ]
 
 
