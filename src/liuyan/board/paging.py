@@ -17,9 +17,9 @@ COUNT_CAP = 1000
 class CappedPaginator(Paginator):
     """A Paginator whose count stops at `cap`; `more` tells whether the list goes on past it."""
 
-    def __init__(self, object_list, per_page, cap: int = COUNT_CAP, **kwargs):
+    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.cap = cap
+        self.cap = cap or COUNT_CAP
 
     @cached_property
     def counted(self) -> int:
@@ -40,10 +40,10 @@ class CappedPaginator(Paginator):
         return f"超过 {self.cap} 条" if self.more else f"共 {self.count} 条"
 
 
-def capped_slice(messages, *, page: int, page_size: int, cap: int = COUNT_CAP) -> tuple[int, bool, list]:
+def capped_slice(messages, *, page: int, page_size: int, cap: int | None = None) -> tuple[int, bool, list]:
     """The API's page: the capped count, whether there are more, and the rows of `page` (none past the
     cap)."""
     paginator = CappedPaginator(messages, page_size, cap=cap)
-    start = (page - 1) * page_size
+    start, cap = (page - 1) * page_size, paginator.cap
     rows = list(messages[start : min(start + page_size, cap)]) if start < cap else []
     return paginator.count, paginator.more, rows
