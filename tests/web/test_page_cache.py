@@ -3,6 +3,10 @@ of public pages and API reads are answered from the cache without a query; a cha
 the next answer fresh once it commits; signed-in users, credentials and cookies are never served or stored
 a shared page; HTTP caching headers and conditional GETs; the file and Redis backends."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -359,3 +363,28 @@ def test_with_replicas_a_page_rendered_just_after_a_change_is_kept_only_as_long_
             assert lifetime(settled) == 60
         with override_settings(LIUYAN_DATABASE_REPLICAS=[]):
             assert lifetime(fresh) == 60
+
+
+REDIS_DEFAULT = "redis://127.0.0.1:6379/1"
+
+
+@pytest.mark.parametrize(
+    ("cache_url", "expected"),
+    [
+        ("", {"LOCATION": "{var}/cache-pages", "OPTIONS": {"MAX_ENTRIES": 3000}}),
+        (REDIS_DEFAULT, {"LOCATION": REDIS_DEFAULT, "KEY_PREFIX": "pages"}),
+        ("locmem://", {"LOCATION": "pages"}),
+    ],
+)
+def test_the_pages_have_a_store_of_their_own_beside_the_default_cache(tmp_path, cache_url, expected):
+    """Pages pushing each other out of the file cache never push out a rate-limit counter, nor share Redis
+    keys with it."""
+    unset = {"CACHE_URL", "DATABASE_URL", "LIUYAN_ENV"}
+    environment = {name: value for name, value in os.environ.items() if name not in unset}
+    environment.update(LIUYAN_VAR_DIR=str(tmp_path), **({"CACHE_URL": cache_url} if cache_url else {}))
+    code = "import json, liuyan.settings as s; print(json.dumps([s.CACHES['default'], s.CACHES['pages']]))"
+    result = subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True)
+    default, pages = json.loads(result.stdout)
+    assert pages["BACKEND"] == default["BACKEND"]
+    expected = {**expected, "LOCATION": expected["LOCATION"].format(var=tmp_path)}
+    assert {key: value for key, value in pages.items() if key != "BACKEND"} == expected
