@@ -380,6 +380,23 @@ def test_a_lagging_replica_is_left_for_the_primary(clusters, people):
     assert read_messages(seen, REPLICA)
 
 
+def test_a_replica_lost_in_the_middle_of_a_page_has_the_page_served_from_the_primary(clusters, published):
+    _primary, replica = clusters
+    cut = []
+
+    def cut_before_the_first_message_query(execute, sql, params, many, context):
+        if 'FROM "board_message"' in sql and not cut:
+            pid = context["connection"].connection.info.backend_pid
+            cut.append(replica.query("SELECT pg_terminate_backend(%s, 5000)", pid)[0])
+        return execute(sql, params, many, context)
+
+    with connections[REPLICA].execute_wrapper(cut_before_the_first_message_query):
+        response, seen = get(SecondFactorClient(), "/messages/")
+    assert cut == [True]
+    assert read_messages(seen, REPLICA) and read_messages(seen, DEFAULT_DB_ALIAS)
+    assert "小区门口路灯不亮" in shown(response)
+
+
 def test_a_stopped_replica_is_left_for_the_primary_without_an_error(clusters, published):
     primary, replica = clusters
     client = SecondFactorClient()

@@ -49,6 +49,12 @@ def replica_usable(alias: str) -> bool:
     return _record(alias, "cannot connect")
 
 
+def replica_failed(alias: str) -> None:
+    """A query on `alias` failed for want of the server: not read again until it is checked again."""
+    _close_quietly(alias)
+    _record(alias, "failed during a request")
+
+
 def forget_verdicts() -> None:
     """Check every replica afresh on its next use (tests; nothing else needs it)."""
     _verdicts.clear()

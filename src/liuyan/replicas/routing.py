@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from liuyan.replicas.health import replica_usable
+from liuyan.replicas.health import replica_failed, replica_usable
 
 # Apps whose rows are read right after they are written by another request, or by a worker that must
 # see the latest state: a session written at sign-in, a task claimed by a worker.
@@ -48,6 +48,19 @@ def reads_from_replicas() -> Iterator[None]:
         yield
     finally:
         _reads.reset(token)
+
+
+def fall_back_to_primary() -> bool:
+    """After a database error: whether it was this request's replica that failed. If so, it is not read
+    again until checked again, and the rest of this request reads the primary."""
+    reads = _reads.get()
+    if reads is None or reads.alias in (None, DEFAULT_DB_ALIAS):
+        return False
+    if not connections[reads.alias].errors_occurred:  # Django marks the connection a query failed on
+        return False
+    replica_failed(reads.alias)
+    reads.alias = DEFAULT_DB_ALIAS
+    return True
 
 
 def _choose_replica() -> str:

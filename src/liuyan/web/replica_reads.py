@@ -9,6 +9,9 @@ sent a write within the last settings.LIUYAN_REPLICA_PIN_SECONDS, so that they s
 support or rating at once. That mark is a signed cookie: any web process on any machine reads it, with
 no session and no shared state.
 
+A read whose replica fails in the middle (the server stopped, the connection cut) is served again from
+the primary: GET and HEAD change nothing, so running the view twice is safe.
+
 Runs after the authentication and staff-session middleware (it reads request.user, which they load
 from the primary). Not loaded at all when no replica is configured.
 """
@@ -17,7 +20,8 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 
 from liuyan.accounts.two_factor import needs_second_factor
-from liuyan.replicas.routing import reads_from_replicas
+from liuyan.replicas.routing import fall_back_to_primary, reads_from_replicas
+from liuyan.web.middleware import DATABASE_UNAVAILABLE
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 PRIMARY_PATH_PREFIXES = ("/workbench/", "/admin/", "/accounts/", "/me/", "/post/", "/briefs/subscription/")
@@ -40,6 +44,16 @@ class ReplicaReadsMiddleware:
         if request.method not in READ_METHODS:
             pin_to_primary(response)
         return response
+
+    def process_exception(self, request, exception):
+        # The replica went away in the middle of a page: a read may be served again, from the primary.
+        # (Runs before DatabaseUnavailableMiddleware's, which answers 503 when this does not answer.)
+        if not isinstance(exception, DATABASE_UNAVAILABLE) or not fall_back_to_primary():
+            return None
+        try:
+            return self.get_response(request)
+        except DATABASE_UNAVAILABLE:
+            return None
 
 
 def may_read_replica(request) -> bool:
