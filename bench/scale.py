@@ -121,6 +121,11 @@ def parse_args(argv=None):
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
     phase = parser.add_mutually_exclusive_group()
     phase.add_argument("--only-build", action="store_true")
+    phase.add_argument(
+        "--finish",
+        action="store_true",
+        help="complete a build whose load was interrupted: events, indexes, VACUUM ANALYZE, counts",
+    )
     phase.add_argument("--only-time", action="store_true", help="time an existing database (implies --reuse)")
     parser.add_argument(
         "--rerun",
@@ -360,7 +365,7 @@ def fill(args, total: int, brief_day: date) -> dict:
                 cursor.execute(statement)
             authors = make_citizens(cursor, CITIZENS, start - timedelta(days=30))
             indexes = secondary_indexes(cursor, BULK_TABLES)
-            (cache_dir / "scale-dropped-indexes.sql").write_text("".join(f"{d};\n" for _n, d in indexes))
+            dropped_indexes_file(cache_dir).write_text("".join(f"{d};\n" for _n, d in indexes))
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
             print(f"  {len(indexes)} secondary indexes dropped for the load", flush=True)
@@ -410,26 +415,65 @@ def fill(args, total: int, brief_day: date) -> dict:
                     rate = made / (time.perf_counter() - load_started)
                     print(f"  {made:,} messages ({rate:,.0f}/s)", flush=True)
             figures["copy_seconds"] = time.perf_counter() - load_started
-            started = time.perf_counter()
             since = end - timedelta(days=args.events_days) if args.events_days else start - timedelta(days=1)
-            derive_events(cursor, staff.pk, since)
-            raw.commit()
-            figures["events_seconds"] = time.perf_counter() - started
-            print(f"  events derived in SQL: {figures['events_seconds']:.0f} s", flush=True)
-            cursor.execute("SET session_replication_role = origin")
-            for table in ("board_message", "board_reply", "board_event", "board_rating"):
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT coalesce(max(id), 1) FROM {table}))"
-                )
-            started = time.perf_counter()
-            for name, definition in indexes:
-                began = time.perf_counter()
-                cursor.execute(definition)
-                raw.commit()
-                print(f"    {name}: {time.perf_counter() - began:.0f} s", flush=True)
-            figures["index_seconds"] = time.perf_counter() - started
-            print(f"  {len(indexes)} indexes rebuilt: {figures['index_seconds']:.0f} s", flush=True)
+            figures.update(finish_load(cursor, staff.pk, since, indexes))
+    add_instructions(brief_day, staff)
+    return figures
+
+
+def finish_load(cursor, staff_id: int, since: datetime, indexes: list[tuple[str, str]]) -> dict:
+    """After the COPY: the events, the id sequences moved past the loaded rows, the indexes rebuilt."""
+    figures = {}
+    started = time.perf_counter()
+    cursor.execute("SET session_replication_role = replica")
+    derive_events(cursor, staff_id, since)
+    cursor.connection.commit()
+    figures["events_seconds"] = time.perf_counter() - started
+    print(f"  events derived in SQL: {figures['events_seconds']:.0f} s", flush=True)
+    cursor.execute("SET session_replication_role = origin")
+    for table in ("board_message", "board_reply", "board_event", "board_rating"):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+        )
+    started = time.perf_counter()
+    for name, definition in indexes:
+        began = time.perf_counter()
+        cursor.execute(definition)
+        cursor.connection.commit()
+        print(f"    {name}: {time.perf_counter() - began:.0f} s", flush=True)
+    figures["index_seconds"] = time.perf_counter() - started
+    print(f"  {len(indexes)} indexes rebuilt: {figures['index_seconds']:.0f} s", flush=True)
+    return figures
+
+
+def dropped_indexes_file(cache_dir: Path) -> Path:
+    from django.db import connection
+
+    return cache_dir / f"scale-dropped-indexes-{connection.settings_dict['NAME']}.sql"
+
+
+def finish_interrupted(args, brief_day: date) -> dict:
+    """Complete a build whose COPY was interrupted (stopped for disk, or killed to save time): events of
+    the loaded messages, the indexes dropped for the load (from the file the load saved), the rest."""
+    import re
+
+    from django.db import connection
+
+    from liuyan.accounts.models import User
+
+    definitions = dropped_indexes_file(args.results_dir).read_text().split(";\n")
+    indexes = [(re.search(r"INDEX (\S+) ON", d).group(1), d) for d in definitions if d.strip()]
+    staff = User.objects.get(username="bench-admin")
+    end = datetime.combine(brief_day + timedelta(days=1), dtime(), TZ)
+    since = end - timedelta(days=args.events_days or 3 * 365 + 1)
+    with connection.cursor() as django_cursor, django_cursor.connection.cursor() as cursor:
+        for statement in HEAVY_SESSION:
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM board_event")
+        if cursor.fetchone()[0] > 0:
+            raise SystemExit("--finish: the database has events already; it was not an interrupted load")
+        figures = finish_load(cursor, staff.pk, since, indexes)
     add_instructions(brief_day, staff)
     return figures
 
@@ -588,13 +632,17 @@ def build(args, n: int, url: str, brief_day: date) -> dict:
 
     figures = {}
     began = started = time.perf_counter()
-    print("Setting up", flush=True)
-    call_command("migrate", verbosity=0)
-    started = step("migrate", started)
-    call_command("seed_directory", verbosity=0)
-    started = step("seed_directory", started)
-    print(f"Loading {n:,} messages", flush=True)
-    figures.update(fill(args, n, brief_day))
+    if args.finish:
+        print("Finishing an interrupted load", flush=True)
+        figures.update(finish_interrupted(args, brief_day))
+    else:
+        print("Setting up", flush=True)
+        call_command("migrate", verbosity=0)
+        started = step("migrate", started)
+        call_command("seed_directory", verbosity=0)
+        started = step("seed_directory", started)
+        print(f"Loading {n:,} messages", flush=True)
+        figures.update(fill(args, n, brief_day))
     started = step("load, events and indexes", started)
     # Vacuumed and analysed before the recount, which then plans with statistics, and which at 10M takes
     # long enough for the pages that do not read the count tables to be timed meanwhile.
@@ -953,7 +1001,7 @@ def run_one(args, n: int) -> dict:
     filled = args.reuse and database_has_messages(url, n)
     if args.only_time and not filled:
         raise SystemExit(f"--only-time: {url} does not hold {n:,} messages")
-    if not filled:
+    if not filled and not args.finish:
         recreate_database(url)
     setup_django(url)
     from django.core.management import call_command
