@@ -34,6 +34,11 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query")
     parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    parser.add_argument(
+        "--without-list-indexes",
+        action="store_true",
+        help="drop the lists' indexes (message_public_*) in a transaction rolled back at the end: 'before'",
+    )
     return parser.parse_args()
 
 
@@ -165,6 +170,7 @@ def measure(label: str, url: str, client, repeat: int, show_plan: bool) -> None:
 def main() -> None:
     args = parse_args()
     setup_django(args.database_url)
+    from django.db import transaction
     from django.test import Client
 
     from liuyan.accounts.models import User
@@ -174,9 +180,26 @@ def main() -> None:
     print(f"{Message.objects.count():,} messages; code from {sys.modules['liuyan'].__file__}")
     anonymous, author = Client(HTTP_HOST="127.0.0.1"), Client(HTTP_HOST="127.0.0.1")
     author.force_login(User.objects.get(pk=found["author"]))
-    for label, url, signed_in in pages(found):
-        if args.only in label:
-            measure(label, url, author if signed_in else anonymous, args.repeat, args.explain)
+    with transaction.atomic():
+        if args.without_list_indexes:
+            drop_list_indexes()
+        for label, url, signed_in in pages(found):
+            if args.only in label:
+                measure(label, url, author if signed_in else anonymous, args.repeat, args.explain)
+        transaction.set_rollback(True)
+
+
+def drop_list_indexes() -> None:
+    """Drop the public lists' partial indexes inside the open transaction (the caller rolls it back): the
+    pages then run as they did before them. The requests run in this process, on this connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE 'message\\_public\\_%'")
+        names = [name for (name,) in cursor.fetchall()]
+        for name in names:
+            cursor.execute(f'DROP INDEX "{name}"')
+    print(f"  without {len(names)} list indexes (dropped in a transaction rolled back at the end)")
 
 
 if __name__ == "__main__":
