@@ -388,3 +388,19 @@ def test_the_pages_have_a_store_of_their_own_beside_the_default_cache(tmp_path, 
     assert pages["BACKEND"] == default["BACKEND"]
     expected = {**expected, "LOCATION": expected["LOCATION"].format(var=tmp_path)}
     assert {key: value for key, value in pages.items() if key != "BACKEND"} == expected
+
+
+def test_an_unavailable_cache_leaves_the_pages_rendered(
+    client, admin_user, replied, django_capture_on_commit_callbacks, caplog
+):
+    """Redis down (nothing listens on port 9 of this machine): pages are rendered as if there were no cache,
+    and a change still commits."""
+    down = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}
+    with override_settings(CACHES=_caches(down)):
+        for _ in range(2):
+            response = client.get(f"/messages/{replied.id}/")
+            assert response.status_code == 200 and directives(response) == PUBLIC
+        with django_capture_on_commit_callbacks(execute=True):
+            moderation.hide_message(admin_user, replied.id, "含有不实信息")
+        assert client.get(f"/messages/{replied.id}/").status_code == 404
+    assert "Page cache unavailable" in caplog.text

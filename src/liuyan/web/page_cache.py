@@ -24,6 +24,7 @@ says it is private is never stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 import time
@@ -40,6 +41,8 @@ from django.utils.cache import (
     set_response_etag,
 )
 from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
 
 PUBLIC_GENERATION = "page-generation:public"
 
@@ -150,9 +153,10 @@ class Lookup:
         return entry if getattr(entry, "tokens", None) == self.tokens else None
 
 
-def look_up(request, match: re.Match) -> Lookup:
+def look_up(request, match: re.Match) -> Lookup | None:
     """This URL's stored page and the current generations, in one read of the cache. A generation not
-    stored (first use, or pushed out of the cache) gets a new token, which only retires older pages."""
+    stored (first use, or pushed out of the cache) gets a new token, which only retires older pages.
+    None when the cache cannot be read: the page is then rendered, as if there were no cache."""
     store = page_store()
     generation_keys = [PUBLIC_GENERATION]
     message_id = match.group("message") or match.group("api_message")
@@ -161,12 +165,16 @@ def look_up(request, match: re.Match) -> Lookup:
     # get_host() checks ALLOWED_HOSTS: a request for another host is refused here as it would be below.
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     key = f"page:{hashlib.sha256(url.encode()).hexdigest()[:32]}"
-    found = store.get_many([*generation_keys, key])
-    missing = [name for name in generation_keys if name not in found]
-    if missing:
-        for name in missing:
-            store.add(name, new_token(), timeout=None)
-        found.update(store.get_many(missing))
+    try:
+        found = store.get_many([*generation_keys, key])
+        missing = [name for name in generation_keys if name not in found]
+        if missing:
+            for name in missing:
+                store.add(name, new_token(), timeout=None)
+            found.update(store.get_many(missing))
+    except Exception as error:  # an unavailable cache (Redis down) must not take the public pages with it
+        logger.warning("Page cache unavailable, rendering %s: %s", request.path, error)
+        return None
     tokens = tuple(found.get(name) or new_token() for name in generation_keys)
     return Lookup(key, tokens, found.get(key))
 
@@ -224,6 +232,13 @@ def to_entry(response, tokens: tuple[str, ...]) -> Entry:
     return Entry(tokens, response.status_code, headers, response.content)
 
 
+def store(lookup: Lookup, response) -> None:
+    try:
+        page_store().set(lookup.key, to_entry(response, lookup.tokens), timeout=lifetime(lookup.tokens))
+    except Exception as error:  # as in look_up: the page was rendered, it is just not kept
+        logger.warning("Page cache unavailable, not storing %s: %s", lookup.key, error)
+
+
 def from_entry(entry: Entry, method: str) -> HttpResponse:
     response = HttpResponse(b"" if method == "HEAD" else entry.content, status=entry.status)
     for name, value in entry.headers:
@@ -260,6 +275,5 @@ class PageCacheMiddleware:
         mark_public(response)
         # A HEAD response may come without its body (the test client removes it): only GETs are stored.
         if lookup is not None and request.method == "GET":
-            entry = to_entry(response, lookup.tokens)
-            page_store().set(lookup.key, entry, timeout=lifetime(lookup.tokens))
+            store(lookup, response)
         return response

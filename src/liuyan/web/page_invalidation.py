@@ -52,14 +52,15 @@ def refresh_public_pages() -> None:
         for savepoints, callback, _robust in connection.run_on_commit:
             if callback is _replace_public and savepoints <= open_savepoints:
                 return
-    transaction.on_commit(_replace_public)
+    # robust: a cache that cannot be written (Redis down) is logged; the change itself has committed.
+    transaction.on_commit(_replace_public, robust=True)
 
 
 def refresh_message_page(message_id: int) -> None:
     """Give one message's page and API detail a new generation once the transaction commits."""
     if settings.LIUYAN_PAGE_CACHE:
         key = message_generation_key(message_id)
-        transaction.on_commit(lambda: _replace(key))
+        transaction.on_commit(lambda: _replace(key), robust=True)
 
 
 @receiver(post_save, sender=Event)
