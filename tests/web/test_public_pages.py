@@ -12,8 +12,12 @@ from liuyan.accounts.choices import Role
 from liuyan.board.actions import campaigns as campaign_actions
 from liuyan.board.actions import dispatch, feedback, moderation, replies, submission
 from liuyan.board.choices import CampaignState, MessageState
+from liuyan.board.models import Message
 from liuyan.board.privacy import mask_text
 from liuyan.directory.models import Leader
+from liuyan.reports import stats
+from liuyan.reports.choices import Dimension
+from liuyan.reports.counts import rebuild_counts
 from tests.board.factories import latest_reply, make_message
 from tests.conftest import make_user
 
@@ -179,6 +183,25 @@ def test_satisfaction_counts_ratings_averaging_four_or_more(client, citizen, adm
     feedback.rate_message(citizen, unhappy.id, resolution=4, attitude=4, speed=3)
     figures = client.get(f"/leaders/{happy.leader_id}/").context["figures"]
     assert (figures.ratings, figures.satisfied, figures.satisfaction) == (2, 1, 0.5)
+
+
+def test_leader_and_region_figures_are_the_count_tables_all_time(client, citizen, admin_user):
+    """One source for figures (reports/stats.py): the average reply time runs from submission, as the
+    statistics pages count it, and the note under the figures says so."""
+    message = make_message(citizen, admin_user, MessageState.REPLIED)
+    replied_at = Message.objects.get(pk=message.pk).replied_at
+    Message.objects.filter(pk=message.pk).update(
+        created_at=replied_at - timedelta(days=3), published_at=replied_at - timedelta(days=1)
+    )
+    rebuild_counts()
+    for url in (f"/leaders/{message.leader_id}/", f"/regions/{message.region_id}/"):
+        response = client.get(url)
+        figures = response.context["figures"]
+        assert (figures.messages, figures.replies, figures.average_reply_label) == (1, 1, "3.0 天")
+        assert "平均回复用时自提交留言起算" in html_of(response)
+    scope = stats.Scope(Dimension.LEADER, "", "", (str(message.leader_id),))
+    counted = stats.figures(scope, timezone.localdate() - timedelta(days=3), timezone.localdate())
+    assert counted.published == 1 and round(counted.avg_reply_hours) == 72
 
 
 # ---- Message lists ----
