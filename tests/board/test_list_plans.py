@@ -191,3 +191,9 @@ def test_a_list_without_its_index_is_caught(listed):
     messages = Message.objects.filter(public=True, hidden=False).order_by("-replied_at", "title")[:20]
     sql, params = messages.query.sql_with_params()
     assert unserved(plan_of(sql, params))
+
+
+def test_my_messages_read_through_the_author_index(client, listed, citizen):
+    client.force_login(citizen)
+    assert assert_indexed(client, "/me/messages/") >= 2
+    assert assert_indexed(client, "/api/v1/messages/mine") >= 2
