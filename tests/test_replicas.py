@@ -390,11 +390,14 @@ def test_a_replica_lost_in_the_middle_of_a_page_has_the_page_served_from_the_pri
             cut.append(replica.query("SELECT pg_terminate_backend(%s, 5000)", pid)[0])
         return execute(sql, params, many, context)
 
-    with connections[REPLICA].execute_wrapper(cut_before_the_first_message_query):
-        response, seen = get(SecondFactorClient(), "/messages/")
-    assert cut == [True]
-    assert read_messages(seen, REPLICA) and read_messages(seen, DEFAULT_DB_ALIAS)
-    assert "小区门口路灯不亮" in shown(response)
+    for path in ("/messages/", "/api/v1/messages"):
+        cut.clear()
+        forget_verdicts()
+        with connections[REPLICA].execute_wrapper(cut_before_the_first_message_query):
+            response, seen = get(SecondFactorClient(), path)
+        assert cut == [True], path
+        assert read_messages(seen, REPLICA) and read_messages(seen, DEFAULT_DB_ALIAS), path
+        assert "小区门口路灯不亮" in shown(response)
 
 
 def test_a_stopped_replica_is_left_for_the_primary_without_an_error(clusters, published):

@@ -21,7 +21,6 @@ from django.core.exceptions import MiddlewareNotUsed
 
 from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.replicas.routing import fall_back_to_primary, reads_from_replicas
-from liuyan.web.middleware import DATABASE_UNAVAILABLE
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 PRIMARY_PATH_PREFIXES = ("/workbench/", "/admin/", "/accounts/", "/me/", "/post/", "/briefs/subscription/")
@@ -41,19 +40,13 @@ class ReplicaReadsMiddleware:
         else:
             with reads_from_replicas():
                 response = self.get_response(request)
+                # The replica went away in the middle (pages, the API and Open311 all answer that with
+                # 503): serve the read again, from the primary.
+                if response.status_code == 503 and fall_back_to_primary():
+                    response = self.get_response(request)
         if request.method not in READ_METHODS:
             pin_to_primary(response)
         return response
-
-    def process_exception(self, request, exception):
-        # The replica went away in the middle of a page: a read may be served again, from the primary.
-        # (Runs before DatabaseUnavailableMiddleware's, which answers 503 when this does not answer.)
-        if not isinstance(exception, DATABASE_UNAVAILABLE) or not fall_back_to_primary():
-            return None
-        try:
-            return self.get_response(request)
-        except DATABASE_UNAVAILABLE:
-            return None
 
 
 def may_read_replica(request) -> bool:
