@@ -5,14 +5,13 @@ import re
 
 import pytest
 
+from liuyan.board.actions import submission
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Message
-from liuyan.board.tasks import follow_up_submission
 from liuyan.directory.calendar import add_working_days
 from liuyan.directory.models import Leader, Unit
 from liuyan.notify.models import Notification
 from tests.board.api_client import ApiClient, ok
-from tests.task_queue import run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +55,7 @@ def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handl
     assert created["state"] == "pending_review" and re.fullmatch(r"LY\d{14}", created["serial"])
     # The API leaves the notification (with the search tokens, similarity index and count) to a task.
     assert not notified(citizen, "message_submitted")
-    assert run_queued(follow_up_submission) == [True]
+    assert submission.follow_up_submissions() == 1
     assert notified(citizen, "message_submitted")
 
     state = ok(staff_editor.act(pk, "publish"))

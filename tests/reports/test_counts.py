@@ -14,12 +14,10 @@ from liuyan.board.actions import dispatch, feedback, handling, moderation, overs
 from liuyan.board.actions.base import ActionError
 from liuyan.board.choices import MessageState, ReplyState
 from liuyan.board.models import ExtensionRequest, Message, Rating, Reply
-from liuyan.board.tasks import follow_up_submission
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import METRICS, DailyCount, UncountedSubmission
 from tests.conftest import make_user
-from tests.task_queue import run_queued
 
 pytestmark = pytest.mark.django_db
 
@@ -259,7 +257,7 @@ def test_submissions_counted_by_their_task_are_exact_once_the_tasks_ran(clock, a
     assert 5 <= waiting < 40, "some tasks should have run during the actions, and some not"
     assert stored_rows() != expected_rows()
 
-    assert sum(run_queued(follow_up_submission)) == waiting
+    assert submission.follow_up_submissions() == waiting
     assert not UncountedSubmission.objects.exists()
     assert stored_rows() == expected_rows()
     kept = stored_rows()

@@ -27,8 +27,8 @@ def auto_assign(message_id: int) -> bool:
 
 
 @task()
-def follow_up_submission(message_id: int) -> bool:
-    return submission.follow_up_submission(message_id)
+def follow_up_submissions() -> int:
+    return submission.follow_up_submissions()
 
 
 @task()
@@ -38,4 +38,5 @@ def segment_imported() -> int:
     return segment()
 
 
-PERIODIC_TASKS = [warn_due_soon, supervise_overdue, close_unrated]
+# follow_up_submissions: for a submission whose own task ran before it committed (a burst's last ones).
+PERIODIC_TASKS = [warn_due_soon, supervise_overdue, close_unrated, follow_up_submissions]

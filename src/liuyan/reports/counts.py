@@ -28,7 +28,7 @@ and an action that changes no figure costs no query. Anything that changes messa
 back (bulk imports, the demo's re-dating, edits in the admin, a region moved to another parent) must call
 `rebuild_counts(start, end)` for the days it touched.
 
-One figure may come later: a submission through the API adds its `received` in its task, off the request
+One figure may come later: a submission through the API has its `received` added by a task, off the request
 path, where the hot rows of the day (the nation's, its region's) would queue every submission behind
 each other's commit. Until the task runs, an `UncountedSubmission` row says so; once the task queue has
 drained, the tables are exact again.
@@ -251,6 +251,24 @@ def count_noted(message_id: int) -> bool:
     received[INDEX["received"]] = 1
     add_to_rows({(dimension, key, noted.day): list(received) for dimension, key in _noted_keys(noted)})
     return True
+
+
+def count_noted_batch(limit: int) -> list[int]:
+    """`count_noted` for up to `limit` noted messages at once, in one upsert, skipping notes another
+    transaction holds; returns their ids. Call it in a transaction."""
+    notes = list(
+        UncountedSubmission.objects.select_for_update(skip_locked=True).order_by("message_id")[:limit]
+    )
+    if not notes:
+        return []
+    ids = [noted.message_id for noted in notes]
+    UncountedSubmission.objects.filter(message_id__in=ids).delete()
+    delta: Contribution = defaultdict(lambda: [0] * len(METRICS))
+    for noted in notes:
+        for dimension, key in _noted_keys(noted):
+            delta[(dimension, key, noted.day)][INDEX["received"]] += 1
+    add_to_rows(dict(delta))
+    return ids
 
 
 def _noted_keys(noted: UncountedSubmission) -> list[tuple[str, str]]:

@@ -5,7 +5,7 @@ import logging
 import re
 from collections.abc import Sequence
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -212,29 +212,68 @@ def submit_message(
         # meanwhile.
         record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW, at=now)
         if follow_up_in_task:
-            # tasks.py imports the actions its tasks call.
-            from liuyan.board.tasks import follow_up_submission as follow_up_task
-
             counts.count_new_later(message)
-            follow_up_task.enqueue(message_id=message.pk)
+            _wake_follow_ups(now)
         else:
             counts.count_new(message)
             _index_and_notify(message, fresh=True)
     return message
 
 
+# A process enqueues the follow-ups' task at most once in this time, to run this long after: one task
+# finishes the submissions of a burst together, and each of them answers without enqueuing a task.
+FOLLOW_UP_DELAY = timedelta(seconds=1)
+_next_wake: list[datetime] = []  # this process's next time to enqueue; a list so that threads share it
+
+
+def _wake_follow_ups(now: datetime) -> None:
+    """Enqueue `follow_up_submissions` (in the submission's transaction) unless this process did within
+    FOLLOW_UP_DELAY: that task, due FOLLOW_UP_DELAY after it was enqueued, finds this submission too. A
+    submission still uncommitted when it runs is finished by the next such task, or by `run_periodic`."""
+    if _next_wake and now < _next_wake[0]:
+        return
+    # tasks.py imports the actions its tasks call.
+    from liuyan.board.tasks import follow_up_submissions
+
+    follow_up_submissions.using(run_after=now + FOLLOW_UP_DELAY).enqueue()
+    _next_wake[:] = [now + FOLLOW_UP_DELAY]
+
+
+FOLLOW_UP_BATCH = 200
+
+
+def follow_up_submissions() -> int:
+    """Finish the submissions made with `follow_up_in_task` that wait for it, a batch per transaction;
+    returns how many. Workers running it at once share the work (each skips the others' batches)."""
+    finished = 0
+    while batch := _follow_up_batch():
+        finished += batch
+    return finished
+
+
+@transaction.atomic
+def _follow_up_batch() -> int:
+    ids = counts.count_noted_batch(FOLLOW_UP_BATCH)
+    for message in Message.objects.select_related("author", "region").filter(pk__in=ids).order_by("pk"):
+        _finish(message)
+    return len(ids)
+
+
 @transaction.atomic
 def follow_up_submission(message_id: int) -> bool:
-    """Finish a submission made with `follow_up_in_task`: its search tokens, its similarity index, its
-    `received` count and the citizen's notification. Once only: False when it was done already (the
-    task ran before, or the message is gone)."""
+    """Finish one submission made with `follow_up_in_task`: its search tokens, its similarity index, its
+    `received` count and the citizen's notification. Once only: False when it was done already (by
+    `follow_up_submissions`, or the message is gone)."""
     if not counts.count_noted(message_id):
         return False
-    message = Message.objects.select_related("author", "region").get(pk=message_id)
+    _finish(Message.objects.select_related("author", "region").get(pk=message_id))
+    return True
+
+
+def _finish(message: Message) -> None:
     message.search_tokens = search.document_tokens(message.title, message.body)
     Message.objects.filter(pk=message.pk).update(search_tokens=message.search_tokens)
     _index_and_notify(message, fresh=False)
-    return True
 
 
 def _index_and_notify(message: Message, *, fresh: bool) -> None:
