@@ -720,20 +720,28 @@ def explain_reads(reads: list[tuple[str, object]]) -> dict:
     figure the machine's load does not change, and any sequential scan of a board table."""
     from django.db import connection
 
-    blocks, executed, planned, scans = 0, 0.0, 0.0, set()
+    blocks, executed, planned, scans, worst = 0, 0.0, 0.0, set(), (0.0, "")
     with connection.cursor() as cursor:
         for sql, params in reads:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
             (plan,) = cursor.fetchone()
             plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
             executed += plan["Execution Time"]
+            worst = max(worst, (plan["Execution Time"], sql[:300]))
             planned += plan.get("Planning Time", 0.0)
             blocks += plan["Plan"].get("Shared Hit Blocks", 0) + plan["Plan"].get("Shared Read Blocks", 0)
             for node in _plan_nodes(plan["Plan"]):
                 relation = node.get("Relation Name", "")
                 if node["Node Type"] == "Seq Scan" and relation in BIG_TABLES:
                     scans.add(relation)
-    return {"blocks": blocks, "executed_ms": executed, "planned_ms": planned, "seq_scans": sorted(scans)}
+    return {
+        "blocks": blocks,
+        "executed_ms": executed,
+        "planned_ms": planned,
+        "seq_scans": sorted(scans),
+        "slowest_ms": worst[0],
+        "slowest_sql": worst[1],
+    }
 
 
 def timed_get(client, url: str) -> tuple[float, QueryLog, object]:
