@@ -233,6 +233,22 @@ def test_search_page_numbers_never_fail(client, citizen, admin_user, page):
     assert response.status_code == 200 and len(response.context["rows"]) == 3
 
 
+def test_a_common_word_is_sought_in_a_recent_window_first(citizen, admin_user, monkeypatch):
+    """PostgreSQL: when the planner expects many more matches than are ranked, the candidates are sought
+    among recent messages first; the result is the same as without the window."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the window is PostgreSQL's")
+    messages = bridges(citizen, admin_user, 40)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE board_message")
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    with CaptureQueriesContext(connection) as queries:
+        ids = search.search_messages(public_messages(), "桥梁").ids
+    assert ids == [messages[39].id, messages[38].id]
+    ranking = [q["sql"] for q in queries.captured_queries if "ts_rank" in q["sql"]]
+    assert '"board_message"."published_at" >=' in ranking[0]
+
+
 def _lowest_nodes_computing(plan: dict, needle: str) -> list[dict]:
     """The plan nodes whose output holds `needle` while none of their children's does."""
     children = plan.get("Plans", [])

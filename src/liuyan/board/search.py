@@ -170,18 +170,51 @@ def match_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Messa
     return queryset.filter(search_entry__search_tokens__match=fts5_query(groups))
 
 
+def _planned_rows(queryset: QuerySet) -> int:
+    """PostgreSQL's estimate of how many rows `queryset` holds, from its statistics: nothing is counted."""
+    (plan,) = json.loads(queryset.select_related(None).order_by().values("pk").explain(format="json"))
+    return int(plan["Plan"]["Plan Rows"])
+
+
+def _recent_window(queryset: QuerySet[Message], matches: QuerySet[Message], limit: int):
+    """A publication time after which about twice `limit` matches are expected (PostgreSQL), or None
+    when the matches are few enough to read them all.
+
+    Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
+    and visits only the rows in both, instead of testing every new message until `limit` match (slow for
+    a word in a few per cent of messages) or reading every match (slow for a common word).
+    """
+    expected = _planned_rows(matches)
+    if expected <= 10 * limit:
+        return None
+    newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
+    depth = int(_planned_rows(queryset) * 2 * limit / expected)
+    return newest[depth : depth + 1].first()
+
+
 def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int) -> list[int]:
     """The ids of the newest `limit` matches, most relevant first, then newest, in one statement.
 
-    The candidates are chosen in the order of the public lists, which an index serves: for a common word
-    PostgreSQL walks that index and stops at `limit` matches, for a rare one it reads the few matches from
-    the search index. Only the candidates are ranked, in the outer query.
+    On PostgreSQL the candidates are first sought within a recent window (_recent_window); when it holds
+    fewer than `limit` matches, among all the matches. Either way they are the newest `limit` matches.
+    Only the candidates are ranked, in the outer query.
     """
-    newest = match_messages(queryset, q).order_by("-published_at", "-id")
+    matches = match_messages(queryset, q)
     groups = query_terms(q)
     vendor = connections[queryset.db].vendor
     if not groups or vendor not in {"postgresql", "sqlite"}:
-        return list(newest.values_list("pk", flat=True)[:limit])
+        return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
+    if vendor == "postgresql":
+        since = _recent_window(queryset, matches, limit)
+        if since is not None:
+            ids = _rank(matches.filter(published_at__gte=since), groups, limit, vendor)
+            if len(ids) == limit:
+                return ids
+    return _rank(matches, groups, limit, vendor)
+
+
+def _rank(matches: QuerySet[Message], groups, limit: int, vendor: str) -> list[int]:
+    newest = matches.order_by("-published_at", "-id")
     columns = {"message_id": F("pk"), "published": F("published_at")}  # named: the outer query reads them
     if vendor == "postgresql":
         candidates = newest.values(**columns, vector=_StoredVector(F("search_tokens")))
@@ -193,7 +226,7 @@ def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int) -> list[int]:
         candidates = newest.values(**columns, rank=F("search_entry__rank"))
         rank, rank_params = "candidate.rank", []
     sql, params = candidates[:limit].query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    with connections[matches.db].cursor() as cursor:
         cursor.execute(
             f"SELECT candidate.message_id FROM ({sql}) AS candidate "
             f"ORDER BY {rank}, candidate.published DESC, candidate.message_id DESC",
@@ -233,9 +266,7 @@ class RankedMatches(Sequence):
         stored vectors (no counting); None elsewhere."""
         if connections[self.queryset.db].vendor != "postgresql":
             return None
-        matches = match_messages(self.queryset, self.q).select_related(None).order_by().values("pk")
-        (plan,) = json.loads(matches.explain(format="json"))
-        return int(plan["Plan"]["Plan Rows"])
+        return _planned_rows(match_messages(self.queryset, self.q))
 
     def __len__(self) -> int:
         return len(self.ids)
