@@ -497,6 +497,15 @@ def load_chunk(
     leader, desk = places.leader_ids[pick], places.desk_ids[pick]
     unit = places.unit_ids[places.unit_start[place] + (rng.random(n) * places.unit_count[place]).astype(int)]
     state = states[rng.choice(len(states), n, p=weights)]
+    took = np.where(rng.random(n) < 0.15, rng.uniform(3, 20, n) * 3600, rng.gamma(2.0, 3.0, n) * 86400)
+    reply_due = created + 8 * 3600 + took
+    # A reply (or a closing) that would come after the load's end has not come yet: the message is still
+    # in progress (or replied, not closed). Capping the times instead would give thousands of messages
+    # the same reply time, which no real board has and which an ordered index read must then sort.
+    late_reply = np.isin(state, [MessageState.REPLIED, MessageState.CLOSED]) & (reply_due >= clock["end"])
+    state[late_reply] = MessageState.IN_PROGRESS
+    late_close = (state == MessageState.CLOSED) & (reply_due + 7 * 86400 >= clock["end"])
+    state[late_close] = MessageState.REPLIED
     is_ = {s: state == s for s in states}
     published = np.where(
         is_[MessageState.PENDING_REVIEW] | is_[MessageState.REJECTED], np.nan, created + 7200
@@ -505,9 +514,8 @@ def load_chunk(
     handled = is_[MessageState.ASSIGNED] | is_[MessageState.IN_PROGRESS] | replied_or_closed
     assigned = np.where(handled, created + 6 * 3600, np.nan)
     accepted = np.where(handled & ~is_[MessageState.ASSIGNED], assigned + 3 * 3600, np.nan)
-    took = np.where(rng.random(n) < 0.15, rng.uniform(3, 20, n) * 3600, rng.gamma(2.0, 3.0, n) * 86400)
-    replied = np.where(replied_or_closed, np.minimum(created + 8 * 3600 + took, clock["end"] - 60), np.nan)
-    closed = np.where(is_[MessageState.CLOSED], np.minimum(replied + 7 * 86400, clock["end"] - 1), np.nan)
+    replied = np.where(replied_or_closed, reply_due, np.nan)
+    closed = np.where(is_[MessageState.CLOSED], replied + 7 * 86400, np.nan)
     in_campaign = (created >= clock["campaign_from"]) & (rng.random(n) < 0.05)
     body_chars, reply_chars = lengths
     titles, bodies, tokens = corpus.message_texts(rng, n, body_chars)
@@ -571,7 +579,7 @@ def load_chunk(
         ["reply_id", "message_id"],
         [id_text(reply_ids), id_text(ids[answered])],
     )
-    rated = rng.random(count) < 0.4
+    rated = (rng.random(count) < 0.4) & (reply_at + 86400 < clock["end"])
     scores = rng.choice([5, 5, 4, 4, 3, 2, 1], count)[rated]
     copy_into(
         cursor,
@@ -584,7 +592,7 @@ def load_chunk(
             id_text(np.minimum(5, scores + 1)),
             id_text(scores),
             "",
-            epoch_text(np.minimum(reply_at[rated] + 86400, clock["end"] - 1)),
+            epoch_text(reply_at[rated] + rng.uniform(3600, 86400, int(rated.sum()))),
         ],
     )
     return reply_id + count
