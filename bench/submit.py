@@ -515,7 +515,7 @@ def wait_until_quiet(budget: float) -> None:
 class CpuSample:
     client: float
     server: float
-    postgres: float
+    postgres: dict[int, float]  # by backend: one that exits during the window takes its CPU time with it
     machine_busy: float
     machine_total: float
     workers: list[float]  # each gunicorn worker's own: keep-alive connections stick to one worker
@@ -524,7 +524,15 @@ class CpuSample:
     def take(cls, server_pids: list[int], db_pids: list[int]) -> CpuSample:
         busy, total = machine_busy_seconds()
         workers = [cpu_seconds([pid]) for pid in server_pids[1:]]
-        return cls(time.process_time(), cpu_seconds(server_pids), cpu_seconds(db_pids), busy, total, workers)
+        postgres = {pid: cpu_seconds([pid]) for pid in db_pids if _stat_fields(pid)}
+        return cls(time.process_time(), cpu_seconds(server_pids), postgres, busy, total, workers)
+
+
+def postgres_seconds(before: CpuSample, after: CpuSample) -> float:
+    """CPU seconds of the backends alive at both edges of the window (a lower bound)."""
+    return sum(
+        after.postgres[pid] - before.postgres[pid] for pid in before.postgres.keys() & after.postgres.keys()
+    )
 
 
 class CpuWatch:
@@ -837,6 +845,8 @@ def report(
     )
 
     def share(attribute: str) -> float:
+        if attribute == "postgres":
+            return postgres_seconds(before, after) / window * 100
         return (getattr(after, attribute) - getattr(before, attribute)) / window * 100
 
     machine = (after.machine_busy - before.machine_busy) / (after.machine_total - before.machine_total)
