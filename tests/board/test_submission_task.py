@@ -59,16 +59,21 @@ def test_the_task_finishes_the_submission(citizen):
     assert {(r.dimension, r.key): r.received for r in DailyCount.objects.all()} == counted
 
 
-def test_a_process_enqueues_the_task_once_for_a_burst(citizen, monkeypatch):
+def test_a_process_enqueues_the_task_once_for_a_burst(
+    citizen, monkeypatch, django_capture_on_commit_callbacks
+):
     submission._next_wake.clear()
     now = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: now)
-    submit(citizen), submit(citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(citizen)
+    submit(citizen)
     # Due a moment after the first submission: it finds the burst's others committed.
     job = DBTaskResult.objects.get(task_path="liuyan.board.tasks.follow_up_submissions")
     assert job.run_after == now + submission.FOLLOW_UP_DELAY
     monkeypatch.setattr(timezone, "now", lambda: now + submission.FOLLOW_UP_DELAY)
-    submit(citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(citizen)
     assert DBTaskResult.objects.filter(task_path="liuyan.board.tasks.follow_up_submissions").count() == 2
     assert follow_up_submissions.call() == 3
 

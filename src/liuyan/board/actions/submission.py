@@ -235,8 +235,10 @@ def _wake_follow_ups(now: datetime) -> None:
     # tasks.py imports the actions its tasks call.
     from liuyan.board.tasks import follow_up_submissions
 
-    follow_up_submissions.using(run_after=now + FOLLOW_UP_DELAY).enqueue()
-    _next_wake[:] = [now + FOLLOW_UP_DELAY]
+    wake = now + FOLLOW_UP_DELAY
+    follow_up_submissions.using(run_after=wake).enqueue()
+    # Once committed: a submission that fails takes its task row with it, and the next one enqueues again.
+    transaction.on_commit(lambda: _next_wake.__setitem__(slice(None), [wake]))
 
 
 FOLLOW_UP_BATCH = 200
