@@ -144,6 +144,7 @@ def parse_args(argv=None):
     )
     parser.add_argument("--repeat", type=int, default=3, help="timed requests per page and mode")
     parser.add_argument("--no-wrk", action="store_true", help="skip the gunicorn + wrk throughput part")
+    parser.add_argument("--no-pages", action="store_true", help="skip the in-process timing of the pages")
     parser.add_argument("--wrk-duration", type=int, default=10, help="seconds per page under wrk")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
@@ -1101,8 +1102,9 @@ def run_one(args, n: int) -> dict:
     path = args.results_dir / f"scale-{result['database']}-{datetime.now(TZ):%Y%m%d-%H%M%S}.json"
     if not args.only_build:
         result["load_before"] = os.getloadavg()
-        result["pages"] = time_pages(args, brief_day)
-        result["load_after_pages"] = os.getloadavg()
+        if not args.no_pages:
+            result["pages"] = time_pages(args, brief_day)
+            result["load_after_pages"] = os.getloadavg()
         path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
         if not args.no_wrk:
             from django.db import connections
