@@ -477,6 +477,14 @@ def finish_interrupted(args, brief_day: date) -> dict:
     with connection.cursor() as django_cursor, django_cursor.connection.cursor() as cursor:
         for statement in HEAVY_SESSION:
             cursor.execute(statement)
+        # A killed load's statement runs on in its server process until it finishes (and commits):
+        # finishing beside it would derive every event twice.
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state <> 'idle'"
+        )
+        if cursor.fetchone()[0] > 0:
+            raise SystemExit("--finish: another session is still busy in this database; wait for it to end")
         cursor.execute("SELECT count(*) FROM board_event")
         if cursor.fetchone()[0] > 0:
             raise SystemExit("--finish: the database has events already; it was not an interrupted load")
