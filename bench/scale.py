@@ -14,7 +14,8 @@ in SQL from each message's timestamps. Texts are real titles and sentences of th
 recombined (bench/scale_texts.py), with `search_tokens` exactly as `document_tokens` makes them. Three
 years of messages end yesterday, over every county-level region in service, addressed to a leader of
 the county or its prefecture, in every state; the day before yesterday holds --brief-day-messages.
-Then `rebuild_counts`, VACUUM ANALYZE.
+Then VACUUM ANALYZE and `rebuild_counts` (after the timing with --counts-later). A load stopped early (killed,
+or by the free-disk guard) is completed with --finish.
 
 Timing, in-process with Django's test client (server time: view, queries, template): each page cold
 (cache cleared; queries and SQL time counted), uncached (median of --repeat requests, cache cleared
