@@ -203,6 +203,13 @@ class Message(models.Model):
                 Substr("region", 1, PREFECTURE_PREFIX), name="message_public_prefecture", include=WITH_STATE
             ),
             _newest(F("support_count").desc(), name="message_public_support", include=WITH_STATE),
+            # The home page's latest replies (selectors.latest_replied): newest first, whatever the ties.
+            models.Index(
+                F("replied_at").desc(),
+                F("id").desc(),
+                name="message_latest_replied",
+                condition=public_live(PUBLIC_TAB_STATES["handled"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
