@@ -210,6 +210,20 @@ class Message(models.Model):
                 name="message_latest_replied",
                 condition=public_live(PUBLIC_TAB_STATES["handled"]),
             ),
+            # The workbench queues (selectors.workbench_queues): each a few rows of one state, in the queue's
+            # order, whatever the table's size.
+            models.Index(
+                "created_at", "id", name="message_to_moderate", condition=Q(state=MessageState.PENDING_REVIEW)
+            ),
+            models.Index(
+                "accept_deadline", "id", name="message_to_accept", condition=Q(state=MessageState.ASSIGNED)
+            ),
+            models.Index(
+                "reply_deadline",
+                "id",
+                name="message_in_progress",
+                condition=Q(state=MessageState.IN_PROGRESS),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -322,6 +336,10 @@ class Reply(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "回复"
         ordering = ["created_at", "id"]
+        # The editors' review queue: the replies in review, oldest first, without reading every reply.
+        indexes = [
+            models.Index("created_at", "id", name="reply_in_review", condition=Q(state=ReplyState.IN_REVIEW))
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} {self.created_at:%Y-%m-%d}"

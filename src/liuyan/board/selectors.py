@@ -4,7 +4,19 @@ staff queues of the workbench. Overdue and due-soon are derived from deadlines h
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -16,6 +28,7 @@ from liuyan.board.choices import (
     PUBLIC_EVENT_KINDS,
     PUBLIC_STATES,
     CampaignState,
+    EventKind,
     ExtensionState,
     MessageState,
     ReplyState,
@@ -198,11 +211,10 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
     if not scope_for(user, Permission.ASSIGN).empty:
         desk = restrict(live, user, Permission.ASSIGN)
         queues["desk_incoming"] = desk.filter(state=MessageState.PUBLISHED).order_by("published_at", "id")
-        queues["desk_returned"] = (
-            desk.filter(state=MessageState.PUBLISHED, events__kind="returned")
-            .distinct()
-            .order_by("published_at", "id")
-        )
+        queues["desk_returned"] = desk.filter(
+            Exists(Event.objects.filter(message=OuterRef("pk"), kind=EventKind.RETURNED)),
+            state=MessageState.PUBLISHED,
+        ).order_by("published_at", "id")
         queues["desk_due_soon"] = desk.filter(_due_soon(now)).order_by("reply_deadline", "id")
         queues["desk_overdue"] = desk.filter(_overdue(now)).order_by("reply_deadline", "id")
     if not scope_for(user, Permission.DECIDE_EXTENSION).empty:
