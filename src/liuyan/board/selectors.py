@@ -509,22 +509,15 @@ def public_list(filters: MessageFilters, tab: str | None = None) -> QuerySet[Mes
 
 
 def latest_replied(limit: int = 10) -> list[Message]:
-    """The public messages answered most recently.
-
-    One ordered scan per answered state, merged here: the (state, -replied_at) index serves
-    `state = s ORDER BY replied_at DESC` and stops after `limit` rows, where one statement over both states
-    would sort every answered message (0.95 s at a million)."""
-    newest: list[Message] = []
-    for state in sorted(REPLIED_STATES):
-        newest += (
-            public_messages()
-            .filter(state=state, replied_at__isnull=False)
-            .select_related("leader", "region", "message_type", "domain")
-            .defer("search_tokens")
-            .order_by("-replied_at", "-id")[:limit]
-        )
-    newest.sort(key=lambda message: (message.replied_at, message.id), reverse=True)
-    return newest[:limit]
+    """The public messages answered most recently: the `message_latest_replied` index returns them in this
+    order and the scan stops after `limit` rows, whatever the table's size and the ties in `replied_at`."""
+    return list(
+        public_messages()
+        .filter(state__in=sorted(REPLIED_STATES), replied_at__isnull=False)
+        .select_related("leader", "region", "message_type", "domain")
+        .defer("search_tokens")
+        .order_by("-replied_at", "-id")[:limit]
+    )
 
 
 # What a message's page shows of every message; the rest (campaign, merged-into, the desk and unit and the
