@@ -15,7 +15,7 @@ from PIL import Image
 from liuyan.accounts.models import User
 from liuyan.board.actions import submission
 from liuyan.board.models import Attachment, Message
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from liuyan.directory.models import Region
 from liuyan.replicas.health import forget_verdicts
 from liuyan.replicas.routing import reads_from_replicas
 from liuyan.web.replica_reads import PIN_COOKIE
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import make_user, unit
 from tests.pg_clusters import (
     Cluster,

@@ -14,8 +14,8 @@ from PIL import Image
 from liuyan.accounts.models import User
 from liuyan.board.choices import MessageState
 from tests.api.openapi import assert_matches_openapi
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

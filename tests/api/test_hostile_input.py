@@ -15,8 +15,8 @@ from liuyan.api.v1 import api
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain, Leader
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from liuyan.accounts.actions import issue_api_token
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain, Leader
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

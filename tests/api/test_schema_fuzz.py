@@ -21,7 +21,7 @@ from liuyan.api.v1 import api
 from liuyan.board.choices import MessageState
 from liuyan.wsgi import application
 from tests.api.openapi import assert_matches_openapi, openapi_schema
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from liuyan.board.choices import EventKind, ExtensionState, MessageState
 from liuyan.board.models import Event, Message
 from liuyan.directory.calendar import add_working_days
 from liuyan.directory.models import Leader
-from tests.board.factories import latest_reply, make_message, unit_of
+from tests.factories import latest_reply, make_message, unit_of
 
 pytestmark = pytest.mark.django_db
 

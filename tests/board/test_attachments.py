@@ -23,8 +23,8 @@ from liuyan.accounts.models import AccessRecord
 from liuyan.board.actions import moderation, submission
 from liuyan.board.models import Attachment, Event, Message
 from liuyan.directory.models import Domain, Leader
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

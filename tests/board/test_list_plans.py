@@ -20,7 +20,7 @@ from liuyan.board.actions import campaigns as campaign_actions
 from liuyan.board.choices import CampaignState, MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain, Leader
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = [
     pytest.mark.django_db,

@@ -13,7 +13,7 @@ from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Message
 from liuyan.directory.calendar import working_days_between
 from liuyan.notify.models import Notification
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from liuyan.accounts.scope import visible_messages
 from liuyan.board.actions import dispatch, handling, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Unit
-from tests.board.api_client import ApiClient, ok
-from tests.board.factories import latest_reply, make_message, other_unit, unit_of
+from tests.api_client import ApiClient, ok
+from tests.factories import latest_reply, make_message, other_unit, unit_of
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

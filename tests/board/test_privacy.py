@@ -17,8 +17,8 @@ from liuyan.board.choices import MessageState
 from liuyan.board.privacy import mask_reply, mask_text, public_author_name
 from liuyan.reports import opendata
 from tests.api.openapi import openapi_schema
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from liuyan.board.models import Event, Message
 from liuyan.directory.calendar import add_working_days
 from liuyan.directory.models import Leader, Unit
 from liuyan.notify.models import Notification
-from tests.board.api_client import ApiClient, ok
+from tests.api_client import ApiClient, ok
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from liuyan.intelligence.models import SimilaritySignature
 from liuyan.notify.models import Notification
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import DailyCount, UncountedSubmission
-from tests.board.api_client import ApiClient, ok
+from tests.api_client import ApiClient, ok
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Leader
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import PASSWORD, make_user, unit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -4,7 +4,7 @@ sideways, and the screenshots in var/screenshots/ are there for a person to look
 import pytest
 
 from liuyan.board.choices import MessageState
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -23,7 +23,7 @@ from liuyan.intelligence.classifier import (
     open_model,
 )
 from liuyan.intelligence.textfeatures import normalize, read_labelled
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 TRAFFIC = [
     "公交车站台破损严重，希望尽快维修",

@@ -18,8 +18,8 @@ from liuyan.intelligence.hot_topics import TopicItem, find_hot_topics, tokens
 from liuyan.intelligence.models import TopicTokens
 from liuyan.intelligence.tasks import warm_hot_topics
 from tests.api.openapi import assert_matches_openapi
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 from tests.conftest import make_user
 
 COMPOUND_A = [

@@ -12,8 +12,8 @@ from liuyan.board.choices import MessageState
 from liuyan.board.imports import parse_timestamp
 from liuyan.intelligence.reply_quality import score_reply
 from tests.api.openapi import assert_matches_openapi
-from tests.board.api_client import ApiClient
-from tests.board.factories import make_message
+from tests.api_client import ApiClient
+from tests.factories import make_message
 
 TITLE = "A2区景蓉华苑物业管理有问题"
 MESSAGE = (

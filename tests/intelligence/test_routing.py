@@ -7,7 +7,7 @@ from liuyan.board.actions import dispatch, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region, RoutingRule
 from liuyan.intelligence.routing import suggest_units
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import unit
 
 pytestmark = pytest.mark.django_db

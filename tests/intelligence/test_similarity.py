@@ -11,7 +11,7 @@ from liuyan.board.models import Event, Message
 from liuyan.intelligence import similarity
 from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
 from tests.api.openapi import assert_matches_openapi
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

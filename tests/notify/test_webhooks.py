@@ -18,7 +18,7 @@ from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Region
 from liuyan.notify import retries, webhooks
 from liuyan.notify.models import Webhook, WebhookDelivery
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import unit
 
 pytestmark = pytest.mark.django_db

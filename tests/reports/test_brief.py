@@ -19,7 +19,7 @@ from liuyan.reports.brief import UNSETTLED_MAX_AGE, build_brief, cached_brief_pd
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import BriefSubscription
 from liuyan.reports.subscriptions import send_daily_briefs
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

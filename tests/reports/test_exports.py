@@ -16,7 +16,7 @@ from liuyan.board.actions import moderation, replies
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.reports import exports
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from liuyan.board.actions.campaigns import create_campaign
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message, Reply
 from liuyan.directory.models import Leader
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

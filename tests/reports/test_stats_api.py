@@ -10,7 +10,7 @@ from liuyan.board.choices import MessageState
 from liuyan.directory.models import Leader, Unit
 from liuyan.reports.models import DailyCount
 from tests.api.openapi import assert_matches_openapi
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

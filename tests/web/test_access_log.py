@@ -13,8 +13,8 @@ from liuyan.accounts.choices import AccessKind
 from liuyan.accounts.models import AccessRecord
 from liuyan.board.choices import MessageState
 from liuyan.directory.models import Region
-from tests.board.api_client import ApiClient, ok
-from tests.board.factories import make_message
+from tests.api_client import ApiClient, ok
+from tests.factories import make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

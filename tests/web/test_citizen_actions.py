@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 
 from liuyan.board.choices import MessageState
 from liuyan.board.models import FollowUp, Rating, Support
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

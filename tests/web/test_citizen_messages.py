@@ -7,7 +7,7 @@ from liuyan.board.choices import MessageState
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 from liuyan.notify.models import Notification
-from tests.board.factories import make_message
+from tests.factories import make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -215,7 +215,7 @@ def test_a_leader_outside_the_chosen_place_is_refused(signed_in):
 
 
 def test_the_confirmation_is_only_the_authors(client, citizen, other_handler, admin_user):
-    from tests.board.factories import make_message
+    from tests.factories import make_message
 
     message = make_message(citizen, admin_user)
     client.force_login(other_handler)

@@ -16,7 +16,7 @@ from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain, Leader
 from liuyan.web.forms import LineField, TextField
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

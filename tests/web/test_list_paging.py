@@ -7,7 +7,7 @@ import pytest
 from liuyan.board import paging
 from liuyan.board.choices import MessageState
 from tests.api.openapi import assert_matches_openapi
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

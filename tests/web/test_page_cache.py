@@ -24,7 +24,7 @@ from liuyan.board.choices import MessageState
 from liuyan.directory.models import Leader
 from liuyan.web.middleware import CSP
 from liuyan.web.page_cache import PageCacheMiddleware, lifetime, new_token
-from tests.board.factories import latest_reply, make_message
+from tests.factories import latest_reply, make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from liuyan.directory.models import Leader
 from liuyan.reports import stats
 from liuyan.reports.choices import Dimension
 from liuyan.reports.counts import rebuild_counts
-from tests.board.factories import latest_reply, make_message
+from tests.factories import latest_reply, make_message
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

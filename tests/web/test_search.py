@@ -15,7 +15,7 @@ from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.board.selectors import public_messages
 from tests.api.openapi import assert_matches_openapi
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

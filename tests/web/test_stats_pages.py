@@ -13,7 +13,7 @@ from liuyan.board.choices import CampaignState, MessageState
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports import stats
 from liuyan.web.views.stats import DATE_ERROR, duration, percent
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

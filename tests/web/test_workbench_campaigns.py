@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from liuyan.board.choices import CampaignState
 from liuyan.board.models import Campaign
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from liuyan.board.actions import handling
 from liuyan.board.choices import EventKind, ExtensionState, MessageState
 from liuyan.board.models import Event, Message
-from tests.board.factories import make_message, unit_of
+from tests.factories import make_message, unit_of
 
 pytestmark = pytest.mark.django_db
 

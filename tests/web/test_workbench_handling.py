@@ -6,7 +6,7 @@ import pytest
 from liuyan.board.choices import EventKind, ExtensionState, MessageState, ReplyState
 from liuyan.board.models import Event, ExtensionRequest, Reply
 from liuyan.directory.models import Unit
-from tests.board.factories import make_message, other_unit, unit_of
+from tests.factories import make_message, other_unit, unit_of
 
 pytestmark = pytest.mark.django_db
 

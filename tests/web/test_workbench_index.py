@@ -10,7 +10,7 @@ from liuyan.board.actions import handling
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.web.views.workbench import DeadlineClock
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Instruction, Message
-from tests.board.factories import make_message
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

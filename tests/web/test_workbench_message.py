@@ -10,7 +10,7 @@ from liuyan.board.actions import handling, oversight, replies
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Unit
-from tests.board.factories import latest_reply, make_message
+from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import Event
-from tests.board.factories import latest_reply, make_message
+from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -53,7 +53,7 @@ def test_anonymous_users_go_to_the_login_page(client):
 
 def test_the_assign_form_offers_the_routing_suggestions(client, dispatcher, citizen, admin_user):
     from liuyan.board.choices import EventKind, MessageState
-    from tests.board.factories import make_message
+    from tests.factories import make_message
 
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
     client.force_login(dispatcher)
