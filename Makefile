@@ -10,17 +10,33 @@ HOST ?= 127.0.0.1:8000
 # Django's debug pages show tracebacks and settings to anyone: off for the demo, on only for `make dev`.
 SERVE_DEBUG = 0
 
-.PHONY: install run dev test test-sqlite test-postgres lint format clean
+.PHONY: install lock run dev test test-sqlite test-postgres lint format clean
 
-$(BIN)/liuyan: pyproject.toml
+# The exact versions and hashes of every package, for Python 3.11 and newer on any platform; `make lock`
+# rewrites it from pyproject.toml, keeping the versions that still fit (`make lock LOCK_ARGS=--upgrade`: the
+# newest that fit).
+LOCK := requirements/lock.txt
+
+# The venv keeps a copy of the lock it was installed from, so that a changed lock installs again.
+$(VENV)/lock.txt: $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "Liuyan needs Python >= 3.11; run with PYTHON=python3.12 (for example)"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	cp $(LOCK) $@
+
+$(BIN)/liuyan: pyproject.toml $(VENV)/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check --quiet
+	$(BIN)/python requirements/check.py
 	touch $@
 
 install: $(BIN)/liuyan
+
+# Order-only: a lock that pyproject.toml has outgrown must not stop its own renewal.
+lock: | $(VENV)/lock.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes \
+		--quiet $(LOCK_ARGS) -o $(LOCK)
 
 run: install
 	$(BIN)/liuyan migrate --noinput
