@@ -28,6 +28,8 @@ PUBLIC_STATES = frozenset(
 )
 # States in which a unit holds the message and its deadlines run.
 HANDLING_STATES = frozenset({MessageState.ASSIGNED, MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW})
+# States in which a message may be merged (并单), as the duplicate or as the message it joins.
+MERGEABLE_STATES = frozenset({MessageState.PUBLISHED, MessageState.ASSIGNED, MessageState.IN_PROGRESS})
 
 
 class EventKind(models.TextChoices):

@@ -31,8 +31,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, restrict
-from liuyan.board.actions.dispatch import MERGEABLE_STATES
-from liuyan.board.choices import MessageState
+from liuyan.board.choices import MERGEABLE_STATES, MessageState
 from liuyan.board.models import Message
 from liuyan.board.privacy import mask_text
 from liuyan.board.selectors import REPLIED_STATES, public_messages

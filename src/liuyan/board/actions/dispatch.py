@@ -17,15 +17,13 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
-from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.choices import MERGEABLE_STATES, EventKind, MessageState
 from liuyan.board.models import Message
 from liuyan.board.selectors import transfer_candidates
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import AutoAssignPolicy, Unit
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
-
-MERGEABLE_STATES = frozenset({MessageState.PUBLISHED, MessageState.ASSIGNED, MessageState.IN_PROGRESS})
 
 
 def _handling_unit(unit_id: int | None, *, field: str = "unit_id") -> Unit:

@@ -16,8 +16,7 @@ from liuyan.board.actions.base import (
     load_message,
     transition,
 )
-from liuyan.board.actions.dispatch import MERGEABLE_STATES
-from liuyan.board.choices import EventKind, MessageState, ReplyState
+from liuyan.board.choices import MERGEABLE_STATES, EventKind, MessageState, ReplyState
 from liuyan.board.models import Message, Reply
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
