@@ -35,7 +35,7 @@ QUERY_STOP_WORDS = frozenset("的了和与及或是在也都而并吗呢吧啊�
 MAX_QUERY_WORDS = 10
 # How many of the newest matches a search ranks. The best matches of a word are sought among its newest
 # ones, so that a word found in a million messages costs no more than one found in a thousand.
-CANDIDATES = 1000
+CANDIDATES = 500
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -176,40 +176,49 @@ def _planned_rows(queryset: QuerySet) -> int:
     return int(plan["Plan"]["Plan Rows"])
 
 
-def _recent_window(queryset: QuerySet[Message], matches: QuerySet[Message], limit: int):
-    """A publication time after which about twice `limit` matches are expected (PostgreSQL), or None
-    when the matches are few enough to read them all.
+def _window_start(queryset: QuerySet[Message], expected: int, wanted: int):
+    """A publication time after which about `wanted` matches are expected (PostgreSQL), given that
+    `expected` messages of `queryset` match in all, or None when the matches are few enough to read them
+    all.
 
     Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
-    and visits only the rows in both, instead of testing every new message until `limit` match (slow for
-    a word in a few per cent of messages) or reading every match (slow for a common word).
+    and visits only the rows in both, instead of testing every new message until enough match (slow for
+    a word in a few per cent of messages) or reading every match (slow for a common word). Each match
+    read costs a heap page, so the window aims only a little past what is ranked.
     """
-    expected = _planned_rows(matches)
-    if expected <= 10 * limit:
+    if expected <= 10 * wanted:
         return None
     newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
-    depth = int(_planned_rows(queryset) * 2 * limit / expected)
+    depth = int(_planned_rows(queryset) * wanted / expected)
     return newest[depth : depth + 1].first()
 
 
-def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int) -> list[int]:
+# How far past the ranked number a window first aims, and how much wider each retry is when it fell short
+# (the planner's estimate of a several-word query, taken as independent words, is often off).
+WINDOW_MARGIN = 1.5
+WINDOW_WIDENING = 4
+
+
+def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int | None) -> list[int]:
     """The ids of the newest `limit` matches, most relevant first, then newest, in one statement.
 
-    On PostgreSQL the candidates are first sought within a recent window (_recent_window); when it holds
-    fewer than `limit` matches, among all the matches. Either way they are the newest `limit` matches.
-    Only the candidates are ranked, in the outer query.
+    On PostgreSQL, where the planner `expected` many more matches than `limit`, the candidates are first
+    sought within recent windows (_window_start), widened while they hold fewer than `limit` matches, and
+    at last among all the matches. Either way they are the newest `limit` matches. Only the candidates are
+    ranked, in the outer query.
     """
     matches = match_messages(queryset, q)
     groups = query_terms(q)
     vendor = connections[queryset.db].vendor
     if not groups or vendor not in {"postgresql", "sqlite"}:
         return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
-    if vendor == "postgresql":
-        since = _recent_window(queryset, matches, limit)
-        if since is not None:
+    if vendor == "postgresql" and expected:
+        wanted = limit * WINDOW_MARGIN
+        while (since := _window_start(queryset, expected, wanted)) is not None:
             ids = _rank(matches.filter(published_at__gte=since), groups, limit, vendor)
             if len(ids) == limit:
                 return ids
+            wanted *= WINDOW_WIDENING
     return _rank(matches, groups, limit, vendor)
 
 
@@ -248,9 +257,17 @@ class RankedMatches(Sequence):
         self.candidates = candidates or CANDIDATES
 
     @cached_property
+    def _expected(self) -> int | None:
+        """PostgreSQL's planner estimate of how many messages match, from its statistics of the stored
+        vectors (nothing is counted); None elsewhere or when the query holds no word."""
+        if connections[self.queryset.db].vendor != "postgresql" or not query_terms(self.q):
+            return None
+        return _planned_rows(match_messages(self.queryset, self.q))
+
+    @cached_property
     def _ids(self) -> list[int]:
         # One more than kept, to know whether there are more matches than candidates.
-        return _ranked_ids(self.queryset, self.q, self.candidates + 1)
+        return _ranked_ids(self.queryset, self.q, self.candidates + 1, self._expected)
 
     @property
     def ids(self) -> list[int]:
@@ -265,9 +282,9 @@ class RankedMatches(Sequence):
         """PostgreSQL's planner estimate of how many messages match a one-word query in all, from its
         statistics of the stored vectors (no counting); None elsewhere."""
         # Several words: the planner takes them as independent and underestimates by far (拖欠 工资).
-        if connections[self.queryset.db].vendor != "postgresql" or len(query_terms(self.q)) != 1:
+        if len(query_terms(self.q)) != 1:
             return None
-        return _planned_rows(match_messages(self.queryset, self.q))
+        return self._expected
 
     def __len__(self) -> int:
         return len(self.ids)

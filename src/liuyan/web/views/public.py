@@ -331,7 +331,7 @@ def search(request):
 
 def _beyond_ranked(matches) -> str | None:
     """How many messages match when more match than a search ranks, in Chinese: the planner's estimate
-    rounded ("约 9.1 万条"), or "超过 1000 条" when the estimate is missing or below what was ranked."""
+    rounded ("约 9.1 万条"), or "超过 500 条" when the estimate is missing or below what was ranked."""
     if not getattr(matches, "more", False):
         return None
     estimate = matches.estimate() or 0
