@@ -20,7 +20,7 @@ class User(AbstractUser):
     )
     nickname = models.CharField("昵称", max_length=30, blank=True)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # django-stubs leaves out the abstract Meta
         verbose_name = verbose_name_plural = "用户"
         swappable = "AUTH_USER_MODEL"
 
@@ -30,7 +30,7 @@ class User(AbstractUser):
 
 
 # Where a role's scope comes from: a unit, a region subtree, either, or nothing (platform-wide).
-ROLE_SCOPE = {
+ROLE_SCOPE: dict[str, str] = {
     Role.CITIZEN: "none",
     Role.EDITOR: "none",
     Role.ADMIN: "none",
@@ -81,9 +81,9 @@ class RoleMembership(models.Model):
         if kind == "desk_or_region":
             if bool(self.unit_id) == bool(self.region_id):
                 raise ValidationError("留言办理工作机构角色须指定一个工作机构，或一个行政区划（二选一）。")
-            if self.unit_id and self.unit.kind != UnitKind.DISPATCH_DESK:
+            if self.unit is not None and self.unit.kind != UnitKind.DISPATCH_DESK:
                 raise ValidationError(f"“{self.unit}”不是留言办理工作机构。")
-        if self.unit_id and not self.unit.active:
+        if self.unit is not None and not self.unit.active:
             raise ValidationError(f"单位“{self.unit}”已停用。")
 
 

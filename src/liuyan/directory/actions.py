@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from django.contrib.auth.models import AbstractUser
 from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
@@ -145,10 +147,13 @@ def _seed_routing_rules() -> int:
     return len(missing)
 
 
-def _create_missing(model, key: str, desired: dict[str, dict], queryset=None) -> int:
-    existing = set((model.objects.all() if queryset is None else queryset).values_list(key, flat=True))
+def _create_missing(
+    model: type[Model], key: str, desired: dict[str, dict], queryset: QuerySet | None = None
+) -> int:
+    manager = model._default_manager
+    existing = set((manager.all() if queryset is None else queryset).values_list(key, flat=True))
     missing = [model(**{key: k}, **values) for k, values in desired.items() if k not in existing]
-    model.objects.bulk_create(missing, batch_size=2000)
+    manager.bulk_create(missing, batch_size=2000)
     return len(missing)
 
 
@@ -295,9 +300,9 @@ def import_taxonomy(lines: Iterable[str]) -> TaxonomyImport:
                 )
             )
             continue
-        parent = None
+        parent: Domain | None = None
         for name in names:
-            domain = known.get((parent and parent.id, name))
+            domain = known.get((parent.id if parent else None, name))
             if domain is None:
                 next_order += 1
                 domain = Domain.objects.create(name=name, parent=parent, order=next_order)
@@ -308,7 +313,9 @@ def import_taxonomy(lines: Iterable[str]) -> TaxonomyImport:
 
 
 @transaction.atomic
-def set_auto_assign_policy(user, desk_id: int, *, enabled: bool, min_confidence) -> AutoAssignPolicy:
+def set_auto_assign_policy(
+    user: AbstractUser, desk_id: int, *, enabled: bool, min_confidence: Decimal | float | str
+) -> AutoAssignPolicy:
     """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
     desk's own dispatchers (or a platform administrator) may."""
     from liuyan.board.actions.base import Forbidden, Invalid

@@ -63,11 +63,11 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_select_related = ["region", "message_type"]
 
     @admin.display(description="行政区划", ordering="region", empty_value="全国")
-    def scope(self, policy: SlaPolicy):
+    def scope(self, policy: SlaPolicy) -> Region | None:
         return policy.region
 
     @admin.display(description="留言类型", ordering="message_type", empty_value="所有类型")
-    def kind(self, policy: SlaPolicy):
+    def kind(self, policy: SlaPolicy) -> MessageType | None:
         return policy.message_type
 
 

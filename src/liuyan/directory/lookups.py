@@ -9,6 +9,7 @@ once. The rows handed out are shared by every request of the process: read them,
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -112,5 +113,5 @@ def forget() -> None:
 @receiver([post_save, post_delete], sender=Leader)
 @receiver([post_save, post_delete], sender=Domain)
 @receiver([post_save, post_delete], sender=MessageType)
-def forget_on_change(**kwargs) -> None:
+def forget_on_change(**kwargs: Any) -> None:
     forget()

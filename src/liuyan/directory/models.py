@@ -203,8 +203,8 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        region = self.region.name if self.region_id else "全国"
-        message_type = self.message_type.name if self.message_type_id else "所有类型"
+        region = self.region.name if self.region else "全国"
+        message_type = self.message_type.name if self.message_type else "所有类型"
         return f"{region} · {message_type}"
 
 
@@ -292,9 +292,9 @@ class RoutingRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.unit.name if self.unit_id else f"本级{self.department}"
-        domain = self.domain.name if self.domain_id else "所有领域"
-        return f"{self.region.name if self.region_id else '全国'} · {domain} → {target}"
+        target = self.unit.name if self.unit else f"本级{self.department}"
+        domain = self.domain.name if self.domain else "所有领域"
+        return f"{self.region.name if self.region else '全国'} · {domain} → {target}"
 
     @property
     def keyword_list(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liuyan.directory import catalogue
@@ -22,12 +23,17 @@ def active_leaders(region: Region) -> QuerySet[Leader]:
     return Leader.objects.filter(region=region, active=True).select_related("desk").order_by("order", "id")
 
 
-def active_units(region: Region | None) -> QuerySet[Unit]:
+def active_units(region: Region | None) -> QuerySet[Unit] | list[Unit]:
     """The active units of a region (the central departments when None), desk first."""
     units = Unit.objects.filter(active=True).prefetch_related("domains")
     if region is None:
         return units.filter(kind=UnitKind.CENTRAL).order_by("id")
-    kind_order = [UnitKind.DISPATCH_DESK, UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT, UnitKind.DEPARTMENT]
+    kind_order: list[str] = [
+        UnitKind.DISPATCH_DESK,
+        UnitKind.PARTY_COMMITTEE,
+        UnitKind.GOVERNMENT,
+        UnitKind.DEPARTMENT,
+    ]
     units = units.filter(region=region)
     return sorted(units, key=lambda unit: (kind_order.index(unit.kind), unit.id))
 
@@ -55,7 +61,7 @@ def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
     each level a policy for the message type beats one for all types. Without any, the built-in defaults.
     """
     codes = [code for code in region.path.split("/") if code] if region else []
-    policies = {
+    policies: dict[tuple[str | None, int | None], SlaTerms] = {
         (region_code, type_id): SlaTerms(accept_days, reply_days)
         for region_code, type_id, accept_days, reply_days in SlaPolicy.objects.filter(
             Q(region__in=codes) | Q(region__isnull=True),
@@ -69,15 +75,15 @@ def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
     return SlaTerms(*catalogue.DEFAULT_SLA_DAYS_BY_TYPE.get(message_type.code, catalogue.DEFAULT_SLA_DAYS))
 
 
-def staffed_desks(user) -> QuerySet[Unit]:
+def staffed_desks(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
     """The dispatch desks `user` works at (as a dispatcher member of the desk itself), with their
     auto-assignment policy; platform administrators set other desks' policies in the admin site."""
     from liuyan.accounts.choices import Role
     from liuyan.accounts.models import RoleMembership
 
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return Unit.objects.none()
-    memberships = RoleMembership.objects.filter(user=user, role=Role.DISPATCHER)
+    memberships = RoleMembership.objects.filter(user_id=user.pk, role=Role.DISPATCHER)
     return (
         Unit.objects.filter(kind=UnitKind.DISPATCH_DESK, pk__in=memberships.values("unit_id"))
         .select_related("region", "auto_assign_policy")
