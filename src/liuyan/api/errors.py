@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
@@ -63,6 +64,20 @@ def error_response(
     if fields:
         error["fields"] = fields
     return JsonResponse({"error": error}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+# The database cannot be reached (restarting, failing over, out of connections) or dropped the
+# connection mid-request: the request did not happen, and the same request will work again in a moment.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+UNAVAILABLE_MESSAGE = "系统正在维护或暂时繁忙，请求未能处理，请稍后再试。"
+RETRY_AFTER_SECONDS = 10
+
+
+def unavailable_response() -> JsonResponse:
+    """503 in the API's error shape, saying when to try again."""
+    response = error_response(503, "unavailable", UNAVAILABLE_MESSAGE)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 _HTTP_ERROR_CODES = {

@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from liuyan import inputs
 from liuyan.accounts.actions import authenticate_api_token
+from liuyan.api.errors import DATABASE_UNAVAILABLE
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import selectors
 from liuyan.board.actions.base import ActionError, Invalid
@@ -44,7 +45,6 @@ from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
 from liuyan.reports.feeds import xml_text
 from liuyan.reports.opendata import iso_time
-from liuyan.web.middleware import DATABASE_UNAVAILABLE
 
 logger = logging.getLogger("liuyan.api")
 
@@ -146,7 +146,7 @@ def _endpoint(view):
         except (MultiPartParserError, BadRequest, SuspiciousOperation):
             return error_list(fmt, 400, "请求内容无法解析：请以 application/x-www-form-urlencoded 提交。")
         except DATABASE_UNAVAILABLE:
-            raise  # not ours to fix: a 503 in the standard's shape, from web/middleware.py
+            raise  # not ours to fix: web/middleware.py answers a 503 in the standard's shape
         except Exception:
             # Ours to fix: logged with its traceback, answered in the standard's shape without it.
             logger.exception("Internal error on %s %s", request.method, request.path)

@@ -15,8 +15,7 @@ from liuyan.api import (
     stats,
     workbench,
 )
-from liuyan.api.errors import install_error_handlers
-from liuyan.web.middleware import unavailable_response
+from liuyan.api.errors import install_error_handlers, unavailable_response
 
 api = NinjaAPI(
     title="留言板 API",
@@ -35,7 +34,7 @@ install_error_handlers(api)
 @api.exception_handler(InterfaceError)
 def database_unavailable(request, exc):
     # Before any generic handler: an unreachable database is a 503 to try again, not a server error.
-    return unavailable_response(request)
+    return unavailable_response()
 
 
 api.add_router("", directory.router)

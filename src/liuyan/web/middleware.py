@@ -4,11 +4,12 @@ when the database is unavailable."""
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from liuyan.api.errors import error_response
+from liuyan.api import errors
+from liuyan.api.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE
+from liuyan.api.open311 import error_list
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +43,11 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-# The database cannot be reached (restarting, failing over, out of connections) or dropped the
-# connection mid-request: the request did not happen, and the same request will work again in a moment.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
-UNAVAILABLE_MESSAGE = "系统正在维护或暂时繁忙，请求未能处理，请稍后再试。"
-RETRY_AFTER_SECONDS = 10
-
-
 def unavailable_response(request) -> HttpResponse:
     """503 in the shape the caller reads: the API's error object, Open311's error list, or a page."""
     if request.path.startswith("/api/"):
-        response = error_response(503, "unavailable", UNAVAILABLE_MESSAGE)
-    elif request.path.startswith("/open311/"):
-        from liuyan.api.open311 import error_list
-
+        return errors.unavailable_response()
+    if request.path.startswith("/open311/"):
         response = error_list("xml" if request.path.endswith(".xml") else "json", 503, UNAVAILABLE_MESSAGE)
     else:
         # A page of its own, without the site's layout: that reads the signed-in user from the database.
