@@ -45,7 +45,6 @@ from liuyan.accounts.models import RoleMembership, User
 from liuyan.accounts.scope import can
 from liuyan.accounts.two_factor import ensure_confirmed_totp_device
 from liuyan.board import deadlines
-from liuyan.board import demo_texts as texts
 from liuyan.board.actions.campaigns import create_campaign, set_campaign_state
 from liuyan.board.actions.dispatch import assign_message, merge_messages, return_message, transfer_message
 from liuyan.board.actions.feedback import follow_up_message, rate_message
@@ -75,6 +74,7 @@ from liuyan.board.models import (
     Support,
 )
 from liuyan.board.selectors import is_due_soon, is_overdue
+from liuyan.demo import texts
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Leader, Region, Unit

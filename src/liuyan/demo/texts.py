@@ -1,5 +1,5 @@
 """The words the demo data is written from (`liuyan setup_demo`): our own templates of citizens' messages,
-units' replies and staff notes, filled in with place names and varied details by `board.demo`.
+units' replies and staff notes, filled in with place names and varied details by `demo.builder`.
 
 Slots in braces are filled from a dict of details (`demo.Details`); every template here must only use
 the slots that dict provides. Nothing here is taken from a real message board's data.

@@ -17,7 +17,6 @@ from django_tasks_db.models import DBTaskResult
 from liuyan.accounts.choices import Role
 from liuyan.accounts.models import User
 from liuyan.board.choices import EventKind, ExtensionState, MessageState, ReplyState
-from liuyan.board.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, HISTORY
 from liuyan.board.models import (
     Campaign,
     Event,
@@ -30,6 +29,7 @@ from liuyan.board.models import (
     SerialCounter,
 )
 from liuyan.board.selectors import is_due_soon, is_overdue
+from liuyan.demo.builder import DEMO_ACCOUNTS, DEMO_PASSWORD, HISTORY
 from liuyan.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +179,7 @@ def test_demo_staff_sign_in_with_the_code_totp_code_prints(demo):
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from liuyan.board.demo import STAFF_ACCOUNTS
+    from liuyan.demo.builder import STAFF_ACCOUNTS
 
     staff = {account.username for account in STAFF_ACCOUNTS}
     bound = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
