@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "liuyan.reports",
     "liuyan.web",
     "liuyan.backups",
+    "liuyan.ops",
     "liuyan.demo",
 ]
 

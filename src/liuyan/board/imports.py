@@ -10,6 +10,10 @@ nothing: rows are matched on the source's 留言编号 (`Message.source_ref`).
 Segmenting text for search with jieba takes longer than writing the rows; it happens before each batch
 is written (so an imported message is searchable as soon as it exists), in worker processes with --jobs,
 and the report says how much of the time it took.
+
+What follows an import is its caller's (`liuyan import_messages`, in liuyan/ops): recounting the
+count tables of the days it touched, indexing the messages for similarity, segmenting what it left for
+later.
 """
 
 import csv
@@ -106,7 +110,8 @@ class ImportReport:
     seconds: float = 0.0
     # Of `seconds`, the time spent segmenting with jieba (or waiting for the --jobs processes doing it).
     segment_seconds: float = 0.0
-    # After `seconds`: recounting the statistics of the days the import touched.
+    # After `seconds`, by the caller (`liuyan import_messages`): recounting the statistics of the days the
+    # import touched.
     recount_seconds: float = 0.0
     # Local days with a submission or a reply among the created messages (for count tables).
     days: set[date] = field(default_factory=set)
@@ -449,27 +454,7 @@ def import_rows(
     report.seconds = time.monotonic() - started
     report.bad.sort()
     report.unknown_domains = importer.unknown_domains
-    after_import(report)
     return report
-
-
-def after_import(report: ImportReport) -> None:
-    """What follows an import that created messages: the count tables of the days it touched are
-    recounted now (set-based, seconds even for years of history), and the messages' similarity signatures
-    are left to a background task (indexing is slower than importing)."""
-    if report.search_deferred:
-        from liuyan.board.tasks import segment_imported
-
-        segment_imported.enqueue()
-    if not report.days:
-        return
-    from liuyan.intelligence.tasks import index_missing_similarity
-    from liuyan.reports.counts import rebuild_counts
-
-    started = time.monotonic()
-    rebuild_counts(min(report.days), max(report.days))
-    report.recount_seconds = time.monotonic() - started
-    index_missing_similarity.enqueue()
 
 
 class _Importer:

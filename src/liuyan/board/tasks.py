@@ -3,6 +3,7 @@ auto-assignment of a published message and the rest of a submission made through
 
 from django_tasks import task
 
+from liuyan.board import imports
 from liuyan.board.actions import dispatch, oversight, submission
 
 
@@ -33,9 +34,7 @@ def follow_up_submissions() -> int:
 
 @task()
 def segment_imported() -> int:
-    from liuyan.board.imports import segment_imported as segment
-
-    return segment()
+    return imports.segment_imported()
 
 
 # follow_up_submissions: for a submission whose own task ran before it committed (a burst's last ones).

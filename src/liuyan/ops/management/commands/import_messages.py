@@ -1,5 +1,6 @@
 import json
 import sys
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +16,9 @@ from liuyan.board.imports import (
     read_rows,
     resolve_options,
 )
+from liuyan.board.tasks import segment_imported
+from liuyan.intelligence.tasks import index_missing_similarity
+from liuyan.reports.counts import rebuild_counts
 
 
 class _Bar(Progress):
@@ -35,6 +39,20 @@ class _Bar(Progress):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def after_import(report: ImportReport) -> None:
+    """What follows an import that created messages: the count tables of the days it touched are
+    recounted now (set-based, seconds even for years of history); the messages' similarity signatures, and
+    their search tokens when it left them for later, are left to background tasks (slower than importing)."""
+    if report.search_deferred:
+        segment_imported.enqueue()
+    if not report.days:
+        return
+    started = time.monotonic()
+    rebuild_counts(min(report.days), max(report.days))
+    report.recount_seconds = time.monotonic() - started
+    index_missing_similarity.enqueue()
 
 
 class Command(BaseCommand):
@@ -110,6 +128,7 @@ class Command(BaseCommand):
         stream = getattr(self.stderr, "_out", sys.stderr)
         show_bar = not options["no_progress"] and hasattr(stream, "isatty") and stream.isatty()
         report = import_rows(rows, import_options, progress=_Bar(stream, show_bar))
+        after_import(report)
 
         for number, reason in report.bad:
             self.stderr.write(f"第 {number} 行：{reason}")
