@@ -1,6 +1,7 @@
 # Liuyan: `make run` serves the site with demo data on http://127.0.0.1:8000 (`make dev`: the same with
 # Django's debug pages, for a developer); `make test` runs the whole
-# suite on SQLite and on PostgreSQL; `make lint` checks style, Django's checks and migrations.
+# suite on SQLite and on PostgreSQL; `make lint` checks style, the layer contract (.importlinter), Django's
+# checks and migrations.
 
 PYTHON ?= python3
 VENV := .venv
@@ -60,6 +61,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/liuyan check --fail-level WARNING
 	$(BIN)/liuyan makemigrations --check --dry-run
 
