@@ -5,13 +5,16 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -22,6 +25,9 @@ from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.directory.models import Region, Unit
 from liuyan.notify.sms import get_sms_backend
 
+# RegexValidator compiles its pattern; django-stubs types it as the pattern or its text.
+PHONE_PATTERN = cast(re.Pattern[str], phone_validator.regex)
+PHONE_MESSAGE = str(phone_validator.message)
 TOKEN_PREFIX = "ly_"
 # Recording every use of a token would make each API read a write; once a minute is enough to audit.
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
@@ -45,7 +51,7 @@ def save_user_with_role(
     """
     user = User.objects.select_for_update().filter(username=username).first()
     created = user is None
-    if created:
+    if user is None:
         user = User(username=username)
     if phone is not None:
         user.phone = phone or None
@@ -113,13 +119,14 @@ def authenticate_api_token(token: str) -> User | None:
 
 
 @functools.cache
-def _user_converters(vendor: str) -> list[tuple[int, object, object]]:
+def _user_converters(vendor: str) -> list[tuple[int, Callable[..., Any], Col]]:
     """What turns the database's value of each user column into the field's Python value (on SQLite, a
     date is text), as the ORM applies them; `vendor` keys the cache."""
     converters = []
     for index, field in enumerate(User._meta.concrete_fields):
         column = field.get_col(User._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        own = field.get_db_converters(connection)  # type: ignore[attr-defined]  # not in django-stubs
+        for convert in connection.ops.get_db_converters(column) + own:
             converters.append((index, convert, column))
     return converters
 
@@ -132,7 +139,7 @@ def _live_token_sql() -> str:
     quote = connection.ops.quote_name
     token, user = ApiToken._meta, User._meta
 
-    def column(meta, name: str) -> str:
+    def column(meta: Any, name: str) -> str:  # Any: django-stubs' get_field may return a relation
         return quote(meta.get_field(name).column)
 
     user_columns = ", ".join(f"u.{quote(field.column)}" for field in user.concrete_fields)
@@ -184,8 +191,8 @@ def register_citizen(
     elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["这个用户名已被注册。"]
     phone = (phone or "").strip() or None
-    if phone and not phone_validator.regex.match(phone):
-        errors["phone"] = [phone_validator.message]
+    if phone and not PHONE_PATTERN.match(phone):
+        errors["phone"] = [PHONE_MESSAGE]
     elif phone and User.objects.filter(phone=phone).exists():
         errors["phone"] = ["这个手机号已被注册。"]
     user = User(username=username, phone=phone, nickname=(nickname or "").strip()[:30])
@@ -222,7 +229,10 @@ def _phone_code_digest(phone: str, code: str) -> str:
 
 
 def _text_phone_code(
-    phone: str | None, purpose: VerificationPurpose, address: str | None, compose
+    phone: str | None,
+    purpose: VerificationPurpose,
+    address: str | None,
+    compose: Callable[[str, str, int], str],
 ) -> PhoneVerification:
     """Text `compose(phone, code, minutes)` to `phone` and keep the code's keyed hash.
 
@@ -236,8 +246,8 @@ def _text_phone_code(
     phone = (phone or "").strip()
     if not phone:
         raise ValidationError({"phone": ["请填写手机号。"]})
-    if not phone_validator.regex.match(phone):
-        raise ValidationError({"phone": [phone_validator.message]})
+    if not PHONE_PATTERN.match(phone):
+        raise ValidationError({"phone": [PHONE_MESSAGE]})
     limits.take_code_request(address)
     now = timezone.now()
     recent = PhoneVerification.objects.filter(phone=phone, created_at__gt=now - timedelta(hours=1))
@@ -340,8 +350,8 @@ def register_citizen_with_phone_code(
     # Whether a number is taken is told only to whoever proved holding it: otherwise this step would tell
     # anyone which numbers have accounts (which `send_phone_code` does not).
     checked_phone = phone if verification is not None else None
-    if verification is None and not phone_validator.regex.match(phone):
-        code_errors["phone"] = [phone_validator.message]
+    if verification is None and not PHONE_PATTERN.match(phone):
+        code_errors["phone"] = [PHONE_MESSAGE]
     try:
         with transaction.atomic():
             user = register_citizen(
@@ -349,6 +359,7 @@ def register_citizen_with_phone_code(
             )
             if code_errors:
                 raise ValidationError(code_errors)
+            assert verification is not None  # without one, code_errors says why
             used = PhoneVerification.objects.filter(pk=verification.pk, used_at=None).update(
                 used_at=timezone.now()
             )
@@ -405,8 +416,8 @@ def reset_password_with_phone_code(*, phone: str | None, code: str | None, passw
     phone = (phone or "").strip()
     errors: dict[str, list[str]] = {}
     verification = user = None
-    if not phone_validator.regex.match(phone):
-        errors["phone"] = [phone_validator.message]
+    if not PHONE_PATTERN.match(phone):
+        errors["phone"] = [PHONE_MESSAGE]
     else:
         try:
             verification = verify_phone_code(phone, code, VerificationPurpose.RESET_PASSWORD)
@@ -422,6 +433,7 @@ def reset_password_with_phone_code(*, phone: str | None, code: str | None, passw
         errors["password"] = list(error.messages)
     if errors:
         raise ValidationError(errors)
+    assert verification is not None and user is not None  # without them, errors says why
     with transaction.atomic():
         used = PhoneVerification.objects.filter(pk=verification.pk, used_at=None).update(
             used_at=timezone.now()

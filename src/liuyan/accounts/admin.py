@@ -13,7 +13,7 @@ class RoleMembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("留言板", {"fields": ("phone", "nickname")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("留言板", {"fields": ("phone", "nickname")}))
     list_display = ["username", "nickname", "phone", "is_staff", "is_active"]
     search_fields = ["username", "nickname", "phone"]
     inlines = [RoleMembershipInline]

@@ -5,10 +5,11 @@ keeps the admin closed on its own as well, should a path ever slip past that mid
 """
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 
 class StaffAdminSite(admin.AdminSite):
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         from liuyan.accounts.two_factor import needs_second_factor  # models are not ready at import
 
         user = request.user

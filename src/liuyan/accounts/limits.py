@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import HttpRequest
 from django.utils import timezone
 
 from liuyan.accounts.client import client_address
@@ -110,7 +111,7 @@ ADDRESS_FAILURES = Counter("signin-address", "LIUYAN_SIGNIN_ADDRESS_FAILURES")
 REFUSAL_ATTRIBUTE = "liuyan_sign_in_refusal"
 
 
-def sign_in_refusal(request) -> Refusal | None:
+def sign_in_refusal(request: HttpRequest) -> Refusal | None:
     """The refusal `LimitedModelBackend` gave this request's sign-in, if it refused it."""
     return getattr(request, REFUSAL_ATTRIBUTE, None)
 

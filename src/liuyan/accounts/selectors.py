@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Role
 from liuyan.accounts.models import ApiToken, User
+from liuyan.directory.models import Unit
 
 
 def user_summary(user: User) -> dict:
@@ -29,14 +30,14 @@ def user_summary(user: User) -> dict:
     }
 
 
-def handlers_of(unit) -> QuerySet[User]:
+def handlers_of(unit: Unit) -> QuerySet[User]:
     """The staff who act for `unit`."""
     return User.objects.filter(
         is_active=True, memberships__role=Role.HANDLER, memberships__unit=unit
     ).distinct()
 
 
-def dispatchers_of(desk) -> QuerySet[User]:
+def dispatchers_of(desk: Unit) -> QuerySet[User]:
     """The staff of a dispatch desk: members of the desk itself, or dispatchers of its region."""
     return User.objects.filter(
         Q(memberships__unit=desk) | Q(memberships__region_id=desk.region_id),
@@ -49,7 +50,7 @@ def tokens_of(user: User) -> list[ApiToken]:
     """The user's unrevoked tokens, newest first, each with `ends_at` (when it stops working: a token
     from before tokens had an expiry lives the default lifetime from its creation) and `expired`."""
     lifetime = timedelta(days=settings.LIUYAN_TOKEN_DAYS)
-    tokens = list(
+    tokens: list[ApiToken] = list(
         ApiToken.objects.filter(user=user, revoked_at=None)
         .annotate(
             ends_at=Coalesce(
@@ -60,5 +61,5 @@ def tokens_of(user: User) -> list[ApiToken]:
     )
     now = timezone.now()
     for token in tokens:
-        token.expired = token.ends_at <= now
+        token.expired = token.ends_at <= now  # type: ignore[attr-defined]  # for the pages, beside ends_at
     return tokens

@@ -13,6 +13,8 @@ import time
 from base64 import b32encode
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liuyan.accounts.choices import Role
+from liuyan.accounts.models import User
 
 # The one TOTP device and the one set of recovery codes a staff account has; names show in the admin.
 TOTP_DEVICE_NAME = "身份验证器"
@@ -32,9 +35,9 @@ TOTP_PATTERN = re.compile(r"^\d{6}$")
 RECOVERY_PATTERN = re.compile(r"^[a-z2-7]{8}$")  # django-otp's StaticToken.random_token(): 5 bytes in base32
 
 
-def needs_second_factor(user) -> bool:
+def needs_second_factor(user: User | AnonymousUser) -> bool:
     """Whether `user` is staff: the Django admin flag, or any role other than citizen."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return False
     if user.is_staff or user.is_superuser:
         return True
@@ -45,15 +48,15 @@ def needs_second_factor(user) -> bool:
     return cached
 
 
-def confirmed_totp_device(user) -> TOTPDevice | None:
+def confirmed_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
-def has_second_factor(user) -> bool:
+def has_second_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_totp_device(user) -> TOTPDevice:
+def pending_totp_device(user: User) -> TOTPDevice:
     """The device being enrolled: made on the first visit and kept until confirmed, so that reloading the
     page does not change the secret the person may already have scanned.
 
@@ -95,7 +98,7 @@ def confirm_totp_device(device: TOTPDevice, code: str | None) -> list[str]:
 
 
 @transaction.atomic
-def issue_recovery_codes(user) -> list[str]:
+def issue_recovery_codes(user: User) -> list[str]:
     """Ten new single-use recovery codes for `user`, replacing any earlier ones."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
@@ -110,7 +113,7 @@ class Verified:
     recovery_codes_left: int | None = None  # set when a recovery code was used
 
 
-def verify_second_factor(user, code: str | None) -> Verified:
+def verify_second_factor(user: User, code: str | None) -> Verified:
     """Check a six-digit code from the user's authenticator, or one of their recovery codes (used up by
     this). Every device limits wrong tries itself (1, 2, 4, 8 … seconds between them).
 
@@ -135,7 +138,7 @@ def verify_second_factor(user, code: str | None) -> Verified:
     raise ValidationError(refusal or wrong)
 
 
-def reset_second_factor(user) -> int:
+def reset_second_factor(user: User) -> int:
     """Forget the user's authenticator and recovery codes (a lost phone): the next sign-in enrols anew.
     Sessions verified with them stop counting as verified, as their device no longer exists."""
     deleted_totp, _ = TOTPDevice.objects.filter(user=user).delete()
@@ -143,7 +146,7 @@ def reset_second_factor(user) -> int:
     return deleted_totp + deleted_static
 
 
-def ensure_confirmed_totp_device(user) -> TOTPDevice:
+def ensure_confirmed_totp_device(user: User) -> TOTPDevice:
     """The user's confirmed TOTP device, made when missing (for demo accounts and tests, not enrolment:
     nobody sees its secret unless they ask `liuyan totp_code`)."""
     device = confirmed_totp_device(user)
@@ -162,7 +165,7 @@ def current_totp_code(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def mark_session_verified(session, device: Device) -> None:
+def mark_session_verified(session: SessionBase, device: Device) -> None:
     """Record in `session` that its user passed the second factor with `device`, as `django_otp.login`
     does for a request (for code that holds a session but no request, like the test client)."""
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
@@ -172,7 +175,7 @@ def _compact(code: str | None) -> str:
     return re.sub(r"[\s-]", "", code or "")
 
 
-def _throttled(device) -> str | None:
+def _throttled(device: Device) -> str | None:
     """Why `device` takes no try now (too many wrong ones, too recently), or None."""
     allowed, details = device.verify_is_allowed()
     if allowed:
