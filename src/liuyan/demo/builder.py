@@ -36,8 +36,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.test import override_settings
 from django.utils import timezone
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks.backends.dummy import DummyBackend
 
 from liuyan.accounts.actions import save_user_with_role
 from liuyan.accounts.choices import Permission, Role
@@ -353,13 +354,7 @@ def setup_demo(messages: int = DEFAULT_MESSAGES, *, seed: int = 2026) -> DemoRep
     if not Leader.objects.filter(code=f"{LINCANG}-head").exists():
         raise ValueError("行政区划目录尚未初始化，请先运行 liuyan seed_directory。")
     started = time.monotonic()
-    # Notifications of the invented past are kept as in-site notices, but their delivery is not enqueued:
-    # the demo's people have no real addresses, and thousands of delivery tasks would only keep a worker
-    # busy. The dummy task backend receives the enqueue calls (the actions run unchanged) and keeps nothing.
-    with (
-        transaction.atomic(),
-        override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}),
-    ):
+    with transaction.atomic(), tasks_dropped():
         builder = DemoBuilder(random.Random(seed))
         builder.build(messages)
         # The history was re-dated behind the actions' back: recount the statistics from the messages.
@@ -368,6 +363,25 @@ def setup_demo(messages: int = DEFAULT_MESSAGES, *, seed: int = 2026) -> DemoRep
     report.elapsed = time.monotonic() - started
     report.accounts = demo_accounts()
     return report
+
+
+@contextmanager
+def tasks_dropped() -> Iterator[None]:
+    """Drop the tasks enqueued in this thread while the block runs.
+
+    Notifications of the invented past are kept as in-site notices, but their delivery is not enqueued: the
+    demo's people have no real addresses, and thousands of delivery tasks would only keep a worker busy.
+    Like `django.db.connections`, `task_backends` holds a backend per thread: a dummy one, in place for the
+    block, receives the enqueue calls (the actions run unchanged) and keeps nothing, while other threads
+    enqueue as configured.
+    """
+    alias = DEFAULT_TASK_BACKEND_ALIAS
+    configured = task_backends[alias]
+    task_backends[alias] = DummyBackend(alias=alias, params={})
+    try:
+        yield
+    finally:
+        task_backends[alias] = configured
 
 
 class DemoBuilder:
