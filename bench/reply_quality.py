@@ -37,8 +37,9 @@ def main() -> None:
 
     jieba.setLogLevel(60)
     jieba.initialize()
-    from liuyan.board.imports import parse_timestamp
-    from liuyan.intelligence.reply_quality import normalise, score_reply
+    from liuyan.core.text import normalise_text
+    from liuyan.core.times import parse_timestamp
+    from liuyan.intelligence.reply_quality import score_reply
 
     with open(DATA / "replied_messages.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -67,7 +68,7 @@ def main() -> None:
         print(f"\n8 {heading}:")
         for result, row in part:
             codes = ",".join(r.code for r in result.reasons)
-            print(f"  {result.score:3d} [{codes}] {normalise(row['答复意见'])[:60]}")
+            print(f"  {result.score:3d} [{codes}] {normalise_text(row['答复意见'])[:60]}")
     obvious = [s.score for s, r in scored if obviously_perfunctory(r["答复意见"])]
     rest = [s.score for s, r in scored if not obviously_perfunctory(r["答复意见"])]
     print(

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from liuyan.board.actions.oversight import close_unrated
 from liuyan.board.choices import EventKind, MessageState, ReplyState
-from liuyan.board.imports import parse_timestamp
 from liuyan.board.models import Event, Message, Reply
+from liuyan.core.times import parse_timestamp
 from liuyan.directory.models import Leader, Unit
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ from sklearn.metrics import f1_score
 from sklearn.svm import LinearSVC
 
 from liuyan.board.choices import MessageState
+from liuyan.core.text import normalise_text
 from liuyan.intelligence import classifier as classifier_module
 from liuyan.intelligence.classifier import (
     ClassifierError,
@@ -22,7 +23,7 @@ from liuyan.intelligence.classifier import (
     load_classifier,
     open_model,
 )
-from liuyan.intelligence.textfeatures import normalize, read_labelled
+from liuyan.intelligence.textfeatures import read_labelled
 from tests.factories import make_message
 
 TRAFFIC = [
@@ -151,7 +152,7 @@ def test_a_model_of_an_older_file_format_is_refused_with_the_way_out(model_dir):
 def test_the_svm_half_gives_what_calibratedclassifiercv_gives(n_labels):
     texts, labels = TEXTS[: 10 * n_labels], LABELS[: 10 * n_labels]
     model = TextClassifier().fit(texts, labels)
-    features = model._features.transform([normalize(t) for t in texts])
+    features = model._features.transform([normalise_text(t, fold_width=True) for t in texts])
     reference = CalibratedClassifierCV(
         LinearSVC(class_weight="balanced", random_state=0), method="sigmoid", cv=3, ensemble=False
     ).fit(features, labels)

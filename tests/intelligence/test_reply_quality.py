@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from liuyan.board.choices import MessageState
-from liuyan.board.imports import parse_timestamp
+from liuyan.core.times import parse_timestamp
 from liuyan.intelligence.reply_quality import score_reply
 from tests.api.openapi import assert_matches_openapi
 from tests.api_client import ApiClient

@@ -41,10 +41,10 @@ from liuyan.board.actions.submission import submit_message
 from liuyan.board.choices import ReplyState
 from liuyan.board.models import TITLE_MAX, TITLE_MIN, Message, Reply
 from liuyan.board.privacy import mask_reply, mask_text
+from liuyan.core.times import iso_time
 from liuyan.directory import selectors as directory
 from liuyan.directory.models import Domain, Leader, MessageType, Region
 from liuyan.reports.feeds import xml_text
-from liuyan.reports.opendata import iso_time
 
 logger = logging.getLogger("liuyan.api")
 

@@ -40,6 +40,8 @@ from liuyan.board import search
 from liuyan.board.actions.replies import REPLY_MAX
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Event, Message, Reply
+from liuyan.core.text import normalise_text
+from liuyan.core.times import parse_timestamp
 from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
 
 # The canonical columns, in the layout of the taidi2020 files.
@@ -255,7 +257,7 @@ def parse_column_map(pairs: Iterable[str]) -> dict[str, str]:
 def _canonical_columns(header: Sequence, column_map: dict[str, str]) -> dict[int, str]:
     columns: dict[int, str] = {}
     for i, raw in enumerate(header):
-        name = _collapse(str(raw or ""))
+        name = normalise_text(str(raw or ""))
         name = column_map.get(name, name)
         name = COLUMN_ALIASES.get(name, name)
         if name not in COLUMNS:
@@ -273,22 +275,13 @@ def _canonical_columns(header: Sequence, column_map: dict[str, str]) -> dict[int
 
 # ---------------------------------------------------------------------------------------------- parsing
 
-_SPACE = re.compile(r"\s+")
 _INLINE_SPACE = re.compile(r"[^\S\n]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_TIMESTAMP = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-    r"(?:\s*[T ]?\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?)?)?"
-)
 
 
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _collapse(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
 
 
 def _cell_text(value: object) -> str:
@@ -314,7 +307,7 @@ def without_forbidden_characters(row: SourceRow) -> tuple[SourceRow, int]:
 
 def clean_line(value: object) -> str:
     """One-line text (title, user, identifier): every run of whitespace (tabs, U+3000 …) as one space."""
-    return _collapse(_cell_text(value))
+    return normalise_text(_cell_text(value))
 
 
 def clean_body(value: object) -> str:
@@ -323,37 +316,6 @@ def clean_body(value: object) -> str:
     text = _INLINE_SPACE.sub(" ", text)
     text = _SPACE_AROUND_NEWLINE.sub("\n", text)
     return _BLANK_LINES.sub("\n\n", text).strip()
-
-
-def parse_timestamp(value: object) -> datetime | None:
-    """A timestamp in any of the exports' forms, as an aware datetime (local time, Asia/Shanghai).
-
-    `2019/4/25 9:32:09`, `2017-06-08 17:31:20`, `2018/4/24` (midnight), `2019年4月25日 9:32`, ISO 8601
-    with or without offset, an Excel date cell or an Excel serial day number. None when it is none of these.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day)
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if not 1 <= value < 2958466:  # Excel's day numbers run from 1900 to 9999
-            return None
-        moment = datetime(1899, 12, 30) + timedelta(days=float(value))
-    elif isinstance(value, str):
-        text = _collapse(value)
-        match = _TIMESTAMP.fullmatch(text)
-        try:
-            if match:
-                moment = datetime(*(int(part) for part in match.groups(default="0")))
-            else:
-                moment = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    else:
-        return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment
 
 
 def parse_count(value: object) -> int | None:

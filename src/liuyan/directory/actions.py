@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
+from liuyan.core.errors import Forbidden, Invalid
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import (
@@ -318,7 +319,6 @@ def set_auto_assign_policy(
 ) -> AutoAssignPolicy:
     """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
     desk's own dispatchers (or a platform administrator) may."""
-    from liuyan.board.actions.base import Forbidden, Invalid
     from liuyan.directory.selectors import staffed_desks
 
     desk = Unit.objects.filter(pk=desk_id, kind=UnitKind.DISPATCH_DESK).first()

@@ -57,8 +57,8 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from liuyan.core.text import normalise_text
 from liuyan.intelligence.charngrams import CharNgramTfidf
-from liuyan.intelligence.textfeatures import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ class TextClassifier:
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], unlabeled: Iterable[str] = ()
     ) -> "TextClassifier":
-        texts = [normalize(text) for text in texts]
-        extra = [normalize(text) for text in unlabeled]
+        texts = [normalise_text(text, fold_width=True) for text in texts]
+        extra = [normalise_text(text, fold_width=True) for text in unlabeled]
         labels = np.asarray(labels)
         check_training_set(labels)
         vectorizer = TfidfVectorizer(
@@ -185,7 +185,7 @@ class TextClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, one column per label (`self.labels`); each row sums to 1."""
-        features = self._features.transform([normalize(text) for text in texts])
+        features = self._features.transform([normalise_text(text, fold_width=True) for text in texts])
         return (self._svm_proba(features) + self._nblr_proba(features)) / 2
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:

@@ -16,6 +16,7 @@ last third of the period with the third it would have if it were steady: +1 all 
 -1 none recent.
 """
 
+import csv
 import hashlib
 import math
 import re
@@ -30,6 +31,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from liuyan.core.text import normalise_text
+from liuyan.core.times import parse_timestamp
 from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
 
 LINK_SIMILARITY = 0.25
@@ -163,13 +166,6 @@ class Topic:
         }
 
 
-_SPACE = re.compile(r"[\s\u3000\xa0]+")
-
-
-def normalise(text: str | None) -> str:
-    return _SPACE.sub(" ", text or "").strip()
-
-
 def place_names(text: str) -> list[str]:
     """The anonymised place names a text mentions (A5区, K9县), in order, once each."""
     return list(dict.fromkeys(PLACE_CODE.findall(text)))
@@ -208,10 +204,6 @@ def file_regions(text: str) -> tuple[str, ...]:
 def read_message_file(path) -> list[TopicItem]:
     """Messages from a CSV like hot_messages.csv (留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 点赞数);
     rows without a readable time are skipped. Raises ValueError naming a missing column."""
-    import csv
-
-    from liuyan.board.imports import parse_timestamp
-
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         fields = {name.strip() for name in reader.fieldnames or []}
@@ -220,7 +212,7 @@ def read_message_file(path) -> list[TopicItem]:
             raise ValueError(f"文件缺少列：{'、'.join(missing)}")
         items = []
         for row in reader:
-            row = {(k or "").strip(): normalise(v) for k, v in row.items()}
+            row = {(k or "").strip(): normalise_text(v) for k, v in row.items()}
             created_at = parse_timestamp(row.get("留言时间"))
             if created_at is None:
                 continue

@@ -19,6 +19,7 @@ from datetime import datetime
 import jieba
 import jieba.analyse
 
+from liuyan.core.text import normalise_text
 from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
 
 BASE_SCORE = 60
@@ -56,14 +57,6 @@ class ReplyScore:
         return {"score": self.score, "band": self.band, "reasons": [r.as_dict() for r in self.reasons]}
 
 
-_SPACE = re.compile(r"[\s\u3000\xa0]+")
-
-
-def normalise(text: str | None) -> str:
-    """Stray whitespace (tabs, full-width and non-breaking spaces) collapsed; ends trimmed."""
-    return _SPACE.sub(" ", text or "").strip()
-
-
 # ---- Boilerplate: what a reply says whatever the message ----------------------------------------------
 
 _BOILERPLATE = [
@@ -93,7 +86,7 @@ _TRAILING_SIGNATURE = re.compile(
 
 def substance(reply: str) -> str:
     """The reply without greetings, receipts, thanks, dates and signature: what it actually says."""
-    text = normalise(reply)
+    text = normalise_text(reply)
     for _round in range(2):
         for pattern in _BOILERPLATE_RE:
             text = pattern.sub(" ", text).strip(" ，,。.！!：:;；")
@@ -237,7 +230,7 @@ def score_reply(
     replied_at: datetime | None = None,
 ) -> ReplyScore:
     """Score a reply to a message (title optional: it weighs the message's key terms); advice only."""
-    reply = normalise(reply_text)
+    reply = normalise_text(reply_text)
     core = substance(reply)
     reasons: list[Reason] = []
 

@@ -18,7 +18,6 @@ bits) but vectorised over the shingles, which are packed code points (no per-shi
 """
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +34,7 @@ from liuyan.board.choices import MERGEABLE_STATES, MessageState
 from liuyan.board.models import Message
 from liuyan.board.privacy import mask_text
 from liuyan.board.selectors import REPLIED_STATES, public_messages
+from liuyan.core.text import normalise_text
 from liuyan.directory.models import Region
 from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
 
@@ -79,9 +79,9 @@ _B = _rng.randint(0, 1 << 61, size=NUM_PERM, dtype=np.uint64)
 _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
 
 
-def normalize(text: str) -> str:
+def compared_text(text: str) -> str:
     """The text as compared: NFKC, lower case, boilerplate dropped, letters and digits only."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = normalise_text(text, fold_width=True).lower()
     text = BOILERPLATE.sub(" ", text)
     return _NOT_WORD.sub("", text)
 
@@ -100,7 +100,7 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 def shingle_hashes(text: str) -> np.ndarray:
     """32-bit hashes of the distinct character SHINGLE-grams of the normalised text."""
-    chars = np.frombuffer(normalize(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    chars = np.frombuffer(compared_text(text).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if len(chars) < SHINGLE:
         return np.empty(0, dtype=np.uint64)
     packed = chars[: len(chars) - SHINGLE + 1].copy()

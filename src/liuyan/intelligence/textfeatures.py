@@ -1,14 +1,13 @@
-"""Text normalisation and reading of labelled / unlabelled message files, shared by the text classifiers."""
+"""Reading labelled and unlabelled message files, and the word lists the text models share."""
 
 import csv
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_SPACES = re.compile(r"\s+")
+from liuyan.core.text import normalise_text
 
 # A label seen fewer times than this in a training file is taken for debris of broken CSV quoting
 # (a fragment of a message body that landed in the label column) and its rows are left out.
@@ -112,12 +111,6 @@ COMMON_WORDS = frozenset(
 )
 
 
-def normalize(text: str) -> str:
-    """Full-width forms folded to ASCII (NFKC), whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text or "")
-    return _SPACES.sub(" ", text).strip()
-
-
 @dataclass
 class LabelledTexts:
     """The usable rows of a labelled file, and the rows left out with the reason."""
@@ -167,7 +160,7 @@ def read_labelled(
     kept: list[tuple[int, str, str]] = []
     result = LabelledTexts()
     for line, row in rows:
-        text, label = row.get(text_column, "").strip(), _SPACES.sub(" ", row.get(label_column, "")).strip()
+        text, label = row.get(text_column, "").strip(), normalise_text(row.get(label_column, ""))
         if not text or not label:
             result.skipped.append((line, "空文本" if not text else "空标签"))
         else:

@@ -44,9 +44,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liuyan.board.choices import PUBLIC_STATES
+from liuyan.core.times import iso_time
 from liuyan.notify.models import Webhook, WebhookDelivery
 from liuyan.notify.retries import next_attempt_at
-from liuyan.reports.opendata import iso_time
 
 if TYPE_CHECKING:
     from liuyan.board.models import Event

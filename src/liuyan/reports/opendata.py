@@ -24,6 +24,7 @@ from liuyan.board import selectors
 from liuyan.board.choices import MessageState, ReplyState
 from liuyan.board.models import Message, Reply
 from liuyan.board.privacy import mask_reply, mask_text
+from liuyan.core.times import iso_time
 from liuyan.reports.exports import formula_safe
 
 CHUNK_SIZE = 2000
@@ -101,13 +102,6 @@ class Archive:
 
 def archive_dir() -> Path:
     return Path(settings.VAR_DIR) / "open-data"
-
-
-def iso_time(moment: datetime | None) -> str:
-    """Beijing time in ISO 8601 with its offset, to the second; "" for None."""
-    if moment is None:
-        return ""
-    return timezone.localtime(moment, timezone.get_default_timezone()).isoformat(timespec="seconds")
 
 
 def _day_start(day: date) -> datetime:

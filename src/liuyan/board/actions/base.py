@@ -1,5 +1,5 @@
-"""What every lifecycle action shares: its errors, loading a message under lock with the caller's
-rights checked, and the one way a state changes (with its Event row)."""
+"""What every lifecycle action shares: its errors (liuyan.core's, re-exported here), loading a message
+under lock with the caller's rights checked, and the one way a state changes (with its Event row)."""
 
 from datetime import datetime
 
@@ -10,49 +10,10 @@ from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Event, Message
+from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
+from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from liuyan.notify import webhooks
 from liuyan.reports.counts import counting
-
-
-class ActionError(Exception):
-    """A refusal the caller can act on; `message` is in Chinese, `code` is stable for clients."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str | None = None,
-        field: str | None = None,
-        errors: dict[str, str] | None = None,
-    ):
-        super().__init__(message)
-        self.message = message
-        # Field name → message, so that a form can show each error next to its field.
-        self.errors = errors or ({field: message} if field else {})
-        if code:
-            self.code = code
-
-
-class NotFound(ActionError):
-    status, code = 404, "not_found"
-
-
-class Forbidden(ActionError):
-    status, code = 403, "forbidden"
-
-
-class Conflict(ActionError):
-    """The object is not in a state that allows the action (an illegal transition)."""
-
-    status, code = 409, "illegal_state"
-
-
-class Invalid(ActionError):
-    status, code = 422, "invalid"
-
 
 MESSAGE_NOT_FOUND = "留言不存在。"
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuyan.board.imports import parse_timestamp
-from liuyan.intelligence.reply_quality import normalise, score_reply
+from liuyan.core.text import normalise_text
+from liuyan.core.times import parse_timestamp
+from liuyan.intelligence.reply_quality import score_reply
 
 
 class Command(BaseCommand):
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                     asked_at=parse_timestamp(row.get(options["asked_column"])),
                     replied_at=parse_timestamp(row.get(options["replied_column"])),
                 )
-                row_id = normalise(row.get(options["id_column"])) or str(line_number)
+                row_id = normalise_text(row.get(options["id_column"])) or str(line_number)
                 scores.append(result.score)
                 if options["json"]:
                     self.stdout.write(json.dumps({"id": row_id, **result.as_dict()}, ensure_ascii=False))
