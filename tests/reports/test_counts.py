@@ -74,6 +74,8 @@ def expected_rows() -> dict:
             events.append(
                 (m.replied_at, {"replied": 1, "replied_on_time": int(on_time), "response_seconds": seconds})
             )
+        elif m.reply_deadline:  # unanswered: 超期未回复 on its deadline's day (read once that day is over)
+            events.append((m.reply_deadline, {"overdue": 1}))
         if m.closed_at:
             events.append((m.closed_at, {"closed": 1}))
         if m.pk in latest:

@@ -12,7 +12,8 @@ from liuyan.board.actions import campaigns as campaign_actions
 from liuyan.board.choices import CampaignState, MessageState
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports import stats
-from liuyan.web.views.stats import DATE_ERROR, duration, percent
+from liuyan.web.forms import DATE_ERROR
+from liuyan.web.presenters.figures import duration, percent
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db

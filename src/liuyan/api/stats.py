@@ -1,5 +1,5 @@
 """Statistics endpoints (统计): figures with their trend, and rankings. Public: they publish the figures
-of published messages, never a message's detail; definitions are in reports/stats.py."""
+of published messages, never a message's detail; definitions are in reports/figures.py."""
 
 from datetime import date, timedelta
 
@@ -38,12 +38,13 @@ class RankingQuery(PeriodQuery):
 class FiguresOut(Schema):
     published: int = Field(description="留言量：期内刊发的留言")
     replied: int = Field(description="回复量：期内公开回复的留言")
-    replied_on_time: int = Field(description="按期回复的留言")
+    replied_on_time: int = Field(description="按期回复的留言：期内回复中未超过回复时限的")
+    overdue: int = Field(description="超期未回复：回复时限在期内（且当天已过）、至今仍未回复的留言")
     closed: int = Field(description="期内办结的留言")
     rated: int = Field(description="期内评价的留言（每条留言取最近一次评价）")
     satisfied: int = Field(description="满意（三项评分平均不低于 4 分）的留言")
     reply_rate: float | None = Field(description="回复率 = 回复量 / 留言量，最高 1")
-    on_time_rate: float | None = Field(description="按期回复率 = 按期回复 / 回复量")
+    on_time_rate: float | None = Field(description="按期回复率 = 按期回复 / (回复量 + 超期未回复)")
     avg_reply_hours: float | None = Field(description="平均回复用时（小时，自提交至回复公开）")
     satisfaction_rate: float | None = Field(description="满意率 = 满意 / 评价")
 
@@ -91,6 +92,7 @@ def _figures(figures: stats.Figures) -> dict:
         "published": figures.published,
         "replied": figures.replied,
         "replied_on_time": figures.replied_on_time,
+        "overdue": figures.overdue,
         "closed": figures.closed,
         "rated": figures.rated,
         "satisfied": figures.satisfied,

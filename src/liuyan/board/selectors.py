@@ -252,7 +252,7 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
     return queues
 
 
-# ---- The staff workbench's message page, unit picker and leader figures ----
+# ---- The staff workbench's message page and unit picker ----
 
 # A unit picker lists at most this many units; a text filter narrows the rest.
 UNIT_CHOICES_LIMIT = 100
@@ -426,47 +426,6 @@ def joint_reply_candidates(message: Message, limit: int = JOINT_REPLY_LIMIT) -> 
         .order_by("reply_deadline", "id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
-
-
-@dataclass(frozen=True)
-class RegionFigures:
-    """A leader's figures for the region subtrees they cover."""
-
-    regions: list[Region]
-    everywhere: bool
-    by_state: dict[str, int]
-    published: int
-    answered: int
-    overdue: int
-    supervised: int
-
-    @property
-    def reply_rate(self) -> float | None:
-        return self.answered / self.published if self.published else None
-
-
-def region_figures(user, now=None) -> RegionFigures:
-    """Counts over the messages in the user's INSTRUCT scope: by state, overdue, supervised, reply rate.
-    One aggregate query (plus one for the region names); count tables will replace it for large scopes."""
-    now = now or timezone.now()
-    scope = scope_for(user, Permission.INSTRUCT)
-    messages = restrict(Message.objects.filter(merged_into=None), user, Permission.INSTRUCT)
-    counts = messages.aggregate(
-        **{state.value: Count("pk", filter=Q(state=state)) for state in MessageState},
-        overdue=Count("pk", filter=_overdue(now)),
-        supervised=Count("pk", filter=Q(supervised=True, state__in=HANDLING_STATES)),
-    )
-    codes = [path.rstrip("/").rsplit("/", 1)[-1] for path in sorted(scope.region_paths)]
-    by_state = {state.value: counts[state.value] for state in MessageState}
-    return RegionFigures(
-        regions=list(Region.objects.filter(pk__in=codes).order_by("code")) if codes else [],
-        everywhere=scope.everywhere,
-        by_state=by_state,
-        published=sum(by_state[state] for state in PUBLIC_STATES),
-        answered=by_state[MessageState.REPLIED] + by_state[MessageState.CLOSED],
-        overdue=counts["overdue"],
-        supervised=counts["supervised"],
-    )
 
 
 def editor_campaigns() -> QuerySet[Campaign]:

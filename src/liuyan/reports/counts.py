@@ -10,6 +10,11 @@ current region, unit, leader, domain, type and campaign):
 - replied 回复量: messages whose reply was published that day (`replied_at`, the latest published reply);
 - replied_on_time 按期回复: of those, `replied_at <= reply_deadline`; a message that never had a deadline
   (a duplicate answered with the message it was merged into) counts as on time: it missed nothing;
+- overdue 超期未回复: messages with a reply deadline and no reply, on the day of the deadline
+  (`reply_deadline`). The row of a day holds them before the day is over, as time passes without an
+  event to count it by: reports/figures.py reads the figure only for the days that are over. The
+  reply takes the message out of its deadline's day (into `replied` of the reply's day), so a
+  message counts once, rebuilt or not;
 - response_seconds 回复用时: whole seconds from submission (`created_at`, the citizen's wait) to the reply,
   summed; the average is response_seconds / replied;
 - closed 办结: messages closed that day (`closed_at`);
@@ -127,6 +132,8 @@ def contribution(message: Message, rating: Rating | None) -> Contribution:
         on_time = message.reply_deadline is None or message.replied_at <= message.reply_deadline
         seconds = response_seconds(message)
         add(message.replied_at, replied=1, replied_on_time=int(on_time), response_seconds=seconds)
+    else:
+        add(message.reply_deadline, overdue=1)
     add(message.closed_at, closed=1)
     if rating is not None:
         total = rating.resolution + rating.attitude + rating.speed
@@ -336,6 +343,7 @@ def _families():
                 "response_seconds": Sum(ResponseSeconds()),
             },
         ),
+        (Message.objects.filter(replied_at=None), "reply_deadline", "", {"overdue": Count("pk")}),
         (Message.objects.all(), "closed_at", "", {"closed": Count("pk")}),
         (
             _latest_ratings().alias(total=F("resolution") + F("attitude") + F("speed")),
@@ -356,41 +364,63 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+KEY_FIELDS = ("region_id", "domain_id", "message_type_id", "unit_id", "leader_id", "campaign_id")
+
+
+def _count_family(rows: Contribution, groups, aggregates: dict, paths: dict[str, list[str]]) -> None:
+    """Add `groups` (a family's aggregates by day and by every field a row is keyed on) into `rows`, under
+    the keys the live counting uses (counts and sums add over the finer groups)."""
+    for group in groups:
+        values = [(INDEX[name], group[name] or 0) for name in aggregates]
+        region, domain, kind, unit, leader, campaign = (group[f"k{i}"] for i in range(len(KEY_FIELDS)))
+        keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
+        for dimension, key in keys:
+            row = rows[(dimension, key, group["day"])]
+            for index, value in values:
+                row[index] += value
+
+
+def _grouped(queryset, field: str, prefix: str, aggregates: dict):
+    return (
+        queryset.annotate(day=TruncDate(field))
+        .values("day", **{f"k{i}": F(f"{prefix}{name}") for i, name in enumerate(KEY_FIELDS)})
+        .annotate(**aggregates)
+        .order_by()
+    )
+
+
 def _compute(start: date, end: date, paths: dict[str, list[str]]) -> Contribution:
     """The rows for days start..end (inclusive), from the messages and ratings."""
     rows: Contribution = defaultdict(lambda: [0] * len(METRICS))
-
-    def add(dimension: str, key: str, day: date, values: dict) -> None:
-        row = rows[(dimension, key, day)]
-        for name, value in values.items():
-            row[INDEX[name]] += value or 0
-
     since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
-    # One query per family, grouped by every field a row is keyed on and added up here into the rows the
-    # live counting keys (counts and sums add over the finer groups): each chunk of days reads the
-    # messages six times, not once per dimension.
-    fields = ("region_id", "domain_id", "message_type_id", "unit_id", "leader_id", "campaign_id")
+    # One query per family, grouped by every field a row is keyed on: each chunk of days reads the messages
+    # once per family, not once per dimension.
     for queryset, field, prefix, aggregates in _families():
-        groups = (
-            queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
-            .annotate(day=TruncDate(field))
-            .values("day", **{f"k{i}": F(f"{prefix}{name}") for i, name in enumerate(fields)})
-            .annotate(**aggregates)
-            .order_by()
-        )
-        for group in groups:
-            values = {name: group[name] for name in aggregates}
-            day = group["day"]
-            region, domain, kind, unit, leader, campaign = (group[f"k{i}"] for i in range(len(fields)))
-            keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
-            for dimension, key in keys:
-                add(dimension, key, day, values)
+        window = queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
+        _count_family(rows, _grouped(window, field, prefix, aggregates), aggregates, paths)
     # A message whose task has not run yet is in the tables without the `received` its task will add, where
     # its submission put it (its counted moves since then are in).
     for noted in UncountedSubmission.objects.filter(day__gte=start, day__lte=end):
         for dimension, key in _noted_keys(noted):
             rows[(dimension, key, noted.day)][INDEX["received"]] -= 1
     return rows
+
+
+@transaction.atomic
+def recount_overdue() -> None:
+    """Recount 超期未回复 alone, on every day: for tables counted before the figure existed (migration
+    reports 0004 runs it once). One query over the unanswered messages that have a deadline."""
+    paths = {code: region_codes(path) for code, path in Region.objects.values_list("code", "path")}
+    queryset, field, prefix, aggregates = next(family for family in _families() if "overdue" in family[3])
+    rows: Contribution = defaultdict(lambda: [0] * len(METRICS))
+    _count_family(
+        rows,
+        _grouped(queryset.filter(reply_deadline__isnull=False), field, prefix, aggregates),
+        aggregates,
+        paths,
+    )
+    DailyCount.objects.exclude(overdue=0).update(overdue=0)
+    add_to_rows(dict(rows))
 
 
 def _span() -> tuple[date, date] | None:
@@ -403,7 +433,14 @@ def _span() -> tuple[date, date] | None:
         .order_by(f"-{field}")
         .values_list(field, flat=True)
         .first()
-        for field in ("created_at", "published_at", "assigned_at", "replied_at", "closed_at")
+        for field in (
+            "created_at",
+            "published_at",
+            "assigned_at",
+            "replied_at",
+            "reply_deadline",
+            "closed_at",
+        )
     ]
     lasts.append(Rating.objects.order_by("-created_at").values_list("created_at", flat=True).first())
     last = max(at for at in lasts if at is not None)

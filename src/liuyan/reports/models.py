@@ -11,6 +11,7 @@ METRICS = (
     "assigned",
     "replied",
     "replied_on_time",
+    "overdue",
     "closed",
     "response_seconds",
     "rated",
@@ -35,6 +36,8 @@ class DailyCount(models.Model):
     assigned = models.IntegerField("交办", default=0)
     replied = models.IntegerField("回复", default=0)
     replied_on_time = models.IntegerField("按期回复", default=0)
+    # A message with a reply deadline and no reply, on the deadline's day; read for days that are over only.
+    overdue = models.IntegerField("超期未回复", default=0)
     closed = models.IntegerField("办结", default=0)
     response_seconds = models.BigIntegerField("回复用时合计（秒）", default=0)
     rated = models.IntegerField("评价", default=0)

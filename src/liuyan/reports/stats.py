@@ -1,18 +1,9 @@
 """Statistics and rankings (统计与排行), read from the count tables only: the one reading API for the
 statistics pages, the daily brief and `GET /api/v1/stats/...`.
 
-Figures over a period (first and last day inclusive, local days) for a scope — the nation, a region with
-its subtree, a unit, a leader, a campaign, a domain with its subtree:
-
-- 留言量 `published`: messages published in the period;
-- 回复量 `replied`: messages whose reply was published in the period;
-- 回复率 `reply_rate` = 回复量 / 留言量, capped at 100%: both are counted on their own days, so over a short
-  period the replies to earlier messages can outnumber the new ones;
-- 按期回复率 `on_time_rate` = replied on time / replied (see reports/counts.py for "on time");
-- 平均回复用时 `avg_reply_hours`: from submission to the published reply, over the replies of the period;
-- 满意率 `satisfaction_rate` = satisfied / rated, each message's latest rating, counted on its day.
-
-A rate whose denominator is zero is None ("—" on a page), never 0.
+The figures and their definitions (留言量, 回复率, 按期回复率, 平均回复用时, 满意率…) are in
+reports/figures.py; this module names the scopes, and reads a scope's trend, the rankings of its members
+and its breakdowns.
 
 Rankings (排行) order provinces, the children of a region, or the units within a region by reply rate,
 speed (shortest average first), satisfaction or volume. The real platform does not rank a body on a
@@ -26,10 +17,10 @@ Every function here costs a handful of queries, whatever the period and the numb
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import CharField, Count, QuerySet, Sum
+from django.db.models import CharField, Count
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -38,75 +29,13 @@ from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, MessageType, Region, Unit
 from liuyan.reports.choices import Bucket, Dimension, RankBy
 from liuyan.reports.counts import splits_by_domain_and_type
-from liuyan.reports.models import METRICS, DailyCount
+from liuyan.reports.figures import Figures, Scope, of_row, sums
+from liuyan.reports.figures import figures as figures  # the statistics pages' readers take them from here
+from liuyan.reports.figures import national as national
+from liuyan.reports.figures import rows as _rows
+from liuyan.reports.models import METRICS
 
 MIN_VOLUME = 10
-
-
-@dataclass(frozen=True)
-class Figures:
-    """Summed count-table figures over a period, and the rates derived from them."""
-
-    received: int = 0
-    published: int = 0
-    assigned: int = 0
-    replied: int = 0
-    replied_on_time: int = 0
-    closed: int = 0
-    response_seconds: int = 0
-    rated: int = 0
-    resolution_sum: int = 0
-    attitude_sum: int = 0
-    speed_sum: int = 0
-    satisfied: int = 0
-
-    @classmethod
-    def of(cls, row: dict) -> Figures:
-        return cls(**{name: row.get(name) or 0 for name in METRICS})
-
-    def __add__(self, other: Figures) -> Figures:
-        return Figures(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
-
-    @property
-    def reply_rate(self) -> float | None:
-        return min(1.0, self.replied / self.published) if self.published else None
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.replied_on_time / self.replied if self.replied else None
-
-    @property
-    def avg_reply_hours(self) -> float | None:
-        return self.response_seconds / self.replied / 3600 if self.replied else None
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
-
-    @property
-    def avg_scores(self) -> dict[str, float] | None:
-        """Mean 解决程度, 办理态度, 办理速度 of the ratings."""
-        if not self.rated:
-            return None
-        return {
-            "resolution": self.resolution_sum / self.rated,
-            "attitude": self.attitude_sum / self.rated,
-            "speed": self.speed_sum / self.rated,
-        }
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What figures are about: a dimension and the count-table keys summed for it."""
-
-    kind: str  # a Dimension value
-    code: str  # how clients name it: region code, unit or leader code, campaign slug, domain id; "" national
-    name: str
-    keys: tuple[str, ...]
-
-
-def national() -> Scope:
-    return Scope(Dimension.NATIONAL, "", "全国", ("",))
 
 
 def region_scope(code: str) -> Scope | None:
@@ -153,20 +82,6 @@ def domain_scope(domain_id: int) -> Scope | None:
     return Scope(Dimension.DOMAIN, str(domain_id), name, tuple(str(pk) for pk in ids))
 
 
-def _rows(dimension: str, keys, start: date, end: date):
-    keys = keys if isinstance(keys, QuerySet) else list(keys)
-    return DailyCount.objects.filter(dimension=dimension, key__in=keys, day__gte=start, day__lte=end)
-
-
-def _sums() -> dict:
-    return {name: Sum(name) for name in METRICS}
-
-
-def figures(scope: Scope, start: date, end: date) -> Figures:
-    """The scope's figures for days start..end (inclusive). One query."""
-    return Figures.of(_rows(scope.kind, scope.keys, start, end).aggregate(**_sums()))
-
-
 @dataclass(frozen=True)
 class TrendPoint:
     """One bucket (a day, a week from Monday, a calendar month) of a trend, clipped to the period."""
@@ -198,14 +113,15 @@ def trend(scope: Scope, start: date, end: date, bucket: str = Bucket.DAY) -> lis
     if bucket not in Bucket.values:
         raise ValueError(f"unknown bucket {bucket!r}")
     by_bucket: dict[date, Figures] = defaultdict(Figures)
+    today = timezone.localdate()
     daily = (
-        _rows(scope.kind, scope.keys, start, end).values("day").annotate(**_sums()).order_by()
+        _rows(scope.kind, scope.keys, start, end).values("day").annotate(**sums(today)).order_by()
         if len(scope.keys) > 1
         else _rows(scope.kind, scope.keys, start, end).values("day", *METRICS)
     )
     for row in daily:
         first = bucket_start(row["day"], bucket)
-        by_bucket[first] = by_bucket[first] + Figures.of(row)
+        by_bucket[first] = by_bucket[first] + of_row(row, today)
     points = []
     first = bucket_start(start, bucket)
     while first <= end:
@@ -250,8 +166,8 @@ def _rank(
         raise ValueError(f"unknown ranking order {by!r}")
     value_of, ascending, volume_field = RANK_RULES[by]
     rows = _rows(dimension, members if keys is None else keys, start, end)
-    sums = {row["key"]: Figures.of(row) for row in rows.values("key").annotate(**_sums()).order_by()}
-    entries = [(key, sums.get(key, Figures())) for key in members]
+    summed = {row["key"]: Figures.of(row) for row in rows.values("key").annotate(**sums()).order_by()}
+    entries = [(key, summed.get(key, Figures())) for key in members]
     ranked = [
         (key, fig)
         for key, fig in entries
@@ -348,7 +264,7 @@ def breakdown(scope: Scope, start: date, end: date, by: str = "domain") -> list[
     rows = (
         _rows(dimension, [f"{prefix}{member}" for member in part_of], start, end)
         .values("key")
-        .annotate(**_sums())
+        .annotate(**sums())
         .order_by()
     )
     totals: dict[int, Figures] = defaultdict(Figures)

@@ -15,6 +15,7 @@ from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Campai
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Leader, Region
+from liuyan.reports.choices import Bucket
 
 
 class LineField(forms.CharField):
@@ -406,3 +407,52 @@ class FollowUpForm(forms.Form):
 
     text = TextField(label="追问内容", required=False, widget=forms.Textarea)
     new_question = forms.BooleanField(label="提出新问题", required=False)
+
+
+# ---- The statistics pages' period picker (GET) ----
+
+DATE_ERROR = "日期格式应为 YYYY-MM-DD"
+STATS_PERIODS = [
+    ("7", "近7天"),
+    ("30", "近30天"),
+    ("90", "近90天"),
+    ("365", "近一年"),
+    ("year", "今年"),
+    ("custom", "自定义"),
+]
+STATS_MAX_DAYS = 3 * 366
+
+
+class PeriodForm(forms.Form):
+    """The period and the grouping of a statistics page; a bad value is shown and the default used."""
+
+    period = forms.ChoiceField(label="时间", choices=STATS_PERIODS, required=False)
+    start = forms.DateField(
+        label="自",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        validators=[day_in_range],
+        error_messages={"invalid": DATE_ERROR},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="至",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        validators=[day_in_range],
+        error_messages={"invalid": DATE_ERROR},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    bucket = forms.ChoiceField(label="统计粒度", choices=[("", "自动"), *Bucket.choices], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("period") == "custom" and not self.errors:
+            start, end = data.get("start"), data.get("end")
+            if start is None or end is None:
+                raise forms.ValidationError("自定义时间请填写开始和结束日期。")
+            if start > end:
+                raise forms.ValidationError("开始日期不能晚于结束日期。")
+            if (end - start).days >= STATS_MAX_DAYS:
+                raise forms.ValidationError("时间跨度不能超过三年。")
+        return data

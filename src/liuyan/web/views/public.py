@@ -23,9 +23,9 @@ from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, Region
 from liuyan.intelligence.hot_topics import stored_hot_topics
-from liuyan.web import figures
 from liuyan.web.forms import FollowUpForm, LineField, RatingForm
-from liuyan.web.views import stats as stats_pages
+from liuyan.web.presenters import figures
+from liuyan.web.presenters.stats import home_ranking
 
 PAGE_SIZE = 20
 # Serials typed into the search box: native (LY + date + sequence) and imported (IM + the source's number,
@@ -169,7 +169,7 @@ def home(request):
             "latest": _rows(selectors.latest_replied(10), request.user),
             "campaigns": list(selectors.open_campaigns()),
             "hot_topics": stored_hot_topics(),
-            "ranking": stats_pages.home_ranking(),
+            "ranking": home_ranking(),
             "provinces": directory_selectors.regions_under(None),
             "search_form": SearchForm(),
         },

@@ -37,6 +37,7 @@ from liuyan.intelligence.analyze import route_message
 from liuyan.intelligence.reply_quality import quality_of_reply
 from liuyan.web import workbench_forms as wf
 from liuyan.web.forms import show_action_error
+from liuyan.web.presenters.figures import workbench_figures
 
 PER_PAGE = 20
 
@@ -214,7 +215,11 @@ def index(request, queue: str | None = None):
         )
         for title, members in QUEUE_GROUPS
     ]
-    figures = selectors.region_figures(request.user) if "supervised" in queues else None
+    figures = (
+        workbench_figures(request.user, overdue=counts["overdue"], supervised=counts["supervised"])
+        if "supervised" in queues
+        else None
+    )
     context = {
         "groups": [(title, members) for title, members in groups if members],
         "queue": queue,
@@ -229,9 +234,6 @@ def index(request, queue: str | None = None):
             for r in user_summary(request.user)["roles"]
         ],
         "figures": figures,
-        "state_counts": [(MessageState(state).label, n) for state, n in figures.by_state.items()]
-        if figures
-        else [],
         "editor": "to_moderate" in queues,
         "desk": "desk_incoming" in queues,
         "access_log": not scope_for(request.user, Permission.REVIEW_ACCESS).empty,
