@@ -1,11 +1,13 @@
 """Campaigns (专栏 / 征集): editors create them and open or close them."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.accounts.scope import scope_for
 from liuyan.board.actions.base import Conflict, Forbidden, Invalid, NotFound
 from liuyan.board.choices import CampaignState
@@ -13,22 +15,22 @@ from liuyan.board.models import Campaign
 from liuyan.directory.models import MessageType, Region
 
 
-def _require_editor(user) -> None:
+def _require_editor(user: User) -> None:
     if not scope_for(user, Permission.MODERATE).everywhere:
         raise Forbidden("只有编辑可以管理专栏。")
 
 
 @transaction.atomic
 def create_campaign(
-    editor,
+    editor: User,
     *,
     title: str | None,
     slug: str | None,
     description: str | None = "",
     opens_at: datetime | None,
     closes_at: datetime | None,
-    region_codes: list[str] = (),
-    type_codes: list[str] = (),
+    region_codes: Sequence[str] = (),
+    type_codes: Sequence[str] = (),
     urgent_hours: int | None = None,
     state: str = CampaignState.DRAFT,
 ) -> Campaign:
@@ -54,6 +56,7 @@ def create_campaign(
         errors["state"] = "专栏状态无效。"
     if errors:
         raise Invalid(next(iter(errors.values())), errors=errors, code="invalid_campaign")
+    assert opens_at is not None and closes_at is not None  # else errors says so
     try:
         with transaction.atomic():
             campaign = Campaign.objects.create(
@@ -74,7 +77,7 @@ def create_campaign(
 
 
 @transaction.atomic
-def set_campaign_state(editor, slug: str, state: str) -> Campaign:
+def set_campaign_state(editor: User, slug: str, state: str) -> Campaign:
     """Open or close a campaign (or take it back to draft)."""
     _require_editor(editor)
     campaign = Campaign.objects.select_for_update().filter(slug=slug).first()
