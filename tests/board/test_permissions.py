@@ -5,13 +5,15 @@ looks exactly like missing) and 403 when they can see it but may not act."""
 
 import pytest
 
+from liuyan.accounts.choices import ROLE_PERMISSIONS, Role
 from liuyan.accounts.scope import visible_messages
+from liuyan.board import lifecycle
 from liuyan.board.actions import dispatch, handling, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Unit
 from tests.api_client import ApiClient, ok
-from tests.factories import latest_reply, make_message, other_unit, unit_of
 from tests.conftest import make_user
+from tests.factories import latest_reply, make_message, other_unit, unit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +34,16 @@ def request_for(action, message, inside, staff):
         return f"/messages/{pk}/merge", {"into_id": into.id}
     if action == "reply":
         return f"/messages/{pk}/replies", {"body": "经核实，已安排维修，本月底前完成。"}
-    if action in ("approve", "send-back"):
-        return f"/replies/{latest_reply(message).id}/{action}", {"reason": "请补充办理时限。"}
+    if action in ("approve-reply", "send-back-reply"):
+        path = f"/replies/{latest_reply(message).id}/{action.removesuffix('-reply')}"
+        return path, {"reason": "请补充办理时限。"}
     bodies = {
         "reject": {"reason": "内容与留言对象无关"},
         "hide": {"reason": "含有不当内容"},
         "assign": {"unit_id": unit_of(inside).id},
         "transfer": {"unit_id": other_unit(inside).id, "note": "职责调整"},
         "return": {"reason": "不属本单位职责"},
-        "extension": {"days": 5, "reason": "需要现场勘查"},
+        "request-extension": {"days": 5, "reason": "需要现场勘查"},
         "instruct": {"text": "请抓紧办理，按时回复。"},
         "rate": {"resolution": 4, "attitude": 4, "speed": 4},
         "followup": {"text": "请问具体什么时候完成？"},
@@ -48,31 +51,58 @@ def request_for(action, message, inside, staff):
     return f"/messages/{pk}/{action}", bodies.get(action, {})
 
 
-# action → (state it needs, roles allowed inside the scope). Outside, only the platform-wide roles and
-# the author keep their rights; `support` is open to every signed-in user on any public message.
-MATRIX = {
-    "withdraw": (MessageState.PENDING_REVIEW, {"author"}),
-    "publish": (MessageState.PENDING_REVIEW, {"editor", "admin_user"}),
-    "reject": (MessageState.PENDING_REVIEW, {"editor", "admin_user"}),
-    "hide": (MessageState.PUBLISHED, {"editor", "admin_user"}),
-    "unhide": (MessageState.PUBLISHED, {"editor", "admin_user"}),
-    "assign": (MessageState.PUBLISHED, {"dispatcher", "admin_user"}),
-    "merge": (MessageState.PUBLISHED, {"dispatcher", "editor", "admin_user"}),
-    "support": (MessageState.PUBLISHED, set(ROLES)),
-    "accept": (MessageState.ASSIGNED, {"handler", "admin_user"}),
-    "return": (MessageState.ASSIGNED, {"handler", "admin_user"}),
-    "transfer": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
-    "extension": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
-    "decide-extension": (MessageState.IN_PROGRESS, {"dispatcher", "admin_user"}),
-    "reply": (MessageState.IN_PROGRESS, {"handler", "admin_user"}),
-    "remind": (MessageState.IN_PROGRESS, {"dispatcher", "admin_user"}),
-    "supervise": (MessageState.IN_PROGRESS, {"dispatcher", "leader", "admin_user"}),
-    "instruct": (MessageState.IN_PROGRESS, {"leader", "admin_user"}),
-    "approve": (MessageState.REPLY_REVIEW, {"editor", "admin_user"}),
-    "send-back": (MessageState.REPLY_REVIEW, {"editor", "admin_user"}),
-    "rate": (MessageState.REPLIED, {"author"}),
-    "followup": (MessageState.REPLIED, {"author"}),
+# The state each step is tried in (one the lifecycle table allows it from). Who may take it comes from the
+# table: the author, anyone signed in, or the roles holding one of its permissions. Outside the scope,
+# only the platform-wide roles and the author keep their rights; `support` is open to every signed-in
+# user on any public message.
+STATES = {
+    "withdraw": MessageState.PENDING_REVIEW,
+    "publish": MessageState.PENDING_REVIEW,
+    "reject": MessageState.PENDING_REVIEW,
+    "hide": MessageState.PUBLISHED,
+    "unhide": MessageState.PUBLISHED,
+    "assign": MessageState.PUBLISHED,
+    "merge": MessageState.PUBLISHED,
+    "support": MessageState.PUBLISHED,
+    "accept": MessageState.ASSIGNED,
+    "return": MessageState.ASSIGNED,
+    "transfer": MessageState.IN_PROGRESS,
+    "request-extension": MessageState.IN_PROGRESS,
+    "decide-extension": MessageState.IN_PROGRESS,
+    "reply": MessageState.IN_PROGRESS,
+    "remind": MessageState.IN_PROGRESS,
+    "supervise": MessageState.IN_PROGRESS,
+    "instruct": MessageState.IN_PROGRESS,
+    "approve-reply": MessageState.REPLY_REVIEW,
+    "send-back-reply": MessageState.REPLY_REVIEW,
+    "rate": MessageState.REPLIED,
+    "followup": MessageState.REPLIED,
 }
+STAFF_ROLES = {
+    "editor": Role.EDITOR,
+    "dispatcher": Role.DISPATCHER,
+    "handler": Role.HANDLER,
+    "leader": Role.LEADER,
+    "admin_user": Role.ADMIN,
+}
+
+
+def roles_allowed(step: lifecycle.Step) -> set[str]:
+    """The roles the table lets take `step` inside their scope."""
+    if step.who == lifecycle.Who.SIGNED_IN:
+        return set(ROLES)
+    if step.who == lifecycle.Who.AUTHOR:
+        return {"author"}
+    return {role for role, name in STAFF_ROLES.items() if step.permissions & ROLE_PERMISSIONS[name]}
+
+
+MATRIX = {step.slug: (STATES[step.slug], roles_allowed(step)) for step in lifecycle.routed()}
+
+
+def test_every_step_is_tried_in_a_state_the_table_allows():
+    assert set(STATES) == set(MATRIX)
+    for slug, state in STATES.items():
+        assert state in lifecycle.BY_SLUG[slug].allowed_from, slug
 
 
 def allowed(action: str, role: str, inside: bool) -> bool:

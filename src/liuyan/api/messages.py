@@ -15,7 +15,7 @@ from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
 from liuyan.api.fields import Id, Line, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
-from liuyan.board import paging, selectors
+from liuyan.board import lifecycle, paging, selectors
 from liuyan.board.actions import (
     dispatch,
     feedback,
@@ -416,8 +416,10 @@ def submit_reply(request, message_id: Id, payload: ReplyIn):
     return Status(201, presenters.reply_payload(reply, originals=True, for_message=message_id))
 
 
-# Each lifecycle action, as (user, message id, body) → the action call. The actions check rights and state.
-ACTIONS = {
+# How the API calls each step of the lifecycle table that acts on a message (board/lifecycle.py), as
+# (user, message id, body) → the action call. The actions check rights and state. A reply is created at
+# /messages/{id}/replies, and reviewed or decided at /replies/… and /extensions/… (api/review.py).
+CALLS = {
     "withdraw": lambda u, pk, b: submission.withdraw_message(u, pk),
     "support": lambda u, pk, b: submission.support_message(u, pk),
     "publish": lambda u, pk, b: moderation.publish_message(u, pk),
@@ -429,7 +431,7 @@ ACTIONS = {
     "return": lambda u, pk, b: dispatch.return_message(u, pk, b.reason),
     "merge": lambda u, pk, b: dispatch.merge_messages(u, pk, b.into_id),
     "accept": lambda u, pk, b: handling.accept_message(u, pk),
-    "extension": lambda u, pk, b: handling.request_extension(u, pk, b.days, b.reason),
+    "request-extension": lambda u, pk, b: handling.request_extension(u, pk, b.days, b.reason),
     "remind": lambda u, pk, b: oversight.remind_message(u, pk, b.note or b.text),
     "supervise": lambda u, pk, b: oversight.supervise_message(u, pk, b.note or b.text),
     "instruct": lambda u, pk, b: oversight.instruct_message(u, pk, b.text),
@@ -437,6 +439,15 @@ ACTIONS = {
         u, pk, resolution=b.resolution, attitude=b.attitude, speed=b.speed, comment=b.comment
     ),
     "followup": lambda u, pk, b: feedback.follow_up_message(u, pk, b.text, b.new_question),
+}
+# Every step on a message but `reply` (its own route above) has its call.
+assert set(CALLS) == {step.slug for step in lifecycle.routed(lifecycle.Target.MESSAGE)} - {"reply"}
+# The URL slugs, with the older names still accepted (`extension` for request-extension).
+ACTIONS = {
+    slug: CALLS[step.slug]
+    for step in lifecycle.routed(lifecycle.Target.MESSAGE)
+    if step.slug in CALLS
+    for slug in step.slugs
 }
 ActionName = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 

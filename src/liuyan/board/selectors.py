@@ -1,6 +1,7 @@
 """Reads of messages: the public list with its filters, what a viewer may see of one message, and the
 staff queues of the workbench. Overdue and due-soon are derived from deadlines here, never stored."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,10 +24,10 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, restrict, scope_for, visible_messages
+from liuyan.board import lifecycle
 from liuyan.board.choices import (
     HANDLING_STATES,
     PUBLIC_EVENT_KINDS,
-    PUBLIC_STATES,
     CampaignState,
     EventKind,
     ExtensionState,
@@ -257,7 +258,6 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
 # A unit picker lists at most this many units; a text filter narrows the rest.
 UNIT_CHOICES_LIMIT = 100
 JOINT_REPLY_LIMIT = 50
-OVERSIGHT_STATES = HANDLING_STATES | {MessageState.PUBLISHED}
 
 
 def is_editor(user) -> bool:
@@ -320,49 +320,54 @@ def handling_record(message: Message) -> HandlingRecord:
     )
 
 
+def _live(message: Message, record: HandlingRecord) -> bool:
+    return message.merged_into_id is None
+
+
+# The steps of the lifecycle table (board/lifecycle.py) the handling page offers a form for, with what the
+# page needs besides the table's states and permissions before offering it. Merging is offered beside
+# each similar message instead.
+_OFFERED_WHEN: dict[str, Callable[[Message, HandlingRecord], bool]] = {
+    "publish": lambda message, record: True,
+    "reject": lambda message, record: True,
+    "hide": lambda message, record: not message.hidden,
+    "unhide": lambda message, record: message.hidden,
+    "approve-reply": lambda message, record: record.reply_in_review is not None,
+    "send-back-reply": lambda message, record: record.reply_in_review is not None,
+    "assign": _live,
+    "decide-extension": lambda message, record: record.pending_extension is not None,
+    "remind": lambda message, record: True,
+    "supervise": lambda message, record: not message.supervised,
+    "accept": _live,
+    "transfer": _live,
+    "return": _live,
+    "reply": _live,
+    "request-extension": lambda message, record: _live(message, record) and record.pending_extension is None,
+    "instruct": lambda message, record: True,
+}
+
+
 def workbench_actions(user, message: Message, record: HandlingRecord) -> frozenset[str]:
-    """The workbench actions `user` may take on `message` in its current state. The actions check again;
-    this only decides which forms a page offers."""
-    state, live = message.state, message.merged_into_id is None
-    allowed: set[str] = set()
-    if can(user, Permission.MODERATE, message):
-        if state == MessageState.PENDING_REVIEW:
-            allowed |= {"publish", "reject"}
-        allowed.add("unhide" if message.hidden else "hide")
-    if (
-        state == MessageState.REPLY_REVIEW
-        and record.reply_in_review is not None
-        and can(user, Permission.REVIEW_REPLY, message)
-    ):
-        allowed |= {"approve-reply", "send-back-reply"}
-    if (
-        live
-        and can(user, Permission.ASSIGN, message)
-        and state in {MessageState.PUBLISHED, MessageState.ASSIGNED}
-    ):
-        allowed.add("assign")
-    if (
-        record.pending_extension is not None
-        and state in HANDLING_STATES
-        and can(user, Permission.DECIDE_EXTENSION, message)
-    ):
-        allowed.add("decide-extension")
-    if state in HANDLING_STATES and can(user, Permission.REMIND, message):
-        allowed.add("remind")
-    if not message.supervised and state in OVERSIGHT_STATES and can(user, Permission.SUPERVISE, message):
-        allowed.add("supervise")
-    if live and can(user, Permission.HANDLE, message):
-        if state == MessageState.ASSIGNED:
-            allowed.add("accept")
-        if state in {MessageState.ASSIGNED, MessageState.IN_PROGRESS}:
-            allowed |= {"transfer", "return"}
-        if state == MessageState.IN_PROGRESS:
-            allowed.add("reply")
-            if record.pending_extension is None:
-                allowed.add("request-extension")
-    if state in PUBLIC_STATES and can(user, Permission.INSTRUCT, message):
-        allowed.add("instruct")
-    return frozenset(allowed)
+    """The workbench actions (lifecycle slugs) `user` may take on `message` in its current state. The
+    actions check again; this only decides which forms a page offers."""
+    granted: dict[str, bool] = {}
+
+    def may(step: lifecycle.Step) -> bool:
+        for permission in sorted(step.permissions):
+            if permission not in granted:
+                granted[permission] = can(user, permission, message)
+            if granted[permission]:
+                return True
+        return False
+
+    return frozenset(
+        step.slug
+        for step in lifecycle.routed()
+        if step.slug in _OFFERED_WHEN
+        and message.state in step.allowed_from
+        and _OFFERED_WHEN[step.slug](message, record)
+        and may(step)
+    )
 
 
 def assign_candidates(user) -> QuerySet[Unit]:

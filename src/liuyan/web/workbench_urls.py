@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from liuyan.board import lifecycle
 from liuyan.web.views import access_log, exports, routing, workbench
 
 urlpatterns = [
@@ -17,15 +18,17 @@ urlpatterns = [
         workbench.unit_options,
         name="workbench-unit-options",
     ),
-    # One POST route per action on a message, e.g. /workbench/messages/7/assign/ named workbench-assign.
+    # One POST route per lifecycle step the handling page has a form for, by the step's slug
+    # (board/lifecycle.py), e.g. /workbench/messages/7/assign/ named workbench-assign.
     *[
         path(
-            f"messages/<int:message_id>/{name}/",
+            f"messages/<int:message_id>/{step.slug}/",
             workbench.message_action,
-            {"action": name},
-            name=f"workbench-{name}",
+            {"action": step.slug},
+            name=f"workbench-{step.slug}",
         )
-        for name in workbench.ACTIONS
+        for step in lifecycle.routed()
+        if step.slug in workbench.ACTIONS
     ],
     path("auto-assign/", routing.auto_assign, name="workbench-auto-assign"),
     path("access-log/", access_log.access_log, name="workbench-access-log"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
 from liuyan.board.choices import MessageState
+from liuyan.board.lifecycle import Step
 from liuyan.board.models import Event, Message
 from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
 from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -75,27 +76,27 @@ def record_event(
     return event
 
 
-def require_state(message: Message, allowed: set[str] | frozenset[str], action: str) -> None:
-    if message.state not in allowed:
+def require_state(message: Message, step: Step) -> None:
+    """Conflict unless the lifecycle table allows `step` from the message's state."""
+    if message.state not in step.allowed_from:
         label = MessageState(message.state).label
-        raise Conflict(f"这条留言当前状态为“{label}”，不能{action}。", code="illegal_state")
+        raise Conflict(f"这条留言当前状态为“{label}”，不能{step.name}。", code="illegal_state")
 
 
 def transition(
     message: Message,
-    to_state: str,
+    step: Step,
     *,
-    allowed_from,
-    action: str,
-    kind: str,
     actor,
     unit=None,
     note: str = "",
     **fields,
 ) -> Event:
-    """Move `message` to `to_state` (and set `fields`) if its state allows it; write exactly one Event."""
-    require_state(message, allowed_from, action)
-    from_state = message.state
+    """Move `message` to the state `step` leads to (and set `fields`) if the lifecycle table allows `step`
+    from its state; write exactly one Event, of the step's kind."""
+    require_state(message, step)
+    from_state, to_state, kind = message.state, step.to_state, step.event
+    assert to_state is not None, f"{step.slug} leaves the state as it is"
     with counting(message):
         message.state = to_state
         for name, value in fields.items():

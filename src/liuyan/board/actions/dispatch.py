@@ -6,7 +6,7 @@ from django.utils import timezone
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can
 from liuyan.accounts.selectors import dispatchers_of, handlers_of
-from liuyan.board import deadlines
+from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
     Forbidden,
@@ -17,7 +17,7 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
-from liuyan.board.choices import MERGEABLE_STATES, EventKind, MessageState
+from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Message
 from liuyan.board.selectors import transfer_candidates
 from liuyan.directory.choices import UnitKind
@@ -83,10 +83,7 @@ def _hand_to_unit(message: Message, unit: Unit, *, actor, note: str) -> None:
     accept_by, reply_by = deadlines.handling_deadlines(message, now)
     transition(
         message,
-        MessageState.ASSIGNED,
-        allowed_from={MessageState.PUBLISHED, MessageState.ASSIGNED},
-        action="交办",
-        kind=EventKind.ASSIGNED,
+        lifecycle.ASSIGN,
         actor=actor,
         unit=unit,
         note=note,
@@ -179,16 +176,12 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
             code="transfer_outside_area",
             field="unit_id",
         )
-    allowed_from = {MessageState.ASSIGNED, MessageState.IN_PROGRESS}
     # Checked before the deadline below is worked out: a message never assigned has no reply deadline.
-    require_state(message, allowed_from, "转办")
+    require_state(message, lifecycle.TRANSFER)
     now = timezone.now()
     transition(
         message,
-        MessageState.ASSIGNED,
-        allowed_from=allowed_from,
-        action="转办",
-        kind=EventKind.TRANSFERRED,
+        lifecycle.TRANSFER,
         actor=handler,
         unit=unit,
         note=note,
@@ -215,10 +208,7 @@ def return_message(handler, message_id: int, reason: str | None) -> Message:
     unit = message.unit
     transition(
         message,
-        MessageState.PUBLISHED,
-        allowed_from={MessageState.ASSIGNED, MessageState.IN_PROGRESS},
-        action="退回",
-        kind=EventKind.RETURNED,
+        lifecycle.RETURN,
         actor=handler,
         unit=unit,
         note=reason,
@@ -248,7 +238,7 @@ def merge_messages(user, message_id: int, into_id: int | None) -> Message:
         if not (can(user, Permission.ASSIGN, message) or can(user, Permission.MODERATE, message)):
             raise Forbidden("您没有合并这条留言的权限。")
         _refuse_merged(message)
-        if message.state not in MERGEABLE_STATES:
+        if message.state not in lifecycle.MERGE.allowed_from:
             raise Conflict(f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能并单。")
     duplicate.merged_into = primary
     duplicate.save(update_fields=["merged_into"])

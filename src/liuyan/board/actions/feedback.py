@@ -4,8 +4,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.selectors import handlers_of
-from liuyan.board import deadlines
-from liuyan.board.actions.base import Conflict, Invalid, clean_text, load_message, record_event, transition
+from liuyan.board import deadlines, lifecycle
+from liuyan.board.actions.base import (
+    Conflict,
+    Invalid,
+    clean_text,
+    load_message,
+    record_event,
+    require_state,
+    transition,
+)
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import BODY_MAX, FollowUp, Message, Rating
 from liuyan.notify.actions import notify
@@ -13,9 +21,7 @@ from liuyan.notify.choices import NotificationKind
 from liuyan.reports import counts
 
 SATISFIED = 3  # an average rating of at least this closes the message; below it, a follow-up reopens it
-FOLLOW_UP_STATES = frozenset(
-    {MessageState.ASSIGNED, MessageState.IN_PROGRESS, MessageState.REPLY_REVIEW, MessageState.REPLIED}
-)
+FOLLOW_UP_STATES = lifecycle.FOLLOW_UP.allowed_from
 
 
 def _score(value, field: str, label: str) -> int:
@@ -28,8 +34,7 @@ def _score(value, field: str, label: str) -> int:
 def rate_message(author, message_id: int, *, resolution, attitude, speed, comment: str | None = "") -> Rating:
     """Rate the latest published reply; a satisfied rating (average ≥ 3) closes the message."""
     message = load_message(message_id, author, author_only=True)
-    if message.state != MessageState.REPLIED:
-        raise Conflict(f"这条留言当前状态为“{message.get_state_display()}”，不能评价。", code="illegal_state")
+    require_state(message, lifecycle.RATE)
     scores = {
         "resolution": _score(resolution, "resolution", "解决程度"),
         "attitude": _score(attitude, "attitude", "办理态度"),
@@ -52,10 +57,7 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
     if rating.average >= SATISFIED:
         transition(
             message,
-            MessageState.CLOSED,
-            allowed_from={MessageState.REPLIED},
-            action="办结",
-            kind=EventKind.CLOSED,
+            lifecycle.CLOSE,
             actor=author,
             closed_at=timezone.now(),
         )
@@ -78,8 +80,7 @@ def follow_up_message(author, message_id: int, body: str | None, new_question: b
     """追问. On a replied message it reopens handling, under supervision, when the last rating was
     unsatisfied or the author asks a new question; otherwise it is added for the unit to read."""
     message = load_message(message_id, author, author_only=True)
-    if message.state not in FOLLOW_UP_STATES:
-        raise Conflict(f"这条留言当前状态为“{message.get_state_display()}”，不能追问。", code="illegal_state")
+    require_state(message, lifecycle.FOLLOW_UP)
     body = clean_text(body, field="body", label="追问内容", min_length=5, max_length=BODY_MAX)
     reopen = message.state == MessageState.REPLIED and (new_question or _last_rating_unsatisfied(message))
     follow_up = FollowUp.objects.create(
@@ -90,10 +91,7 @@ def follow_up_message(author, message_id: int, body: str | None, new_question: b
         now = timezone.now()
         transition(
             message,
-            MessageState.IN_PROGRESS,
-            allowed_from={MessageState.REPLIED},
-            action="重新办理",
-            kind=EventKind.REOPENED,
+            lifecycle.REOPEN,
             actor=author,
             unit=message.unit,
             supervised=True,

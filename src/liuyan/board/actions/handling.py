@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.selectors import dispatchers_of, handlers_of
-from liuyan.board import deadlines
+from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
     Invalid,
@@ -16,7 +16,7 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
-from liuyan.board.choices import HANDLING_STATES, EventKind, ExtensionState, MessageState
+from liuyan.board.choices import EventKind, ExtensionState
 from liuyan.board.models import ExtensionRequest, Message
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
@@ -31,10 +31,7 @@ def accept_message(handler, message_id: int) -> Message:
     message = load_message(message_id, handler, Permission.HANDLE)
     transition(
         message,
-        MessageState.IN_PROGRESS,
-        allowed_from={MessageState.ASSIGNED},
-        action="受理",
-        kind=EventKind.ACCEPTED,
+        lifecycle.ACCEPT,
         actor=handler,
         unit=message.unit,
         accepted_at=timezone.now(),
@@ -51,7 +48,7 @@ def accept_message(handler, message_id: int) -> Message:
 @transaction.atomic
 def request_extension(handler, message_id: int, days: int | None, reason: str | None) -> ExtensionRequest:
     message = load_message(message_id, handler, Permission.HANDLE)
-    require_state(message, {MessageState.IN_PROGRESS}, "申请延期")
+    require_state(message, lifecycle.REQUEST_EXTENSION)
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"延期天数应为 1–{MAX_EXTENSION_DAYS} 个工作日。", field="days")
     reason = clean_text(reason, field="reason", label="延期理由", max_length=1000)
@@ -83,7 +80,7 @@ def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | N
     message = load_message(extension.message_id, dispatcher, Permission.DECIDE_EXTENSION)
     if extension.state != ExtensionState.PENDING:
         raise Conflict(f"这份延期申请已审批（{extension.get_state_display()}）。", code="extension_decided")
-    require_state(message, HANDLING_STATES, "审批延期")
+    require_state(message, lifecycle.DECIDE_EXTENSION)
     note = (note or "").strip()[:1000]
     now = timezone.now()
     extension.state = ExtensionState.APPROVED if approve else ExtensionState.REFUSED

@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.selectors import dispatchers_of
+from liuyan.board import lifecycle
 from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
-from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.choices import EventKind
 from liuyan.board.models import Message
 from liuyan.directory.models import AutoAssignPolicy
 from liuyan.notify.actions import notify
@@ -19,10 +20,7 @@ def publish_message(editor, message_id: int) -> Message:
     message = load_message(message_id, editor, Permission.MODERATE)
     transition(
         message,
-        MessageState.PUBLISHED,
-        allowed_from={MessageState.PENDING_REVIEW},
-        action="刊发",
-        kind=EventKind.PUBLISHED,
+        lifecycle.PUBLISH,
         actor=editor,
         unit=message.desk,
         published_at=timezone.now(),
@@ -52,10 +50,7 @@ def reject_message(editor, message_id: int, reason: str | None) -> Message:
     reason = clean_text(reason, field="reason", label="不予刊发的理由", max_length=500)
     transition(
         message,
-        MessageState.REJECTED,
-        allowed_from={MessageState.PENDING_REVIEW},
-        action="审核",
-        kind=EventKind.REJECTED,
+        lifecycle.REJECT,
         actor=editor,
         note=reason,
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission, Role
 from liuyan.accounts.selectors import dispatchers_of, handlers_of
+from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
     Forbidden,
@@ -19,21 +20,19 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
-from liuyan.board.choices import HANDLING_STATES, PUBLIC_STATES, EventKind, MessageState
+from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Instruction, Message, Rating
 from liuyan.directory.calendar import working_days_between
 from liuyan.directory.models import Leader
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 
-OVERSIGHT_STATES = HANDLING_STATES | {MessageState.PUBLISHED}
-
 
 @transaction.atomic
 def remind_message(dispatcher, message_id: int, note: str | None = "") -> Message:
     """催办: nudge the unit holding the message."""
     message = load_message(message_id, dispatcher, Permission.REMIND)
-    require_state(message, HANDLING_STATES, "催办")
+    require_state(message, lifecycle.REMIND)
     note = (note or "").strip()[:500]
     message.remind_count += 1
     message.save(update_fields=["remind_count"])
@@ -51,7 +50,7 @@ def remind_message(dispatcher, message_id: int, note: str | None = "") -> Messag
 def supervise_message(user, message_id: int, note: str | None = "") -> Message:
     """督办: a desk or a leader puts the message under priority tracking."""
     message = load_message(message_id, user, Permission.SUPERVISE)
-    require_state(message, OVERSIGHT_STATES, "督办")
+    require_state(message, lifecycle.SUPERVISE)
     if message.supervised:
         raise Conflict("这条留言已在督办中。", code="already_supervised")
     _supervise(message, user, (note or "").strip()[:500])
@@ -88,7 +87,7 @@ def _leader_for(user, message: Message) -> Leader | None:
 def instruct_message(leader_user, message_id: int, text: str | None) -> Instruction:
     """批示: a leader's written instruction on a message, sent to the desk and the unit."""
     message = load_message(message_id, leader_user, Permission.INSTRUCT)
-    require_state(message, PUBLIC_STATES, "批示")
+    require_state(message, lifecycle.INSTRUCT)
     text = clean_text(text, field="text", label="批示内容", max_length=2000)
     leader = _leader_for(leader_user, message)
     if leader is None:
@@ -204,10 +203,7 @@ def close_unrated(now=None) -> int:
             rated = Rating.objects.filter(message=message, created_at__gte=message.replied_at).exists()
             transition(
                 message,
-                MessageState.CLOSED,
-                allowed_from={MessageState.REPLIED},
-                action="办结",
-                kind=EventKind.CLOSED,
+                lifecycle.CLOSE,
                 actor=None,
                 closed_at=now,
                 note="评价期满，办结。" if rated else "评价期满未评价，自动办结。",

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.selectors import handlers_of
+from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
     Invalid,
@@ -16,7 +17,7 @@ from liuyan.board.actions.base import (
     load_message,
     transition,
 )
-from liuyan.board.choices import MERGEABLE_STATES, EventKind, MessageState, ReplyState
+from liuyan.board.choices import MERGEABLE_STATES, ReplyState
 from liuyan.board.models import Message, Reply
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
@@ -36,7 +37,7 @@ def submit_reply(handler, message_id: int, body: str | None, also_message_ids: S
             raise Conflict(f"留言 {message.serial} 已并入其他留言。", code="merged")
         if message.unit_id != primary.unit_id:
             raise Invalid(f"留言 {message.serial} 不由本单位办理，不能合并回复。", field="also_message_ids")
-        if message.state != MessageState.IN_PROGRESS:
+        if message.state not in lifecycle.REPLY.allowed_from:
             raise Conflict(
                 f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能回复。",
                 code="illegal_state",
@@ -46,10 +47,7 @@ def submit_reply(handler, message_id: int, body: str | None, also_message_ids: S
     for message in messages.values():
         transition(
             message,
-            MessageState.REPLY_REVIEW,
-            allowed_from={MessageState.IN_PROGRESS},
-            action="回复",
-            kind=EventKind.REPLY_SUBMITTED,
+            lifecycle.REPLY,
             actor=handler,
             unit=primary.unit,
         )
@@ -78,10 +76,7 @@ def approve_reply(editor, reply_id: int) -> Reply:
     for message in messages:
         transition(
             message,
-            MessageState.REPLIED,
-            allowed_from={MessageState.REPLY_REVIEW},
-            action="发布回复",
-            kind=EventKind.REPLY_APPROVED,
+            lifecycle.APPROVE_REPLY,
             actor=editor,
             unit=reply.unit,
             replied_at=now,
@@ -94,10 +89,7 @@ def approve_reply(editor, reply_id: int) -> Reply:
     for duplicate in duplicates:
         transition(
             duplicate,
-            MessageState.REPLIED,
-            allowed_from=MERGEABLE_STATES,
-            action="发布回复",
-            kind=EventKind.REPLY_APPROVED,
+            lifecycle.ANSWER_MERGED,
             actor=editor,
             unit=reply.unit,
             replied_at=now,
@@ -131,10 +123,7 @@ def send_back_reply(editor, reply_id: int, reason: str | None) -> Reply:
     for message in messages:
         transition(
             message,
-            MessageState.IN_PROGRESS,
-            allowed_from={MessageState.REPLY_REVIEW},
-            action="退回回复",
-            kind=EventKind.REPLY_SENT_BACK,
+            lifecycle.SEND_BACK_REPLY,
             actor=editor,
             unit=reply.unit,
             note=reason,

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from liuyan.board import attachments as attachment_rules
-from liuyan.board import search
+from liuyan.board import lifecycle, search
 from liuyan.board.actions.base import (
     ActionError,
     Conflict,
@@ -356,10 +356,7 @@ def withdraw_message(user, message_id: int) -> Message:
     message = load_message(message_id, user, author_only=True)
     transition(
         message,
-        MessageState.WITHDRAWN,
-        allowed_from={MessageState.PENDING_REVIEW},
-        action="撤回",
-        kind=EventKind.WITHDRAWN,
+        lifecycle.WITHDRAW,
         actor=user,
     )
     return message

@@ -25,7 +25,7 @@ from liuyan.accounts.audit import record_access
 from liuyan.accounts.choices import AccessKind, Permission, Role
 from liuyan.accounts.scope import can, scope_for
 from liuyan.accounts.selectors import user_summary
-from liuyan.board import selectors
+from liuyan.board import lifecycle, selectors
 from liuyan.board.actions import campaigns as campaign_actions
 from liuyan.board.actions import dispatch, handling, moderation, oversight, replies
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
@@ -356,6 +356,8 @@ ACTIONS: dict[str, WorkbenchAction] = {
         lambda m, data: f"留言 {m.serial} 已并入留言 {m.merged_into.serial}，随其一并答复。",
     ),
 }
+# Each is a step of the lifecycle table, by its slug (board/lifecycle.py), which also says when it is allowed.
+assert set(ACTIONS) <= {step.slug for step in lifecycle.routed()}, "a workbench form for no lifecycle step"
 # The order in which the handling page offers the actions.
 ACTION_ORDER = list(ACTIONS)
 
