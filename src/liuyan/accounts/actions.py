@@ -1,4 +1,5 @@
-"""Writes to accounts: users with their roles, API tokens, registration and password reset."""
+"""Writes to accounts: users with their roles, API tokens, registration and password reset, and what a
+desk's own staff set for it (its auto-assignment)."""
 
 import functools
 import logging
@@ -7,9 +8,11 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -21,8 +24,11 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from liuyan.accounts import limits
 from liuyan.accounts.choices import Role, VerificationPurpose
 from liuyan.accounts.models import ApiToken, PhoneVerification, RoleMembership, User, phone_validator
+from liuyan.accounts.selectors import staffed_desks
 from liuyan.accounts.two_factor import needs_second_factor
-from liuyan.directory.models import Region, Unit
+from liuyan.core.errors import Forbidden, Invalid
+from liuyan.directory.choices import UnitKind
+from liuyan.directory.models import AutoAssignPolicy, Region, Unit
 from liuyan.notify.sms import get_sms_backend
 
 # RegexValidator compiles its pattern; django-stubs types it as the pattern or its text.
@@ -443,3 +449,24 @@ def reset_password_with_phone_code(*, phone: str | None, code: str | None, passw
         user.set_password(password)
         user.save(update_fields=["password"])
     return user
+
+
+@transaction.atomic
+def set_auto_assign_policy(
+    user: AbstractUser, desk_id: int, *, enabled: bool, min_confidence: Decimal | float | str
+) -> AutoAssignPolicy:
+    """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
+    desk's own dispatchers (or a platform administrator) may."""
+    desk = Unit.objects.filter(pk=desk_id, kind=UnitKind.DISPATCH_DESK).first()
+    if desk is None or not (user.is_superuser or staffed_desks(user).filter(pk=desk.pk).exists()):
+        raise Forbidden("只有本机构的工作人员可以设置自动交办。")
+    try:
+        threshold = Decimal(str(min_confidence)).quantize(Decimal("0.01"))
+    except (ArithmeticError, ValueError):
+        raise Invalid("置信度下限应为 0.50 到 0.99 之间的数。", field="min_confidence") from None
+    if not Decimal("0.50") <= threshold <= Decimal("0.99"):
+        raise Invalid("置信度下限应在 0.50 到 0.99 之间。", field="min_confidence")
+    policy, _created = AutoAssignPolicy.objects.update_or_create(
+        desk=desk, defaults={"enabled": enabled, "min_confidence": threshold, "updated_by": user}
+    )
+    return policy

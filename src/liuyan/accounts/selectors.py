@@ -3,12 +3,14 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from liuyan.accounts.choices import Role
-from liuyan.accounts.models import ApiToken, User
+from liuyan.accounts.models import ApiToken, RoleMembership, User
+from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import Unit
 
 
@@ -63,3 +65,16 @@ def tokens_of(user: User) -> list[ApiToken]:
     for token in tokens:
         token.expired = token.ends_at <= now  # type: ignore[attr-defined]  # for the pages, beside ends_at
     return tokens
+
+
+def staffed_desks(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
+    """The dispatch desks `user` works at (as a dispatcher member of the desk itself), with their
+    auto-assignment policy; platform administrators set other desks' policies in the admin site."""
+    if not user.is_authenticated:
+        return Unit.objects.none()
+    memberships = RoleMembership.objects.filter(user_id=user.pk, role=Role.DISPATCHER)
+    return (
+        Unit.objects.filter(kind=UnitKind.DISPATCH_DESK, pk__in=memberships.values("unit_id"))
+        .select_related("region", "auto_assign_policy")
+        .order_by("region_id")
+    )

@@ -6,15 +6,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from liuyan.core.errors import Forbidden, Invalid
 from liuyan.directory import catalogue
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import (
-    AutoAssignPolicy,
     Domain,
     Leader,
     MessageType,
@@ -311,26 +308,3 @@ def import_taxonomy(lines: Iterable[str]) -> TaxonomyImport:
                 result.created += 1
             parent = domain
     return result
-
-
-@transaction.atomic
-def set_auto_assign_policy(
-    user: AbstractUser, desk_id: int, *, enabled: bool, min_confidence: Decimal | float | str
-) -> AutoAssignPolicy:
-    """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
-    desk's own dispatchers (or a platform administrator) may."""
-    from liuyan.directory.selectors import staffed_desks
-
-    desk = Unit.objects.filter(pk=desk_id, kind=UnitKind.DISPATCH_DESK).first()
-    if desk is None or not (user.is_superuser or staffed_desks(user).filter(pk=desk.pk).exists()):
-        raise Forbidden("只有本机构的工作人员可以设置自动交办。")
-    try:
-        threshold = Decimal(str(min_confidence)).quantize(Decimal("0.01"))
-    except (ArithmeticError, ValueError):
-        raise Invalid("置信度下限应为 0.50 到 0.99 之间的数。", field="min_confidence") from None
-    if not Decimal("0.50") <= threshold <= Decimal("0.99"):
-        raise Invalid("置信度下限应在 0.50 到 0.99 之间。", field="min_confidence")
-    policy, _created = AutoAssignPolicy.objects.update_or_create(
-        desk=desk, defaults={"enabled": enabled, "min_confidence": threshold, "updated_by": user}
-    )
-    return policy

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liuyan.directory import catalogue
@@ -73,19 +72,3 @@ def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
             if terms := policies.get((region_code, type_id)):
                 return terms
     return SlaTerms(*catalogue.DEFAULT_SLA_DAYS_BY_TYPE.get(message_type.code, catalogue.DEFAULT_SLA_DAYS))
-
-
-def staffed_desks(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Unit]:
-    """The dispatch desks `user` works at (as a dispatcher member of the desk itself), with their
-    auto-assignment policy; platform administrators set other desks' policies in the admin site."""
-    from liuyan.accounts.choices import Role
-    from liuyan.accounts.models import RoleMembership
-
-    if not user.is_authenticated:
-        return Unit.objects.none()
-    memberships = RoleMembership.objects.filter(user_id=user.pk, role=Role.DISPATCHER)
-    return (
-        Unit.objects.filter(kind=UnitKind.DISPATCH_DESK, pk__in=memberships.values("unit_id"))
-        .select_related("region", "auto_assign_policy")
-        .order_by("region_id")
-    )

@@ -5,9 +5,9 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from liuyan import inputs
+from liuyan.accounts.actions import set_auto_assign_policy
+from liuyan.accounts.selectors import staffed_desks
 from liuyan.board.actions.base import ActionError
-from liuyan.directory.actions import set_auto_assign_policy
-from liuyan.directory.selectors import staffed_desks
 from liuyan.web import workbench_forms as wf
 from liuyan.web.forms import show_action_error
 from liuyan.web.views.workbench import forbidden, staff_page
