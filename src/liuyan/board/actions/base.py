@@ -2,19 +2,19 @@
 under lock with the caller's rights checked, and the one way a state changes (with its Event row)."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can, visible_messages
+from liuyan.board.announce import changing, recorded
 from liuyan.board.choices import MessageState
 from liuyan.board.lifecycle import Step
 from liuyan.board.models import Event, Message
 from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
 from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
-from liuyan.notify import webhooks
-from liuyan.reports.counts import counting
 
 MESSAGE_NOT_FOUND = "留言不存在。"
 
@@ -59,9 +59,10 @@ def record_event(
     unit=None,
     note: str = "",
     at: datetime | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Event:
-    """Add an event to the message's history, dated `at` (default: now), and tell the webhooks that
-    want it (in the same transaction)."""
+    """Add an event to the message's history, dated `at` (default: now), and announce it (board/announce.py)
+    in the same transaction, with `context`: what the action knows that the Event does not carry."""
     event = Event.objects.create(
         created_at=at or timezone.now(),
         message=message,
@@ -72,7 +73,7 @@ def record_event(
         unit=unit,
         note=note,
     )
-    webhooks.enqueue_for_event(event)
+    recorded(event, **(context or {}))
     return event
 
 
@@ -90,19 +91,23 @@ def transition(
     actor,
     unit=None,
     note: str = "",
+    context: dict[str, Any] | None = None,
     **fields,
 ) -> Event:
     """Move `message` to the state `step` leads to (and set `fields`) if the lifecycle table allows `step`
-    from its state; write exactly one Event, of the step's kind."""
+    from its state; write exactly one Event, of the step's kind (announced with `context`, see
+    `record_event`)."""
     require_state(message, step)
     from_state, to_state, kind = message.state, step.to_state, step.event
     assert to_state is not None, f"{step.slug} leaves the state as it is"
-    with counting(message):
+    with changing(message):
         message.state = to_state
         for name, value in fields.items():
             setattr(message, name, value)
         message.save(update_fields=["state", *fields])
-    return record_event(message, kind, actor, from_state=from_state, to_state=to_state, unit=unit, note=note)
+    return record_event(
+        message, kind, actor, from_state=from_state, to_state=to_state, unit=unit, note=note, context=context
+    )
 
 
 def clean_text(

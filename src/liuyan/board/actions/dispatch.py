@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import can
-from liuyan.accounts.selectors import dispatchers_of, handlers_of
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -22,8 +21,6 @@ from liuyan.board.models import Message
 from liuyan.board.selectors import transfer_candidates
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import AutoAssignPolicy, Unit
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
 
 
 def _handling_unit(unit_id: int | None, *, field: str = "unit_id") -> Unit:
@@ -95,18 +92,6 @@ def _hand_to_unit(message: Message, unit: Unit, *, actor, note: str) -> None:
         urgent=message.urgent,
     )
     message.unit = unit
-    notify(
-        handlers_of(unit),
-        NotificationKind.ASSIGNED,
-        f"新交办留言待受理：{message.serial}《{message.title}》",
-        message,
-    )
-    notify(
-        [message.author],
-        NotificationKind.MESSAGE_ASSIGNED,
-        f"您的留言《{message.title}》已交办给{unit.name}。",
-        message,
-    )
 
 
 @transaction.atomic
@@ -191,12 +176,6 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
         accept_deadline=min(deadlines.accept_deadline(message, now), message.reply_deadline),
     )
     message.unit = unit
-    notify(
-        handlers_of(unit),
-        NotificationKind.ASSIGNED,
-        f"转办留言待受理：{message.serial}《{message.title}》",
-        message,
-    )
     return message
 
 
@@ -216,12 +195,6 @@ def return_message(handler, message_id: int, reason: str | None) -> Message:
         accepted_at=None,
     )
     message.unit = None
-    notify(
-        dispatchers_of(message.desk),
-        NotificationKind.RETURNED,
-        f"{unit.name}退回留言 {message.serial}：{reason}",
-        message,
-    )
     return message
 
 
@@ -244,10 +217,4 @@ def merge_messages(user, message_id: int, into_id: int | None) -> Message:
     duplicate.save(update_fields=["merged_into"])
     record_event(duplicate, EventKind.MERGED, user, note=f"并入留言 {primary.serial}")
     record_event(primary, EventKind.MERGED, user, note=f"留言 {duplicate.serial} 并入本留言")
-    notify(
-        [duplicate.author],
-        NotificationKind.MESSAGE_MERGED,
-        f"您的留言《{duplicate.title}》与同类留言 {primary.serial} 合并办理，答复将一并告知。",
-        duplicate,
-    )
     return duplicate

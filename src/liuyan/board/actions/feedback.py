@@ -3,7 +3,6 @@
 from django.db import transaction
 from django.utils import timezone
 
-from liuyan.accounts.selectors import handlers_of
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -14,11 +13,9 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
+from liuyan.board.announce import changing
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import BODY_MAX, FollowUp, Message, Rating
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
-from liuyan.reports import counts
 
 SATISFIED = 3  # an average rating of at least this closes the message; below it, a follow-up reopens it
 FOLLOW_UP_STATES = lifecycle.FOLLOW_UP.allowed_from
@@ -43,7 +40,7 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
     reply = message.replies.filter(state=ReplyState.PUBLISHED).order_by("-reviewed_at", "-id").first()
     if Rating.objects.filter(message=message, reply=reply).exists():
         raise Conflict("您已经评价过这次回复。", code="already_rated")
-    with counts.counting(message, rerate=True):
+    with changing(message, rated=True):
         rating = Rating.objects.create(
             message=message, reply=reply, comment=(comment or "").strip()[:1000], **scores
         )
@@ -53,6 +50,7 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
         author,
         unit=reply.unit,
         note=f"解决程度 {rating.resolution} 分，办理态度 {rating.attitude} 分，办理速度 {rating.speed} 分",
+        context={"rating": rating},
     )
     if rating.average >= SATISFIED:
         transition(
@@ -61,12 +59,6 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
             actor=author,
             closed_at=timezone.now(),
         )
-    notify(
-        handlers_of(reply.unit),
-        NotificationKind.RATED,
-        f"留言 {message.serial} 收到评价：平均 {rating.average:.1f} 分",
-        message,
-    )
     return rating
 
 
@@ -86,7 +78,7 @@ def follow_up_message(author, message_id: int, body: str | None, new_question: b
     follow_up = FollowUp.objects.create(
         message=message, body=body, new_question=new_question, reopened=reopen
     )
-    record_event(message, EventKind.FOLLOWED_UP, author, note=body[:200])
+    record_event(message, EventKind.FOLLOWED_UP, author, note=body[:200], context={"follow_up": follow_up})
     if reopen:
         now = timezone.now()
         transition(
@@ -96,12 +88,5 @@ def follow_up_message(author, message_id: int, body: str | None, new_question: b
             unit=message.unit,
             supervised=True,
             reply_deadline=deadlines.reply_deadline(message, now),
-        )
-    if message.unit_id:
-        notify(
-            handlers_of(message.unit),
-            NotificationKind.FOLLOWED_UP,
-            f"留言 {message.serial} 有新的追问{'，已重新交办' if reopen else ''}。",
-            message,
         )
     return follow_up

@@ -4,7 +4,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.selectors import dispatchers_of, handlers_of
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -16,11 +15,9 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
+from liuyan.board.announce import changing
 from liuyan.board.choices import EventKind, ExtensionState
 from liuyan.board.models import ExtensionRequest, Message
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
-from liuyan.reports import counts
 
 MAX_EXTENSION_DAYS = 30
 
@@ -35,12 +32,6 @@ def accept_message(handler, message_id: int) -> Message:
         actor=handler,
         unit=message.unit,
         accepted_at=timezone.now(),
-    )
-    notify(
-        [message.author],
-        NotificationKind.MESSAGE_ACCEPTED,
-        f"您的留言《{message.title}》已由{message.unit.name}受理。",
-        message,
     )
     return message
 
@@ -60,13 +51,12 @@ def request_extension(handler, message_id: int, days: int | None, reason: str | 
     except IntegrityError:
         raise Conflict("已有待审批的延期申请。", code="extension_pending") from None
     record_event(
-        message, EventKind.EXTENSION_REQUESTED, handler, unit=message.unit, note=f"{days} 个工作日：{reason}"
-    )
-    notify(
-        dispatchers_of(message.desk),
-        NotificationKind.EXTENSION_REQUESTED,
-        f"{message.unit.name}申请延期 {days} 个工作日：{message.serial}",
         message,
+        EventKind.EXTENSION_REQUESTED,
+        handler,
+        unit=message.unit,
+        note=f"{days} 个工作日：{reason}",
+        context={"extension": extension},
     )
     return extension
 
@@ -88,14 +78,18 @@ def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | N
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     if approve:
         # A reopened message keeps its earlier reply, whose on-time figure follows the new deadline.
-        with counts.counting(message):
+        with changing(message):
             message.reply_deadline = deadlines.extended(message.reply_deadline, extension.days)
             message.save(update_fields=["reply_deadline"])
         kind, text = EventKind.EXTENSION_APPROVED, f"同意延期 {extension.days} 个工作日"
     else:
         kind, text = EventKind.EXTENSION_REFUSED, "不同意延期"
-    record_event(message, kind, dispatcher, unit=extension.unit, note=f"{text}。{note}".rstrip("。") + "。")
-    notify(
-        handlers_of(extension.unit), NotificationKind.EXTENSION_DECIDED, f"{text}：{message.serial}", message
+    record_event(
+        message,
+        kind,
+        dispatcher,
+        unit=extension.unit,
+        note=f"{text}。{note}".rstrip("。") + "。",
+        context={"extension": extension},
     )
     return extension

@@ -4,14 +4,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.selectors import dispatchers_of
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
 from liuyan.board.choices import EventKind
 from liuyan.board.models import Message
 from liuyan.directory.models import AutoAssignPolicy
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
 
 
 @transaction.atomic
@@ -24,18 +21,6 @@ def publish_message(editor, message_id: int) -> Message:
         actor=editor,
         unit=message.desk,
         published_at=timezone.now(),
-    )
-    notify(
-        [message.author],
-        NotificationKind.MESSAGE_PUBLISHED,
-        f"您的留言《{message.title}》已刊发，正在交办。",
-        message,
-    )
-    notify(
-        dispatchers_of(message.desk),
-        NotificationKind.DESK_INCOMING,
-        f"新留言待交办：{message.serial}《{message.title}》",
-        message,
     )
     if AutoAssignPolicy.objects.filter(desk_id=message.desk_id, enabled=True).exists():
         from liuyan.board.tasks import auto_assign
@@ -53,12 +38,6 @@ def reject_message(editor, message_id: int, reason: str | None) -> Message:
         lifecycle.REJECT,
         actor=editor,
         note=reason,
-    )
-    notify(
-        [message.author],
-        NotificationKind.MESSAGE_REJECTED,
-        f"您的留言《{message.title}》未通过审核：{reason}",
-        message,
     )
     return message
 

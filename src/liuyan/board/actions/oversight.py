@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission, Role
-from liuyan.accounts.selectors import dispatchers_of, handlers_of
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -24,8 +23,6 @@ from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Instruction, Message, Rating
 from liuyan.directory.calendar import working_days_between
 from liuyan.directory.models import Leader
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
 
 
 @transaction.atomic
@@ -37,12 +34,6 @@ def remind_message(dispatcher, message_id: int, note: str | None = "") -> Messag
     message.remind_count += 1
     message.save(update_fields=["remind_count"])
     record_event(message, EventKind.REMINDED, dispatcher, unit=message.unit, note=note)
-    notify(
-        handlers_of(message.unit),
-        NotificationKind.REMINDED,
-        f"请抓紧办理留言 {message.serial}。{note}",
-        message,
-    )
     return message
 
 
@@ -61,10 +52,6 @@ def _supervise(message: Message, actor, note: str) -> None:
     message.supervised = True
     message.save(update_fields=["supervised"])
     record_event(message, EventKind.SUPERVISED, actor, unit=message.unit, note=note)
-    recipients = [*dispatchers_of(message.desk)]
-    if message.unit_id:
-        recipients += handlers_of(message.unit)
-    notify(recipients, NotificationKind.SUPERVISED, f"留言 {message.serial} 已列入督办。{note}", message)
 
 
 def _leader_for(user, message: Message) -> Leader | None:
@@ -94,13 +81,12 @@ def instruct_message(leader_user, message_id: int, text: str | None) -> Instruct
         raise Forbidden("您不是可以批示这条留言的领导。")
     instruction = Instruction.objects.create(message=message, leader=leader, author=leader_user, text=text)
     record_event(
-        message, EventKind.INSTRUCTED, leader_user, unit=message.unit, note=f"{leader.title}：{text}"
-    )
-    recipients = [*dispatchers_of(message.desk)]
-    if message.unit_id:
-        recipients += handlers_of(message.unit)
-    notify(
-        recipients, NotificationKind.INSTRUCTED, f"{leader.title}对留言 {message.serial} 作出批示。", message
+        message,
+        EventKind.INSTRUCTED,
+        leader_user,
+        unit=message.unit,
+        note=f"{leader.title}：{text}",
+        context={"instruction": instruction},
     )
     return instruction
 
@@ -144,12 +130,6 @@ def warn_due_soon(now=None) -> int:
                 None,
                 unit=message.unit,
                 note=f"{what}时限 {local:%Y-%m-%d %H:%M}",
-            )
-            notify(
-                handlers_of(message.unit),
-                NotificationKind.DEADLINE_WARNING,
-                f"留言 {message.serial} 将于 {local:%m月%d日 %H:%M} 到达{what}时限。",
-                message,
             )
             warned += 1
     return warned

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.selectors import handlers_of
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -19,8 +18,6 @@ from liuyan.board.actions.base import (
 )
 from liuyan.board.choices import MERGEABLE_STATES, ReplyState
 from liuyan.board.models import Message, Reply
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
 
 REPLY_MIN, REPLY_MAX = 10, 10000
 
@@ -80,6 +77,7 @@ def approve_reply(editor, reply_id: int) -> Reply:
             actor=editor,
             unit=reply.unit,
             replied_at=now,
+            context={"answered": messages},
         )
     duplicates = list(
         Message.objects.select_for_update()
@@ -94,21 +92,9 @@ def approve_reply(editor, reply_id: int) -> Reply:
             unit=reply.unit,
             replied_at=now,
             note="随合并办理的留言一并答复",
+            context={"answered": messages},
         )
     reply.messages.add(*duplicates)
-    for message in [*messages, *duplicates]:
-        notify(
-            [message.author],
-            NotificationKind.REPLY_PUBLISHED,
-            f"您的留言《{message.title}》已获{reply.unit.name}回复，欢迎评价。",
-            message,
-        )
-    notify(
-        handlers_of(reply.unit),
-        NotificationKind.REPLY_APPROVED,
-        f"回复已通过审核并公开：{messages[0].serial}",
-        messages[0],
-    )
     return reply
 
 
@@ -127,11 +113,6 @@ def send_back_reply(editor, reply_id: int, reason: str | None) -> Reply:
             actor=editor,
             unit=reply.unit,
             note=reason,
+            context={"answered": messages},
         )
-    notify(
-        handlers_of(reply.unit),
-        NotificationKind.REPLY_SENT_BACK,
-        f"回复被退回（{messages[0].serial}）：{reason}",
-        messages[0],
-    )
     return reply

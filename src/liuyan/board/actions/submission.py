@@ -13,8 +13,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liuyan.board import announce, lifecycle, search
 from liuyan.board import attachments as attachment_rules
-from liuyan.board import lifecycle, search
 from liuyan.board.actions.base import (
     ActionError,
     Conflict,
@@ -39,9 +39,6 @@ from liuyan.board.models import (
 from liuyan.directory import lookups
 from liuyan.directory.models import MessageType, Region
 from liuyan.intelligence import similarity
-from liuyan.notify.actions import notify
-from liuyan.notify.choices import NotificationKind
-from liuyan.reports import counts
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +184,8 @@ def submit_message(
         _check_campaign(campaign, region, kind, now)
 
     serial = next_serial(now)
+    # Followed up in a task only where a backlog keeps the submissions waiting for it (board/announce.py).
+    follow_up_in_task = follow_up_in_task and announce.backlog() is not None
     with transaction.atomic():
         message = Message.objects.create(
             serial=serial,
@@ -211,11 +210,10 @@ def submit_message(
         # Dated with the message: the first submission in a process loads the tokenizer's dictionary
         # meanwhile.
         record_event(message, EventKind.SUBMITTED, author, to_state=MessageState.PENDING_REVIEW, at=now)
+        announce.submitted(message, later=follow_up_in_task)
         if follow_up_in_task:
-            counts.count_new_later(message)
             _wake_follow_ups(now)
         else:
-            counts.count_new(message)
             _index_and_notify(message, fresh=True)
     return message
 
@@ -255,7 +253,8 @@ def follow_up_submissions() -> int:
 
 @transaction.atomic
 def _follow_up_batch() -> int:
-    ids = counts.count_noted_batch(FOLLOW_UP_BATCH)
+    backlog = announce.backlog()
+    ids = backlog.take_batch(FOLLOW_UP_BATCH) if backlog else []
     for message in Message.objects.select_related("author", "region").filter(pk__in=ids).order_by("pk"):
         _finish(message)
     return len(ids)
@@ -266,7 +265,8 @@ def follow_up_submission(message_id: int) -> bool:
     """Finish one submission made with `follow_up_in_task`: its search tokens, its similarity index, its
     `received` count and the citizen's notification. Once only: False when it was done already (by
     `follow_up_submissions`, or the message is gone)."""
-    if not counts.count_noted(message_id):
+    backlog = announce.backlog()
+    if backlog is None or not backlog.take(message_id):
         return False
     _finish(Message.objects.select_related("author", "region").get(pk=message_id))
     return True
@@ -281,12 +281,7 @@ def _finish(message: Message) -> None:
 def _index_and_notify(message: Message, *, fresh: bool) -> None:
     # About a millisecond: the message is findable as similar once this commits.
     similarity.index_message(message, fresh=fresh)
-    notify(
-        [message.author],
-        NotificationKind.MESSAGE_SUBMITTED,
-        f"您的留言《{message.title}》已提交，编号 {message.serial}，等待审核。",
-        message,
-    )
+    announce.finished(message, fresh=fresh)
 
 
 def _check_campaign(campaign: Campaign, region: Region, kind: MessageType, now: datetime) -> None:
