@@ -11,6 +11,7 @@ from liuyan.directory.models import Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
 from liuyan.intelligence.regions import RegionGuess, resolve_region
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
+from liuyan.intelligence.similarity import similar_to_texts
 
 
 @dataclass
@@ -106,8 +107,6 @@ def analyze_texts(
     units: dict = {}
     similar = [[] for _text in texts]
     if with_similar:
-        from liuyan.intelligence.similarity import similar_to_texts
-
         similar = similar_to_texts(texts, queryset=similar_scope)
     results = []
     for (text, hint), domain, kind, hits in zip(items, domains, kinds, similar, strict=True):
