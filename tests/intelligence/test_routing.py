@@ -6,9 +6,10 @@ from django_tasks_db.models import DBTaskResult
 from liuyan.board.actions import dispatch, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region, RoutingRule
+from liuyan.intelligence.analyze import auto_assign_message
 from liuyan.intelligence.routing import suggest_units
-from tests.factories import make_message
 from tests.conftest import unit
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 
@@ -91,10 +92,10 @@ def test_publishing_to_a_desk_with_auto_assignment_assigns_by_the_system(citizen
     AutoAssignPolicy.objects.create(desk=unit("530900-desk"), enabled=True, min_confidence=0.8)
     message = make_message(citizen, admin_user, MessageState.PENDING_REVIEW)
     moderation.publish_message(admin_user, message.pk)
-    job = DBTaskResult.objects.get(task_path="liuyan.board.tasks.auto_assign")
+    job = DBTaskResult.objects.get(task_path="liuyan.intelligence.tasks.auto_assign")
     assert job.args_kwargs["kwargs"] == {"message_id": message.pk}
 
-    assert dispatch.auto_assign_message(message.pk) is not None
+    assert auto_assign_message(message.pk) is not None
     message.refresh_from_db()
     assert message.state == MessageState.ASSIGNED and message.unit.code == "530923-education"
     event = message.events.get(kind=EventKind.ASSIGNED)
@@ -111,9 +112,9 @@ def test_publishing_to_a_desk_with_auto_assignment_assigns_by_the_system(citizen
 def test_no_auto_assignment_below_the_desks_threshold_or_when_off(citizen, admin_user):
     body = "请领导关心一下我们这里的情况，谢谢。"
     message = make_message(citizen, admin_user, MessageState.PUBLISHED, domain="其他", body=body)
-    assert dispatch.auto_assign_message(message.pk) is None  # no policy
+    assert auto_assign_message(message.pk) is None  # no policy
     AutoAssignPolicy.objects.create(desk=unit("530900-desk"), enabled=True, min_confidence=0.8)
-    assert dispatch.auto_assign_message(message.pk) is None  # the chosen domain alone is not enough
+    assert auto_assign_message(message.pk) is None  # the chosen domain alone is not enough
     message.refresh_from_db()
     assert message.state == MessageState.PUBLISHED and not message.events.filter(kind=EventKind.ASSIGNED)
 
@@ -122,5 +123,5 @@ def test_no_auto_assignment_when_the_desk_has_turned_it_off(citizen, admin_user)
     AutoAssignPolicy.objects.create(desk=unit("530900-desk"), enabled=False)
     message = make_message(citizen, admin_user, MessageState.PENDING_REVIEW)
     moderation.publish_message(admin_user, message.pk)
-    assert not DBTaskResult.objects.filter(task_path="liuyan.board.tasks.auto_assign").exists()
-    assert dispatch.auto_assign_message(message.pk) is None
+    assert not DBTaskResult.objects.filter(task_path="liuyan.intelligence.tasks.auto_assign").exists()
+    assert auto_assign_message(message.pk) is None

@@ -1,10 +1,10 @@
-"""Background tasks of the board: thin wrappers that call the periodic oversight actions, the
-auto-assignment of a published message and the rest of a submission made through the API."""
+"""Background tasks of the board: thin wrappers that call the periodic oversight actions, the rest of a
+submission made through the API and the segmenting an import left for later."""
 
 from django_tasks import task
 
 from liuyan.board import imports
-from liuyan.board.actions import dispatch, oversight, submission
+from liuyan.board.actions import oversight, submission
 
 
 @task()
@@ -20,11 +20,6 @@ def supervise_overdue() -> int:
 @task()
 def close_unrated() -> int:
     return oversight.close_unrated()
-
-
-@task()
-def auto_assign(message_id: int) -> bool:
-    return dispatch.auto_assign_message(message_id) is not None
 
 
 @task()

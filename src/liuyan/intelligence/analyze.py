@@ -5,9 +5,11 @@ auto-assignment."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from liuyan.board.actions import dispatch
+from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.catalogue import DOMAIN_ALIASES
-from liuyan.directory.models import Domain, Region
+from liuyan.directory.models import AutoAssignPolicy, Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
 from liuyan.intelligence.regions import RegionGuess, resolve_region
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
@@ -165,3 +167,31 @@ def route_message(message: Message) -> list[UnitSuggestion]:
     (certain); its domain is weighed by `message_domains`."""
     text = f"{message.title}\n{message.body}"
     return suggest_units(message.region, message_domains(message, text), text)
+
+
+def auto_assign_message(message_id: int) -> Message | None:
+    """自动交办 of a published message whose desk assigns automatically: the best routing suggestion
+    within the desk's region goes to the board's `auto_assign_message`, which assigns it if it is as
+    confident as the desk asked. None, changing nothing, when it does not assign."""
+    message = (
+        Message.objects.select_related("desk__region", "region", "domain")
+        .filter(pk=message_id, state=MessageState.PUBLISHED, merged_into=None)
+        .first()
+    )
+    if message is None or message.desk is None:
+        return None
+    if not AutoAssignPolicy.objects.filter(desk=message.desk, enabled=True).exists():
+        return None
+    best = next(
+        (
+            suggestion
+            for suggestion in route_message(message)
+            if dispatch.within_desk_region(suggestion.unit, message.desk)
+        ),
+        None,
+    )
+    if best is None:
+        return None
+    return dispatch.auto_assign_message(
+        message.pk, best.unit.pk, confidence=best.confidence, reason=best.reason
+    )

@@ -1,8 +1,13 @@
-"""Background tasks of the intelligence app: thin wrappers around its indexing."""
+"""Background tasks of the intelligence app: thin wrappers around its indexing and auto-assignment."""
 
 from django_tasks import task
 
-from liuyan.intelligence import hot_topics, similarity
+from liuyan.intelligence import analyze, hot_topics, similarity
+
+
+@task()
+def auto_assign(message_id: int) -> bool:
+    return analyze.auto_assign_message(message_id) is not None
 
 
 @task()

@@ -95,13 +95,13 @@ def _hand_to_unit(message: Message, unit: Unit, *, actor, note: str) -> None:
 
 
 @transaction.atomic
-def auto_assign_message(message_id: int) -> Message | None:
-    """自动交办: the system assigns a published message on its desk's behalf when the desk has turned
-    auto-assignment on and the best routing suggestion within the desk's region is at least as confident
-    as the desk asked. The Event names no actor (the system) and says why; the desk can still reassign
-    until the unit accepts. Returns None, changing nothing, when it does not assign."""
-    from liuyan.intelligence.analyze import route_message
-
+def auto_assign_message(message_id: int, unit_id: int, *, confidence: float, reason: str) -> Message | None:
+    """自动交办: the system assigns a published message to a suggested unit on its desk's behalf, when the
+    desk has turned auto-assignment on, the unit is within the desk's region and the suggestion's
+    `confidence` is at least what the desk asked. The suggestion (unit, confidence, reason) is the caller's:
+    intelligence's routing (`intelligence.analyze.auto_assign_message`). The Event names no actor (the
+    system) and says why; the desk can still reassign until the unit accepts. Returns None, changing
+    nothing, when it does not assign."""
     message = (
         Message.objects.select_for_update(of=("self",))
         .select_related("desk__region", "region", "domain", "author")
@@ -111,29 +111,32 @@ def auto_assign_message(message_id: int) -> Message | None:
     if message is None or message.desk is None:
         return None
     policy = AutoAssignPolicy.objects.filter(desk=message.desk, enabled=True).first()
-    if policy is None:
+    if policy is None or confidence < float(policy.min_confidence):
         return None
-    desk_path = message.desk.region.path if message.desk.region_id else ""
-    best = next(
-        (
-            suggestion
-            for suggestion in route_message(message)
-            if suggestion.unit.region_id and suggestion.unit.region.path.startswith(desk_path)
-        ),
-        None,
+    unit = (
+        Unit.objects.select_related("region")
+        .filter(pk=unit_id, active=True)
+        .exclude(kind=UnitKind.DISPATCH_DESK)
+        .first()
     )
-    if best is None or best.confidence < float(policy.min_confidence):
+    if unit is None or not within_desk_region(unit, message.desk):
         return None
     _hand_to_unit(
         message,
-        best.unit,
+        unit,
         actor=None,
         note=(
-            f"自动交办（置信度 {best.confidence:.0%}，"
-            f"{message.desk.name}设定下限 {policy.min_confidence:.0%}）：{best.reason}"
+            f"自动交办（置信度 {confidence:.0%}，"
+            f"{message.desk.name}设定下限 {policy.min_confidence:.0%}）：{reason}"
         )[:500],
     )
     return message
+
+
+def within_desk_region(unit: Unit, desk: Unit) -> bool:
+    """Whether the desk may have `unit` assigned automatically: a unit of the desk's region or below."""
+    desk_path = desk.region.path if desk.region_id else ""
+    return bool(unit.region_id and unit.region.path.startswith(desk_path))
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ from liuyan.board import lifecycle
 from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
 from liuyan.board.choices import EventKind
 from liuyan.board.models import Message
-from liuyan.directory.models import AutoAssignPolicy
 
 
 @transaction.atomic
@@ -22,10 +21,6 @@ def publish_message(editor, message_id: int) -> Message:
         unit=message.desk,
         published_at=timezone.now(),
     )
-    if AutoAssignPolicy.objects.filter(desk_id=message.desk_id, enabled=True).exists():
-        from liuyan.board.tasks import auto_assign
-
-        auto_assign.enqueue(message_id=message.pk)
     return message
 
 

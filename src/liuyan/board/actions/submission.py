@@ -38,7 +38,6 @@ from liuyan.board.models import (
 )
 from liuyan.directory import lookups
 from liuyan.directory.models import MessageType, Region
-from liuyan.intelligence import similarity
 
 logger = logging.getLogger(__name__)
 
@@ -214,7 +213,7 @@ def submit_message(
         if follow_up_in_task:
             _wake_follow_ups(now)
         else:
-            _index_and_notify(message, fresh=True)
+            announce.finished(message, fresh=True)
     return message
 
 
@@ -275,13 +274,7 @@ def follow_up_submission(message_id: int) -> bool:
 def _finish(message: Message) -> None:
     message.search_tokens = search.document_tokens(message.title, message.body)
     Message.objects.filter(pk=message.pk).update(search_tokens=message.search_tokens)
-    _index_and_notify(message, fresh=False)
-
-
-def _index_and_notify(message: Message, *, fresh: bool) -> None:
-    # About a millisecond: the message is findable as similar once this commits.
-    similarity.index_message(message, fresh=fresh)
-    announce.finished(message, fresh=fresh)
+    announce.finished(message, fresh=False)
 
 
 def _check_campaign(campaign: Campaign, region: Region, kind: MessageType, now: datetime) -> None:
