@@ -15,6 +15,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from liuyan.board import lifecycle
 from liuyan.board.actions import dispatch, feedback, handling, moderation, oversight, replies, submission
 from liuyan.board.actions.base import ActionError
 from liuyan.board.choices import MessageState, ReplyState
@@ -118,16 +119,22 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(i=st.integers(0, 50), approve=st.booleans())
     def moderate(self, i, approve):
         if approve:
-            self._attempt(i, lambda pk: moderation.publish_message(ctx.editor, pk), [S.PENDING_REVIEW])
+            self._attempt(
+                i, lambda pk: moderation.publish_message(ctx.editor, pk), lifecycle.PUBLISH.allowed_from
+            )
         else:
             self._attempt(
-                i, lambda pk: moderation.reject_message(ctx.editor, pk, "与留言对象无关"), [S.PENDING_REVIEW]
+                i,
+                lambda pk: moderation.reject_message(ctx.editor, pk, "与留言对象无关"),
+                lifecycle.REJECT.allowed_from,
             )
 
     @precondition(lambda self: self.ids)
     @rule(i=st.integers(0, 50))
     def withdraw(self, i):
-        self._attempt(i, lambda pk: submission.withdraw_message(ctx.author, pk), [S.PENDING_REVIEW])
+        self._attempt(
+            i, lambda pk: submission.withdraw_message(ctx.author, pk), lifecycle.WITHDRAW.allowed_from
+        )
 
     @precondition(lambda self: self.ids)
     @rule(i=st.integers(0, 50), to_other=st.booleans())
@@ -141,7 +148,7 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             i,
             lambda pk: handling.accept_message(ctx.other_handler if other else ctx.handler, pk),
-            [S.ASSIGNED],
+            lifecycle.ACCEPT.allowed_from,
         )
 
     @precondition(lambda self: self.ids)
@@ -153,7 +160,7 @@ class Lifecycle(RuleBasedStateMachine):
             actor = ctx.handler if message.unit_id == ctx.unit.id else ctx.other_handler
             dispatch.transfer_message(actor, pk, target.id, "职责调整")
 
-        self._attempt(i, call, [S.ASSIGNED, S.IN_PROGRESS])
+        self._attempt(i, call, lifecycle.TRANSFER.allowed_from)
 
     @precondition(lambda self: self.ids)
     @rule(i=st.integers(0, 50))
@@ -161,7 +168,7 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             i,
             lambda pk: dispatch.return_message(ctx.handler, pk, "不属本单位职责"),
-            [S.ASSIGNED, S.IN_PROGRESS],
+            lifecycle.RETURN.allowed_from,
         )
 
     @precondition(lambda self: self.ids)
@@ -171,7 +178,7 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             i,
             lambda pk: replies.submit_reply(ctx.handler, pk, "已安排维修，本月内完成。", also),
-            [S.IN_PROGRESS],
+            lifecycle.REPLY.allowed_from,
         )
 
     @precondition(lambda self: self.ids)
@@ -186,7 +193,7 @@ class Lifecycle(RuleBasedStateMachine):
             else:
                 replies.send_back_reply(ctx.editor, reply.id, "请说明具体时间。")
 
-        self._attempt(i, call, [S.REPLY_REVIEW])
+        self._attempt(i, call, lifecycle.APPROVE_REPLY.allowed_from)
 
     @precondition(lambda self: self.ids)
     @rule(i=st.integers(0, 50), resolution=scores, attitude=scores, speed=scores)
@@ -196,7 +203,7 @@ class Lifecycle(RuleBasedStateMachine):
             lambda pk: feedback.rate_message(
                 ctx.author, pk, resolution=resolution, attitude=attitude, speed=speed
             ),
-            [S.REPLIED],
+            lifecycle.RATE.allowed_from,
         )
 
     @precondition(lambda self: self.ids)
@@ -205,7 +212,7 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             i,
             lambda pk: feedback.follow_up_message(ctx.author, pk, "问题还没有解决。", new_question),
-            [S.REPLIED],
+            lifecycle.REOPEN.allowed_from,  # where a follow-up may change the state
         )
 
     @precondition(lambda self: self.ids)
@@ -217,7 +224,7 @@ class Lifecycle(RuleBasedStateMachine):
                 ctx.dispatcher, ExtensionRequest.objects.filter(message_id=pk).latest("id").id, approve
             )
 
-        self._attempt(i, call, [S.IN_PROGRESS])
+        self._attempt(i, call, lifecycle.REQUEST_EXTENSION.allowed_from)
 
     @precondition(lambda self: self.ids)
     @rule(i=st.integers(0, 50), which=st.sampled_from(["hide", "unhide", "remind", "supervise", "support"]))
