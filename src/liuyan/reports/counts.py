@@ -48,7 +48,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Sum
+from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -428,6 +428,9 @@ def _span() -> tuple[date, date] | None:
     first = Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
     if first is None:
         return None
+    # A deadline comes after its message's submission, unless a date was edited behind the actions' back.
+    earlier = Message.objects.filter(reply_deadline__lt=first).aggregate(deadline=Min("reply_deadline"))
+    first = min(first, earlier["deadline"] or first)
     lasts = [
         Message.objects.filter(**{f"{field}__isnull": False})
         .order_by(f"-{field}")

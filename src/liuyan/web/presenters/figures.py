@@ -3,8 +3,8 @@ workbench and the statistics pages.
 
 Every figure is read from reports/figures.py (the one source, where each is defined, also read by the stats
 API and the daily brief) over a period that the page states beside it, and formatted here by one set of
-functions, so the same region over the same period reads the same on every page. The public pages show
-the last year (近一年); the home page today's and the running total (累计). Each is cached for a minute.
+functions, so the same region over the same period reads the same on every page. The public pages and
+the workbench show the last year (近一年), the home page today's figures too. Each is cached for a minute.
 """
 
 from dataclasses import dataclass
@@ -117,25 +117,25 @@ def shown(scope: Scope, period: Period) -> Shown:
 
 
 def site_figures() -> dict:
-    """The whole board: today's and the running total's messages and replies, the reply rate, the
-    directory's size; with the two periods."""
+    """The whole board: today's and the last year's messages and replies, the last year's reply rate,
+    the directory's size; with the two periods."""
     today = counted.today_only()
     return cache.get_or_set(f"liuyan:figures:site:{today.end:%Y%m%d}", _site_figures, CACHE_SECONDS)
 
 
 def _site_figures() -> dict:
-    nation, today, total = counted.national(), counted.today_only(), counted.all_time()
-    of_total = counted.figures(nation, total.start, total.end)
+    nation, today, year = counted.national(), counted.today_only(), counted.recent()
+    of_year = counted.figures(nation, year.start, year.end)
     of_today = counted.figures(nation, today.start, today.end)
     return {
         "today": today,
-        "total": total,
+        "period": year,
         "messages_today": of_today.published,
         "replies_today": of_today.replied,
-        "messages": of_total.published,
-        "replies": of_total.replied,
-        "reply_rate": of_total.reply_rate,
-        "reply_rate_label": percent(of_total.reply_rate),
+        "messages": of_year.published,
+        "replies": of_year.replied,
+        "reply_rate": of_year.reply_rate,
+        "reply_rate_label": percent(of_year.reply_rate),
         **cache.get_or_set("liuyan:figures:directory", _directory_size, DIRECTORY_CACHE_SECONDS),
     }
 
