@@ -39,7 +39,8 @@ def parse_timestamp(value: object) -> datetime | None:
         match = _TIMESTAMP.fullmatch(text)
         try:
             if match:
-                moment = datetime(*(int(part) for part in match.groups(default="0")))
+                year, month, day, hour, minute, second = (int(part) for part in match.groups(default="0"))
+                moment = datetime(year, month, day, hour, minute, second)
             else:
                 moment = datetime.fromisoformat(text)
         except ValueError:
