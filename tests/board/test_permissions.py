@@ -6,10 +6,10 @@ looks exactly like missing) and 403 when they can see it but may not act."""
 import pytest
 
 from liuyan.accounts.choices import ROLE_PERMISSIONS, Role
-from liuyan.accounts.scope import visible_messages
 from liuyan.board import lifecycle
 from liuyan.board.actions import dispatch, handling, moderation
 from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.visibility import visible_messages
 from liuyan.directory.models import Unit
 from tests.api_client import ApiClient, ok
 from tests.conftest import make_user

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from liuyan.accounts.choices import AccessKind, Role, VerificationPurpose
+from liuyan.core.scoping import ScopeLookups
 from liuyan.directory.choices import UnitKind
 
 phone_validator = RegexValidator(r"^1\d{10}$", "请输入 11 位手机号码。")
@@ -158,6 +159,9 @@ class AccessRecord(models.Model):
     detail = models.CharField("内容", max_length=500, blank=True)
     address = models.GenericIPAddressField("来源地址", null=True, blank=True)
     at = models.DateTimeField("时间", default=timezone.now)
+
+    # Reviewable by a leader whose region subtree holds the record's region (accounts.scope).
+    scope_lookups = ScopeLookups(region_path="region__path")
 
     class Meta:
         verbose_name = verbose_name_plural = "个人信息查阅记录"

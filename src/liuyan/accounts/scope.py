@@ -4,22 +4,28 @@
 A role grants permissions (`ROLE_PERMISSIONS`) within a scope: platform-wide (editor, admin), a region
 subtree (leader; a dispatcher through its desk's region), or one unit (handler). Callers turn "outside
 the scope" into the same 404 as "missing".
+
+A model says where its rows sit by declaring `scope_lookups` (core/scoping.py: the lookups that reach a
+row's region path and its unit), NetBox's `restrict()` style; the scope builds its filters and checks from
+them, so it knows no model of the apps above it (the board's visible messages are board/visibility.py's).
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Field, Model, Q, QuerySet
 from django.http import Http404
 
 from liuyan.accounts.choices import ROLE_PERMISSIONS, Permission, Role
-from liuyan.board.choices import PUBLIC_STATES
-from liuyan.board.models import Message
+from liuyan.accounts.models import User
+from liuyan.core.scoping import ScopeLookups
 from liuyan.directory.choices import UnitKind
-from liuyan.directory.models import Leader, Region, Unit
+from liuyan.directory.models import Unit
 
 
 @dataclass(frozen=True)
-class Scope:
+class PermissionScope:
     """Where a permission holds: everywhere, in region subtrees (by path prefix) or for given units."""
 
     everywhere: bool = False
@@ -30,13 +36,16 @@ class Scope:
     def empty(self) -> bool:
         return not (self.everywhere or self.region_paths or self.unit_ids)
 
-    def covers_region(self, region: Region | None) -> bool:
+    def covers(self, obj: Model, lookups: ScopeLookups) -> bool:
+        """Is this row, whose region path and unit `lookups` reach, in scope?"""
         if self.everywhere:
             return True
-        return region is not None and any(region.path.startswith(p) for p in self.region_paths)
-
-    def covers_unit(self, unit: Unit) -> bool:
-        return unit.id in self.unit_ids or self.covers_region(unit.region)
+        if lookups.unit is not None and self.unit_ids and _value(obj, lookups.unit) in self.unit_ids:
+            return True
+        if lookups.region_path is None or not self.region_paths:
+            return False
+        path = _value(obj, lookups.region_path)
+        return path is not None and any(path.startswith(p) for p in self.region_paths)
 
     def filter(self, *, region_path: str | None = None, unit: str | None = None) -> Q:
         """A filter for rows in scope, given the lookups that reach their region's path and their unit."""
@@ -51,20 +60,39 @@ class Scope:
         return condition
 
 
-def scope_for(user, permission: Permission) -> Scope:
+def _value(obj: Model, lookup: str) -> Any:
+    """What `lookup` reaches from `obj`; a relation's last step read as its id (no query for it)."""
+    *relations, last = lookup.split("__")
+    target = obj
+    for name in relations:
+        target = getattr(target, name)
+        if target is None:
+            return None
+    model_field = target._meta.get_field(last)
+    return getattr(target, model_field.attname if isinstance(model_field, Field) else last)
+
+
+def _lookups(model: type[Model]) -> ScopeLookups:
+    lookups = getattr(model, "scope_lookups", None)
+    if not isinstance(lookups, ScopeLookups):
+        raise TypeError(f"no scope rule for {model.__name__}")
+    return lookups
+
+
+def scope_for(user: User | AnonymousUser | None, permission: Permission) -> PermissionScope:
     """Where `user` holds `permission`, from all of their role memberships (cached on the user)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Scope()
+    if not isinstance(user, User) or not user.is_active:
+        return PermissionScope()
     cache = user.__dict__.setdefault("_liuyan_scopes", {})
     if permission not in cache:
         cache[permission] = _compute_scope(user, permission)
     return cache[permission]
 
 
-def _compute_scope(user, permission: Permission) -> Scope:
+def _compute_scope(user: User, permission: Permission) -> PermissionScope:
     if user.is_superuser:
-        return Scope(everywhere=True)
-    everywhere, paths, units = False, set(), set()
+        return PermissionScope(everywhere=True)
+    everywhere, paths, units = False, set[str](), set[int]()
     # Read once per user object, like the scopes: a page asks about several permissions.
     if "_liuyan_memberships" not in user.__dict__:
         user.__dict__["_liuyan_memberships"] = list(user.memberships.select_related("unit__region", "region"))
@@ -79,66 +107,41 @@ def _compute_scope(user, permission: Permission) -> Scope:
             paths.add(membership.region.path)
         elif membership.unit is not None and membership.unit.region is not None:
             paths.add(membership.unit.region.path)  # a dispatcher covers its desk's region subtree
-    return Scope(everywhere=everywhere, region_paths=frozenset(paths), unit_ids=frozenset(units))
+    return PermissionScope(everywhere=everywhere, region_paths=frozenset(paths), unit_ids=frozenset(units))
 
 
-def can(user, permission: Permission, obj: Model) -> bool:
-    """May `user` exercise `permission` on this region, unit, leader or message?
+def _reaches_central(permission: Permission, unit: Unit) -> bool:
+    """A dispatcher's ASSIGN also reaches the central departments, as on the real board, where a desk may
+    pass a message on to a ministry."""
+    return permission == Permission.ASSIGN and unit.kind == UnitKind.CENTRAL and unit.active
 
-    A dispatcher's ASSIGN also reaches the central departments, as on the real board, where a desk may
-    pass a message on to a ministry.
-    """
+
+def can(user: User | AnonymousUser | None, permission: Permission, obj: Model) -> bool:
+    """May `user` exercise `permission` on this object (a region, unit, leader, message: any model that
+    declares `scope_lookups`)?"""
     scope = scope_for(user, permission)
     if scope.empty:
         return False
-    if isinstance(obj, Region):
-        return scope.covers_region(obj)
-    if isinstance(obj, Unit):
-        if permission == Permission.ASSIGN and obj.kind == UnitKind.CENTRAL and obj.active:
-            return True
-        return scope.covers_unit(obj)
-    if isinstance(obj, Leader):
-        return scope.covers_region(obj.region)
-    if isinstance(obj, Message):
-        # A message is in scope by the region it concerns, or for a handler by the unit now holding it.
-        return scope.covers_region(obj.region) or (obj.unit_id is not None and obj.unit_id in scope.unit_ids)
-    raise TypeError(f"no scope rule for {type(obj).__name__}")
+    lookups = _lookups(type(obj))
+    if isinstance(obj, Unit) and _reaches_central(permission, obj):
+        return True
+    return scope.covers(obj, lookups)
 
 
-def restrict(queryset: QuerySet, user, permission: Permission) -> QuerySet:
-    """The rows of a Region, Unit, Leader or Message queryset on which `user` holds `permission`."""
+def restrict(queryset: QuerySet, user: User | AnonymousUser | None, permission: Permission) -> QuerySet:
+    """The rows of the queryset (of a model that declares `scope_lookups`) on which `user` holds
+    `permission`."""
+    lookups = _lookups(queryset.model)
     scope = scope_for(user, permission)
-    model = queryset.model
-    if model is Region:
-        return queryset.filter(scope.filter(region_path="path"))
-    if model is Unit:
-        condition = scope.filter(region_path="region__path", unit="id")
-        if permission == Permission.ASSIGN and not scope.empty:
-            condition |= Q(kind=UnitKind.CENTRAL, active=True)
-        return queryset.filter(condition)
-    if model is Leader:
-        return queryset.filter(scope.filter(region_path="region__path"))
-    if model is Message:
-        return queryset.filter(scope.filter(region_path="region__path", unit="unit"))
-    raise TypeError(f"no scope rule for {model.__name__}")
+    condition = scope.filter(region_path=lookups.region_path, unit=lookups.unit)
+    if queryset.model is Unit and permission == Permission.ASSIGN and not scope.empty:
+        condition |= Q(kind=UnitKind.CENTRAL, active=True)
+    return queryset.filter(condition)
 
 
-# Sorted: the same SQL in every process (a frozenset's order is not), as the lists' index predicates are.
-PUBLIC_MESSAGE = Q(public=True, hidden=False, state__in=sorted(PUBLIC_STATES))
-
-
-def visible_messages(user) -> QuerySet[Message]:
-    """The messages `user` may read: public ones, their own whatever their state, and those in the
-    scope of their VIEW permission (a handler: those its unit holds)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Message.objects.filter(PUBLIC_MESSAGE)
-    scope = scope_for(user, Permission.VIEW)
-    return Message.objects.filter(
-        PUBLIC_MESSAGE | Q(author=user) | scope.filter(region_path="region__path", unit="unit")
-    )
-
-
-def get_in_scope_or_404(queryset: QuerySet, user, permission: Permission, **lookup) -> Model:
+def get_in_scope_or_404(
+    queryset: QuerySet, user: User | AnonymousUser | None, permission: Permission, **lookup: Any
+) -> Model:
     """The object, if it exists and `user` holds `permission` on it; otherwise 404 either way."""
     try:
         return restrict(queryset, user, permission).get(**lookup)

@@ -2,11 +2,11 @@
 
 from ninja import Field, Router, Schema
 
-from liuyan.accounts.scope import visible_messages
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError, errors
 from liuyan.api.fields import Line, Text
 from liuyan.api.throttles import AnalyzeThrottle
+from liuyan.board.visibility import visible_messages
 from liuyan.directory.models import Region
 from liuyan.intelligence.analyze import analyze_text
 

@@ -9,7 +9,6 @@ from ninja.files import UploadedFile
 
 from liuyan.accounts.audit import record_access
 from liuyan.accounts.choices import AccessKind
-from liuyan.accounts.scope import visible_messages
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
@@ -27,6 +26,7 @@ from liuyan.board.actions import (
 )
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Attachment, Message
+from liuyan.board.visibility import visible_messages
 from liuyan.reports import exports
 
 router = Router(tags=["留言"])

@@ -15,6 +15,7 @@ from liuyan.board.choices import (
     MessageState,
     ReplyState,
 )
+from liuyan.core.scoping import ScopeLookups
 
 TITLE_MIN, TITLE_MAX = 4, 60
 BODY_MIN, BODY_MAX = 10, 5000
@@ -177,6 +178,9 @@ class Message(models.Model):
     reply_deadline = models.DateTimeField("回复时限", null=True, blank=True)
     # The masked title and body segmented by jieba, space-separated, for full-text search (board/search.py).
     search_tokens = models.TextField("检索词", blank=True, default="", editable=False)
+
+    # In a role's scope by the region it concerns, and for a handler by the unit now holding it.
+    scope_lookups = ScopeLookups(region_path="region__path", unit="unit")
 
     class Meta:
         verbose_name = verbose_name_plural = "留言"

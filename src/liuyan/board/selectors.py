@@ -23,7 +23,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.scope import can, restrict, scope_for, visible_messages
+from liuyan.accounts.scope import can, restrict, scope_for
 from liuyan.board import lifecycle
 from liuyan.board.choices import (
     HANDLING_STATES,
@@ -51,6 +51,7 @@ from liuyan.board.models import (
     public_live,
 )
 from liuyan.board.search import RankedMatches, match_messages, search_messages
+from liuyan.board.visibility import visible_messages
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import Domain, MessageType, Region, Unit
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 
+from liuyan.core.scoping import ScopeLookups
 from liuyan.directory.choices import RegionLevel, UnitKind
 
 
@@ -19,6 +20,8 @@ class Region(models.Model):
     path = models.CharField("路径", max_length=64, db_index=True, editable=False)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+
+    scope_lookups = ScopeLookups(region_path="path")
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
@@ -102,6 +105,8 @@ class Unit(models.Model):
     domains = models.ManyToManyField(Domain, verbose_name="负责领域", blank=True, related_name="units")
     active = models.BooleanField("启用", default=True)
 
+    scope_lookups = ScopeLookups(region_path="region__path", unit="id")
+
     class Meta:
         verbose_name = verbose_name_plural = "办理单位"
         ordering = ["region_id", "id"]
@@ -136,6 +141,8 @@ class Leader(models.Model):
     )
     order = models.PositiveIntegerField("排序", default=0)
     active = models.BooleanField("启用", default=True)
+
+    scope_lookups = ScopeLookups(region_path="region__path")
 
     class Meta:
         verbose_name = verbose_name_plural = "领导"

@@ -8,11 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
-from liuyan.accounts.scope import can, visible_messages
+from liuyan.accounts.scope import can
 from liuyan.board.announce import changing, recorded
 from liuyan.board.choices import MessageState
 from liuyan.board.lifecycle import Step
 from liuyan.board.models import Event, Message
+from liuyan.board.visibility import visible_messages
 from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
 from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
 

@@ -16,7 +16,7 @@ from django.utils.http import content_disposition_header
 
 from liuyan.accounts.choices import AccessKind, Permission
 from liuyan.accounts.models import AccessRecord
-from liuyan.accounts.scope import scope_for
+from liuyan.accounts.scope import restrict, scope_for
 from liuyan.reports.exports import CHUNK_SIZE, csv_stream
 from liuyan.web.views.workbench import PER_PAGE, staff_page
 
@@ -95,7 +95,7 @@ def reviewable_records(user) -> QuerySet[AccessRecord] | None:
     scope = scope_for(user, Permission.REVIEW_ACCESS)
     if scope.empty:
         return None
-    records = AccessRecord.objects.filter(scope.filter(region_path="region__path"))
+    records = restrict(AccessRecord.objects.all(), user, Permission.REVIEW_ACCESS)
     return records.select_related("user", "region").order_by("-at", "-id")
 
 
