@@ -1,7 +1,7 @@
 """Kinds of notification, with their Chinese labels.
 
-`Notification.kind` stays a plain string so that a new kind needs no migration; these are the kinds the
-board's actions send. `actions.SMS_KINDS` says which of them also go out by SMS.
+`Notification.kind` stays a plain string so that a new kind needs no migration; these are the kinds sent
+on the board's events (notify/subscribers.py). `actions.SMS_KINDS` says which of them also go out by SMS.
 """
 
 from django.db import models

@@ -26,9 +26,10 @@ into the national row (key ""). Domain rows use the message's own domain: a pare
 over its subtree, done on reading (reports/stats.py).
 
 How the rows stay current: every change of a message goes through the board's actions, and the ones that
-change what a message counts for call `counting(message)` (`transition()` does it for every state change):
-it takes the message's contribution before and after, and adds the difference to the rows in one upsert,
-in the action's own transaction. So the tables are exact at every commit, with no task to lag or to lose,
+change what a message counts for announce it (the board's `changing(message)`; `transition()` does it for
+every state change), which enters `counting(message)` (connected in reports/subscribers.py): it takes
+the message's contribution before and after, and adds the difference to the rows in one upsert, in the
+action's own transaction. So the tables are exact at every commit, with no task to lag or to lose,
 and an action that changes no figure costs no query. Anything that changes messages behind the actions'
 back (bulk imports, the demo's re-dating, edits in the admin, a region moved to another parent) must call
 `rebuild_counts(start, end)` for the days it touched.
