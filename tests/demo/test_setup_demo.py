@@ -11,7 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, Q
+from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from liuyan.accounts.choices import Role
@@ -29,7 +31,9 @@ from liuyan.board.models import (
     SerialCounter,
 )
 from liuyan.board.selectors import is_due_soon, is_overdue
-from liuyan.demo.builder import DEMO_ACCOUNTS, DEMO_PASSWORD, HISTORY
+from liuyan.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, STAFF_ACCOUNTS
+from liuyan.demo.history import HISTORY
+from liuyan.intelligence import classifier
 from liuyan.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -168,11 +172,6 @@ def test_demo_accounts_can_sign_in_with_their_roles(demo):
 
 
 def test_demo_staff_sign_in_with_the_code_totp_code_prints(demo):
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from liuyan.demo.builder import STAFF_ACCOUNTS
-
     staff = {account.username for account in STAFF_ACCOUNTS}
     bound = set(TOTPDevice.objects.filter(confirmed=True).values_list("user__username", flat=True))
     assert staff <= bound
@@ -198,8 +197,6 @@ def test_second_run_changes_nothing(demo):
 
 
 def test_a_second_run_trains_again_a_model_this_version_cannot_read(demo, settings):
-    from liuyan.intelligence import classifier
-
     run_demo()
     assert classifier.load_classifier("domain") is not None
     meta_path = settings.LIUYAN_MODEL_DIR / f"{classifier.current_version('domain')}.json"

@@ -1,7 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from liuyan.demo.builder import DEFAULT_MESSAGES, DEMO_PASSWORD, MIN_MESSAGES, setup_demo
+from liuyan.demo.accounts import DEMO_PASSWORD
+from liuyan.demo.builder import DEFAULT_MESSAGES, MIN_MESSAGES, setup_demo
 from liuyan.intelligence.classifier import KINDS, load_classifier
 
 
