@@ -31,7 +31,7 @@ def main() -> None:
 
     jieba.setLogLevel(60)
     jieba.initialize()
-    from liuyan.intelligence.hot_topics import find_hot_topics, read_message_file
+    from liuyan.intelligence.clustering import find_hot_topics, read_message_file
 
     started, cpu = time.perf_counter(), time.process_time()
     items = read_message_file(DATA / "hot_messages.csv")

@@ -13,14 +13,14 @@ from django_tasks_db.models import DBTaskResult
 from liuyan.accounts.choices import Role
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.intelligence import hot_topics
-from liuyan.intelligence.hot_topics import TopicItem, find_hot_topics, tokens
+from liuyan.intelligence import clustering, hot_topics
+from liuyan.intelligence.clustering import TopicItem, find_hot_topics, tokens
 from liuyan.intelligence.models import TopicTokens
 from liuyan.intelligence.tasks import warm_hot_topics
 from tests.api.openapi import assert_matches_openapi
 from tests.api_client import ApiClient
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 COMPOUND_A = [
     ("景蓉华苑物业乱收停车费", "A2区景蓉华苑物业公司擅自提高停车费，业委会不开业主大会就定收费方案。"),
@@ -251,7 +251,7 @@ def test_home_page_shows_the_last_computation_until_the_new_one(db_messages, cli
 
 def test_linking_in_chunks_finds_the_same_topics(monkeypatch):
     whole = [t.as_dict() for t in find_hot_topics(items())]
-    monkeypatch.setattr(hot_topics, "LINK_CHUNK", 4)
+    monkeypatch.setattr(clustering, "LINK_CHUNK", 4)
     assert [t.as_dict() for t in find_hot_topics(items())] == whole
 
 

@@ -9,12 +9,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from liuyan.intelligence.hot_topics import (
-    UnknownFilter,
-    find_hot_topics,
-    hot_topics_between,
-    read_message_file,
-)
+from liuyan.intelligence.clustering import find_hot_topics, read_message_file
+from liuyan.intelligence.hot_topics import UnknownFilter, hot_topics_between
 
 
 def _day(text: str) -> date:
