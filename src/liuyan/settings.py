@@ -233,8 +233,8 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.Databa
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "留言板 <noreply@liuyan.local>")
-SMS_BACKEND = env_str("SMS_BACKEND", "liuyan.notify.sms.LogSmsBackend")
-SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))  # for notify.sms.FileSmsBackend
+SMS_BACKEND = env_str("SMS_BACKEND", "liuyan.core.sms.LogSmsBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms-outbox.jsonl"))  # for core.sms.FileSmsBackend
 
 # The handling rules that operators tune (DESIGN.md §4).
 LIUYAN_URGENT_ACCEPT_HOURS = env_int("LIUYAN_URGENT_ACCEPT_HOURS", 2)

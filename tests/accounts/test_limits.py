@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from liuyan.accounts.models import PhoneVerification, User
+from liuyan.core.sms import get_sms_backend
 from liuyan.environ import env_rate
-from liuyan.notify.sms import get_sms_backend
 from tests.api.openapi import assert_matches_openapi
 from tests.conftest import PASSWORD
 
@@ -22,7 +22,7 @@ LOCKED = "登录失败次数过多，请"
 @pytest.fixture(autouse=True)
 def fresh_limits_and_logged_sms(settings):
     cache.clear()
-    settings.SMS_BACKEND = "liuyan.notify.sms.LogSmsBackend"
+    settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     yield
     get_sms_backend.cache_clear()

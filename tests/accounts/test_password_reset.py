@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 from liuyan.accounts.actions import issue_api_token
 from liuyan.accounts.models import ApiToken, PhoneVerification, User
-from liuyan.notify.sms import get_sms_backend
+from liuyan.core.sms import get_sms_backend
 from tests.api.openapi import assert_matches_openapi
 from tests.conftest import PASSWORD
 
@@ -22,7 +22,7 @@ NEW_PASSWORD = "Nq7-new-secret"
 @pytest.fixture(autouse=True)
 def fresh_limits_and_logged_sms(caplog, settings):
     cache.clear()
-    settings.SMS_BACKEND = "liuyan.notify.sms.LogSmsBackend"
+    settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     caplog.set_level(logging.INFO, logger="liuyan.sms")
     yield

@@ -18,7 +18,7 @@ from liuyan.accounts.actions import (
 )
 from liuyan.accounts.choices import VerificationPurpose
 from liuyan.accounts.models import PhoneVerification, User
-from liuyan.notify.sms import SmsBackend, get_sms_backend
+from liuyan.core.sms import SmsBackend, get_sms_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def sent_earlier(verification: PhoneVerification, seconds: int) -> None:
 
 @pytest.fixture(autouse=True)
 def log_sms(caplog, settings):
-    settings.SMS_BACKEND = "liuyan.notify.sms.LogSmsBackend"
+    settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     caplog.set_level(logging.INFO, logger="liuyan.sms")
     yield

@@ -5,10 +5,10 @@ import logging
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from liuyan.core.sms import LogSmsBackend, SmsBackend, get_sms_backend
 from liuyan.notify.actions import deliver_notification, notify
 from liuyan.notify.choices import NotificationKind
 from liuyan.notify.models import Notification, NotificationDelivery
-from liuyan.notify.sms import LogSmsBackend, SmsBackend, get_sms_backend
 from liuyan.notify.tasks import deliver_notifications
 
 pytestmark = pytest.mark.django_db
@@ -157,9 +157,9 @@ def test_the_default_sms_backend_is_the_log(sms_backend):
 @pytest.mark.parametrize(
     ("path", "error"),
     [
-        ("liuyan.notify.sms.NoSuchBackend", "cannot be imported"),
+        ("liuyan.core.sms.NoSuchBackend", "cannot be imported"),
         ("not_a_module.Backend", "cannot be imported"),
-        ("liuyan.notify.sms.get_sms_backend", "is not a subclass of SmsBackend"),
+        ("liuyan.core.sms.get_sms_backend", "is not a subclass of SmsBackend"),
         ("logging.Logger", "is not a subclass of SmsBackend"),
     ],
 )

@@ -22,11 +22,11 @@ from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 
 from liuyan.accounts.models import User
+from liuyan.core.sms import FileSmsBackend
 from liuyan.notify.actions import INTERRUPTED, notify
 from liuyan.notify.choices import NotificationKind
 from liuyan.notify.models import NotificationDelivery
 from liuyan.notify.recovery import STALLED_AFTER, requeue_stalled_tasks
-from liuyan.notify.sms import FileSmsBackend
 from tests.notify.test_worker import PROJECT_ROOT, database_url
 
 RECIPIENTS = 60

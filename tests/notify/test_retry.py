@@ -121,7 +121,7 @@ def test_a_refused_sms_is_retried_like_an_email(settings, citizen):
     citizen.phone = "13800000001"
     citizen.save()
     settings.SMS_BACKEND = "tests.notify.test_delivery.RefusingSmsBackend"
-    from liuyan.notify.sms import get_sms_backend
+    from liuyan.core.sms import get_sms_backend
 
     get_sms_backend.cache_clear()
     try:

@@ -45,7 +45,7 @@ def test_the_worker_delivers_a_committed_notification(seeded_transactional_db, h
             "DATABASE_URL": database_url(),
             "LOG_LEVEL": "INFO",
             "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-            "SMS_BACKEND": "liuyan.notify.sms.LogSmsBackend",
+            "SMS_BACKEND": "liuyan.core.sms.LogSmsBackend",
         },
         cwd=PROJECT_ROOT,
         capture_output=True,

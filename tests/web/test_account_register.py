@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from liuyan.accounts.models import PhoneVerification, User
-from liuyan.notify.sms import get_sms_backend
+from liuyan.core.sms import get_sms_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ PASSWORD = "Kq8-secure-pass"
 @pytest.fixture(autouse=True)
 def fresh_rate_limits_and_logged_sms(caplog, settings):
     cache.clear()
-    settings.SMS_BACKEND = "liuyan.notify.sms.LogSmsBackend"
+    settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     caplog.set_level(logging.INFO, logger="liuyan.sms")
     yield

@@ -27,9 +27,9 @@ from liuyan.accounts.models import ApiToken, PhoneVerification, RoleMembership, 
 from liuyan.accounts.selectors import staffed_desks
 from liuyan.accounts.two_factor import needs_second_factor
 from liuyan.core.errors import Forbidden, Invalid
+from liuyan.core.sms import get_sms_backend
 from liuyan.directory.choices import UnitKind
 from liuyan.directory.models import AutoAssignPolicy, Region, Unit
-from liuyan.notify.sms import get_sms_backend
 
 # RegexValidator compiles its pattern; django-stubs types it as the pattern or its text.
 PHONE_PATTERN = cast(re.Pattern[str], phone_validator.regex)

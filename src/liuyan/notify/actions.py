@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from liuyan.core.sms import get_sms_backend
 from liuyan.notify.choices import DeliveryChannel, NotificationKind
 from liuyan.notify.models import Notification, NotificationDelivery
 from liuyan.notify.retries import next_attempt_at
-from liuyan.notify.sms import get_sms_backend
 
 if TYPE_CHECKING:
     from liuyan.accounts.models import User

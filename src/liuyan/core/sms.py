@@ -1,4 +1,5 @@
-"""The SMS gateway interface: one backend class per provider, chosen by settings.SMS_BACKEND."""
+"""The SMS gateway interface: one backend class per provider, chosen by settings.SMS_BACKEND. Accounts
+text verification codes through it, notify its notifications."""
 
 import functools
 import json
