@@ -100,6 +100,22 @@ def test_reply_rate_is_capped_when_earlier_messages_are_answered(client):
     assert body["figures"]["reply_rate"] == 1.0
 
 
+def test_overdue_unanswered_messages_count_against_the_on_time_rate_once_their_day_is_over(client):
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    count("region", "530900", yesterday, published=4, replied=3, replied_on_time=3, overdue=1)
+    count("region", "530900", today, overdue=2)  # due today: not overdue before the day ends
+    template = "/api/v1/stats/regions/{code}"
+    body = get(client, f"/api/v1/stats/regions/530900?from={yesterday}&to={today}", template)
+    assert (body["figures"]["overdue"], body["figures"]["replied_on_time"]) == (1, 3)
+    assert body["figures"]["on_time_rate"] == 0.75  # 3 on time of 3 replied + 1 overdue
+    assert [point["overdue"] for point in body["trend"]] == [1, 0]
+    path = f"/api/v1/stats/rankings/regions/530000?from={yesterday}&to={today}"
+    rows = get(client, path, "/api/v1/stats/rankings/regions/{code}")["rows"]
+    lincang = next(row for row in rows if row["code"] == "530900")
+    assert (lincang["overdue"], lincang["on_time_rate"]) == (1, 0.75)
+
+
 def test_province_ranking_orders_by_rate_and_leaves_small_samples_unranked(client):
     day = date(2026, 3, 10)
     count(
