@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from liuyan.core.sms import get_sms_backend
+from liuyan.core.text import normalise_text
 from liuyan.notify.choices import DeliveryChannel, NotificationKind
 from liuyan.notify.models import Notification, NotificationDelivery
 from liuyan.notify.retries import next_attempt_at
@@ -201,7 +202,7 @@ def _record_failure(delivery: NotificationDelivery, attempted_at: datetime, erro
 
 def _email(notification: Notification, key: str) -> None:
     # Collapsed whitespace: a line break in a subject is a header injection to Django (BadHeaderError).
-    summary = " ".join(notification.text.split())[:EMAIL_SUBJECT_LENGTH]
+    summary = normalise_text(notification.text)[:EMAIL_SUBJECT_LENGTH]
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "liuyan.local"
     EmailMessage(
         subject=f"【{SITE_NAME}】{summary}",
