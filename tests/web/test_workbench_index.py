@@ -9,7 +9,7 @@ from django.utils import timezone
 from liuyan.board.actions import handling
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.web.views.workbench import DeadlineClock
+from liuyan.web.presenters.deadlines import DeadlineClock
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
