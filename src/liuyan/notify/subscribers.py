@@ -22,7 +22,8 @@ from liuyan.notify.choices import NotificationKind as Kind
 
 if TYPE_CHECKING:
     from liuyan.accounts.models import User
-    from liuyan.board.models import Event, Message
+    from liuyan.board.models import Event, ExtensionRequest, FollowUp, Instruction, Message, Rating
+    from liuyan.directory.models import Unit
 
 Teller = Callable[..., None]  # (event, message, **context)
 TELLERS: dict[str, Teller] = {}
@@ -58,10 +59,17 @@ def tell_submitted(message: Message, *, fresh: bool) -> None:
     )
 
 
+def _unit(event: Event) -> Unit:
+    """The unit the event names: every kind told below about a unit's work names it."""
+    if event.unit is None:
+        raise ValueError(f"A {event.kind} event names no unit.")
+    return event.unit
+
+
 def _desk_and_unit(message: Message) -> list[User]:
     recipients = [*dispatchers_of(message.desk)]
-    if message.unit_id:
-        recipients += handlers_of(message.unit)
+    if (unit := message.unit) is not None:
+        recipients += handlers_of(unit)
     return recipients
 
 
@@ -90,7 +98,7 @@ def _rejected(event: Event, message: Message) -> None:
 
 @tells(EventKind.ASSIGNED)
 def _assigned(event: Event, message: Message) -> None:
-    unit = event.unit
+    unit = _unit(event)
     notify(
         handlers_of(unit), Kind.ASSIGNED, f"新交办留言待受理：{message.serial}《{message.title}》", message
     )
@@ -105,7 +113,7 @@ def _assigned(event: Event, message: Message) -> None:
 @tells(EventKind.TRANSFERRED)
 def _transferred(event: Event, message: Message) -> None:
     notify(
-        handlers_of(event.unit),
+        handlers_of(_unit(event)),
         Kind.ASSIGNED,
         f"转办留言待受理：{message.serial}《{message.title}》",
         message,
@@ -117,7 +125,7 @@ def _returned(event: Event, message: Message) -> None:
     notify(
         dispatchers_of(message.desk),
         Kind.RETURNED,
-        f"{event.unit.name}退回留言 {message.serial}：{event.note}",
+        f"{_unit(event).name}退回留言 {message.serial}：{event.note}",
         message,
     )
 
@@ -125,11 +133,11 @@ def _returned(event: Event, message: Message) -> None:
 @tells(EventKind.MERGED)
 def _merged(event: Event, message: Message) -> None:
     # Both messages get an event; the duplicate's author is told, the primary's is not.
-    if message.merged_into_id:
+    if (primary := message.merged_into) is not None:
         notify(
             [message.author],
             Kind.MESSAGE_MERGED,
-            f"您的留言《{message.title}》与同类留言 {message.merged_into.serial} 合并办理，答复将一并告知。",
+            f"您的留言《{message.title}》与同类留言 {primary.serial} 合并办理，答复将一并告知。",
             message,
         )
 
@@ -139,31 +147,33 @@ def _accepted(event: Event, message: Message) -> None:
     notify(
         [message.author],
         Kind.MESSAGE_ACCEPTED,
-        f"您的留言《{message.title}》已由{event.unit.name}受理。",
+        f"您的留言《{message.title}》已由{_unit(event).name}受理。",
         message,
     )
 
 
 @tells(EventKind.EXTENSION_REQUESTED)
-def _extension_requested(event: Event, message: Message, *, extension) -> None:
+def _extension_requested(event: Event, message: Message, *, extension: ExtensionRequest) -> None:
     notify(
         dispatchers_of(message.desk),
         Kind.EXTENSION_REQUESTED,
-        f"{event.unit.name}申请延期 {extension.days} 个工作日：{message.serial}",
+        f"{_unit(event).name}申请延期 {extension.days} 个工作日：{message.serial}",
         message,
     )
 
 
 @tells(EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_REFUSED)
-def _extension_decided(event: Event, message: Message, *, extension) -> None:
+def _extension_decided(event: Event, message: Message, *, extension: ExtensionRequest) -> None:
     approved = event.kind == EventKind.EXTENSION_APPROVED
     text = f"同意延期 {extension.days} 个工作日" if approved else "不同意延期"
-    notify(handlers_of(event.unit), Kind.EXTENSION_DECIDED, f"{text}：{message.serial}", message)
+    notify(handlers_of(_unit(event)), Kind.EXTENSION_DECIDED, f"{text}：{message.serial}", message)
 
 
 @tells(EventKind.REMINDED)
 def _reminded(event: Event, message: Message) -> None:
-    notify(handlers_of(event.unit), Kind.REMINDED, f"请抓紧办理留言 {message.serial}。{event.note}", message)
+    notify(
+        handlers_of(_unit(event)), Kind.REMINDED, f"请抓紧办理留言 {message.serial}。{event.note}", message
+    )
 
 
 @tells(EventKind.SUPERVISED)
@@ -174,7 +184,7 @@ def _supervised(event: Event, message: Message) -> None:
 
 
 @tells(EventKind.INSTRUCTED)
-def _instructed(event: Event, message: Message, *, instruction) -> None:
+def _instructed(event: Event, message: Message, *, instruction: Instruction) -> None:
     notify(
         _desk_and_unit(message),
         Kind.INSTRUCTED,
@@ -188,7 +198,7 @@ def _deadline_warning(event: Event, message: Message) -> None:
     what = "受理" if message.state == MessageState.ASSIGNED else "回复"
     local = timezone.localtime(message.deadline_warned_for)
     notify(
-        handlers_of(event.unit),
+        handlers_of(_unit(event)),
         Kind.DEADLINE_WARNING,
         f"留言 {message.serial} 将于 {local:%m月%d日 %H:%M} 到达{what}时限。",
         message,
@@ -202,12 +212,12 @@ def _reply_approved(event: Event, message: Message, *, answered: list[Message]) 
     notify(
         [message.author],
         Kind.REPLY_PUBLISHED,
-        f"您的留言《{message.title}》已获{event.unit.name}回复，欢迎评价。",
+        f"您的留言《{message.title}》已获{_unit(event).name}回复，欢迎评价。",
         message,
     )
     if message.pk == answered[0].pk:
         notify(
-            handlers_of(event.unit), Kind.REPLY_APPROVED, f"回复已通过审核并公开：{message.serial}", message
+            handlers_of(_unit(event)), Kind.REPLY_APPROVED, f"回复已通过审核并公开：{message.serial}", message
         )
 
 
@@ -215,7 +225,7 @@ def _reply_approved(event: Event, message: Message, *, answered: list[Message]) 
 def _reply_sent_back(event: Event, message: Message, *, answered: list[Message]) -> None:
     if message.pk == answered[0].pk:
         notify(
-            handlers_of(event.unit),
+            handlers_of(_unit(event)),
             Kind.REPLY_SENT_BACK,
             f"回复被退回（{message.serial}）：{event.note}",
             message,
@@ -223,9 +233,9 @@ def _reply_sent_back(event: Event, message: Message, *, answered: list[Message])
 
 
 @tells(EventKind.RATED)
-def _rated(event: Event, message: Message, *, rating) -> None:
+def _rated(event: Event, message: Message, *, rating: Rating) -> None:
     notify(
-        handlers_of(event.unit),
+        handlers_of(_unit(event)),
         Kind.RATED,
         f"留言 {message.serial} 收到评价：平均 {rating.average:.1f} 分",
         message,
@@ -233,10 +243,10 @@ def _rated(event: Event, message: Message, *, rating) -> None:
 
 
 @tells(EventKind.FOLLOWED_UP)
-def _followed_up(event: Event, message: Message, *, follow_up) -> None:
-    if message.unit_id:
+def _followed_up(event: Event, message: Message, *, follow_up: FollowUp) -> None:
+    if (unit := message.unit) is not None:
         notify(
-            handlers_of(message.unit),
+            handlers_of(unit),
             Kind.FOLLOWED_UP,
             f"留言 {message.serial} 有新的追问{'，已重新交办' if follow_up.reopened else ''}。",
             message,
