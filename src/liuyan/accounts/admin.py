@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from liuyan.accounts import two_factor
 from liuyan.accounts.models import AccessRecord, ApiToken, RoleMembership, User
@@ -20,7 +22,7 @@ class UserAdmin(BaseUserAdmin):
     actions = ["reset_second_factor"]
 
     @admin.action(description="重置身份验证器（手机丢失时；下次登录重新绑定）")
-    def reset_second_factor(self, request, queryset):
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             two_factor.reset_second_factor(user)
         self.message_user(
@@ -36,7 +38,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are issued on the account page or by `liuyan add_user --token`, shown once
 
 
@@ -52,11 +54,11 @@ class AccessRecordAdmin(admin.ModelAdmin):
     ordering = ["-at", "-id"]
     list_select_related = ["user", "region"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AccessRecord | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AccessRecord | None = None) -> bool:
         return False

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.accounts.scope import can
 from liuyan.board.announce import changing, recorded
 from liuyan.board.choices import MessageState
@@ -16,13 +17,14 @@ from liuyan.board.models import Event, Message
 from liuyan.board.visibility import visible_messages
 from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
 from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
+from liuyan.directory.models import Unit
 
 MESSAGE_NOT_FOUND = "留言不存在。"
 
 
 def load_message(
     message_id: int,
-    user,
+    user: User,
     permission: Permission | None = None,
     *,
     author_only: bool = False,
@@ -53,11 +55,11 @@ def load_message(
 def record_event(
     message: Message,
     kind: str,
-    actor,
+    actor: User | None,
     *,
     from_state: str = "",
     to_state: str = "",
-    unit=None,
+    unit: Unit | None = None,
     note: str = "",
     at: datetime | None = None,
     context: dict[str, Any] | None = None,
@@ -89,11 +91,11 @@ def transition(
     message: Message,
     step: Step,
     *,
-    actor,
-    unit=None,
+    actor: User | None,
+    unit: Unit | None = None,
     note: str = "",
     context: dict[str, Any] | None = None,
-    **fields,
+    **fields: Any,
 ) -> Event:
     """Move `message` to the state `step` leads to (and set `fields`) if the lifecycle table allows `step`
     from its state; write exactly one Event, of the step's kind (announced with `context`, see

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.accounts.scope import can
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
@@ -45,13 +46,13 @@ def _refuse_merged(message: Message) -> None:
 
 @transaction.atomic
 def assign_message(
-    dispatcher,
+    dispatcher: User,
     message_id: int,
     unit_id: int | None,
     note: str | None = "",
     urgent: bool | None = None,
     *,
-    actor=None,
+    actor: User | None = None,
 ) -> Message:
     """交办: the desk hands a published message to a unit in its region subtree (or a central department);
     it may re-assign until the unit accepts. The deadlines start now.
@@ -74,7 +75,7 @@ def assign_message(
     return message
 
 
-def _hand_to_unit(message: Message, unit: Unit, *, actor, note: str) -> None:
+def _hand_to_unit(message: Message, unit: Unit, *, actor: User | None, note: str) -> None:
     """The assignment itself, once it is allowed: the deadlines start now, the unit and the author hear."""
     now = timezone.now()
     accept_by, reply_by = deadlines.handling_deadlines(message, now)
@@ -135,12 +136,12 @@ def auto_assign_message(message_id: int, unit_id: int, *, confidence: float, rea
 
 def within_desk_region(unit: Unit, desk: Unit) -> bool:
     """Whether the desk may have `unit` assigned automatically: a unit of the desk's region or below."""
-    desk_path = desk.region.path if desk.region_id else ""
-    return bool(unit.region_id and unit.region.path.startswith(desk_path))
+    desk_path = desk.region.path if desk.region else ""
+    return bool(unit.region and unit.region.path.startswith(desk_path))
 
 
 @transaction.atomic
-def transfer_message(handler, message_id: int, unit_id: int | None, note: str | None) -> Message:
+def transfer_message(handler: User, message_id: int, unit_id: int | None, note: str | None) -> Message:
     """转办: a unit passes the message to another unit, which must accept it anew.
 
     Only within the holding unit's own place: the target's region is the holding unit's region or a
@@ -158,7 +159,7 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
         raise Invalid("不能转办给本单位。", field="unit_id")
     if message.unit is not None and not transfer_candidates(handler, message).filter(pk=unit.pk).exists():
         holding = message.unit
-        place = f"{holding.region.name}及其下辖地区的单位" if holding.region_id else "其他中央部门"
+        place = f"{holding.region.name}及其下辖地区的单位" if holding.region else "其他中央部门"
         raise Forbidden(
             f"{holding.name}只能转办给{place}；{unit.name}不在此范围，请退回{message.desk.name}重新交办。",
             code="transfer_outside_area",
@@ -166,6 +167,7 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
         )
     # Checked before the deadline below is worked out: a message never assigned has no reply deadline.
     require_state(message, lifecycle.TRANSFER)
+    assert message.reply_deadline is not None  # set when the message was assigned
     now = timezone.now()
     transition(
         message,
@@ -183,7 +185,7 @@ def transfer_message(handler, message_id: int, unit_id: int | None, note: str | 
 
 
 @transaction.atomic
-def return_message(handler, message_id: int, reason: str | None) -> Message:
+def return_message(handler: User, message_id: int, reason: str | None) -> Message:
     """退回: the unit sends a message that is not its business back to the desk."""
     message = load_message(message_id, handler, Permission.HANDLE)
     reason = clean_text(reason, field="reason", label="退回理由", max_length=500)
@@ -202,7 +204,7 @@ def return_message(handler, message_id: int, reason: str | None) -> Message:
 
 
 @transaction.atomic
-def merge_messages(user, message_id: int, into_id: int | None) -> Message:
+def merge_messages(user: User, message_id: int, into_id: int | None) -> Message:
     """并单: join a duplicate to the message that will be answered; the duplicate follows its answer."""
     if not into_id or into_id == message_id:
         raise Invalid("请选择要并入的另一条留言。", field="into_id")

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -23,7 +24,7 @@ MAX_EXTENSION_DAYS = 30
 
 
 @transaction.atomic
-def accept_message(handler, message_id: int) -> Message:
+def accept_message(handler: User, message_id: int) -> Message:
     """受理. Two handlers accepting at once: the row lock makes the second see `in_progress` (409)."""
     message = load_message(message_id, handler, Permission.HANDLE)
     transition(
@@ -37,12 +38,15 @@ def accept_message(handler, message_id: int) -> Message:
 
 
 @transaction.atomic
-def request_extension(handler, message_id: int, days: int | None, reason: str | None) -> ExtensionRequest:
+def request_extension(
+    handler: User, message_id: int, days: int | None, reason: str | None
+) -> ExtensionRequest:
     message = load_message(message_id, handler, Permission.HANDLE)
     require_state(message, lifecycle.REQUEST_EXTENSION)
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
         raise Invalid(f"延期天数应为 1–{MAX_EXTENSION_DAYS} 个工作日。", field="days")
     reason = clean_text(reason, field="reason", label="延期理由", max_length=1000)
+    assert message.unit is not None  # an accepted message is held by a unit
     try:
         with transaction.atomic():
             extension = ExtensionRequest.objects.create(
@@ -62,7 +66,9 @@ def request_extension(handler, message_id: int, days: int | None, reason: str | 
 
 
 @transaction.atomic
-def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | None = "") -> ExtensionRequest:
+def decide_extension(
+    dispatcher: User, extension_id: int, approve: bool, note: str | None = ""
+) -> ExtensionRequest:
     """The desk approves (the reply deadline moves by the days asked) or refuses an extension."""
     extension = ExtensionRequest.objects.select_for_update().filter(pk=extension_id).first()
     if extension is None:
@@ -78,6 +84,7 @@ def decide_extension(dispatcher, extension_id: int, approve: bool, note: str | N
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     if approve:
         # A reopened message keeps its earlier reply, whose on-time figure follows the new deadline.
+        assert message.reply_deadline is not None  # set when the message was assigned
         with changing(message):
             message.reply_deadline = deadlines.extended(message.reply_deadline, extension.days)
             message.save(update_fields=["reply_deadline"])

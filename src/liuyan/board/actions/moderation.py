@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import Conflict, clean_text, load_message, record_event, transition
 from liuyan.board.choices import EventKind
@@ -11,7 +12,7 @@ from liuyan.board.models import Message
 
 
 @transaction.atomic
-def publish_message(editor, message_id: int) -> Message:
+def publish_message(editor: User, message_id: int) -> Message:
     """Publish a message; it goes to its leader's dispatch desk, which assigns it."""
     message = load_message(message_id, editor, Permission.MODERATE)
     transition(
@@ -25,7 +26,7 @@ def publish_message(editor, message_id: int) -> Message:
 
 
 @transaction.atomic
-def reject_message(editor, message_id: int, reason: str | None) -> Message:
+def reject_message(editor: User, message_id: int, reason: str | None) -> Message:
     message = load_message(message_id, editor, Permission.MODERATE)
     reason = clean_text(reason, field="reason", label="不予刊发的理由", max_length=500)
     transition(
@@ -38,7 +39,7 @@ def reject_message(editor, message_id: int, reason: str | None) -> Message:
 
 
 @transaction.atomic
-def hide_message(editor, message_id: int, reason: str | None) -> Message:
+def hide_message(editor: User, message_id: int, reason: str | None) -> Message:
     """Take a message out of public view (kept and still handled)."""
     message = load_message(message_id, editor, Permission.MODERATE)
     if message.hidden:
@@ -51,7 +52,7 @@ def hide_message(editor, message_id: int, reason: str | None) -> Message:
 
 
 @transaction.atomic
-def unhide_message(editor, message_id: int) -> Message:
+def unhide_message(editor: User, message_id: int) -> Message:
     message = load_message(message_id, editor, Permission.MODERATE)
     if not message.hidden:
         raise Conflict("这条留言没有隐藏。", code="not_hidden")

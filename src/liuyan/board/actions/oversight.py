@@ -1,7 +1,7 @@
 """Oversight of handling: reminders (催办), supervision (督办), leaders' instructions (批示), and the
 periodic checks the system runs: deadline warnings, supervision of overdue messages, closing unrated ones."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission, Role
+from liuyan.accounts.models import User
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -26,7 +27,7 @@ from liuyan.directory.models import Leader
 
 
 @transaction.atomic
-def remind_message(dispatcher, message_id: int, note: str | None = "") -> Message:
+def remind_message(dispatcher: User, message_id: int, note: str | None = "") -> Message:
     """催办: nudge the unit holding the message."""
     message = load_message(message_id, dispatcher, Permission.REMIND)
     require_state(message, lifecycle.REMIND)
@@ -38,7 +39,7 @@ def remind_message(dispatcher, message_id: int, note: str | None = "") -> Messag
 
 
 @transaction.atomic
-def supervise_message(user, message_id: int, note: str | None = "") -> Message:
+def supervise_message(user: User, message_id: int, note: str | None = "") -> Message:
     """督办: a desk or a leader puts the message under priority tracking."""
     message = load_message(message_id, user, Permission.SUPERVISE)
     require_state(message, lifecycle.SUPERVISE)
@@ -48,13 +49,13 @@ def supervise_message(user, message_id: int, note: str | None = "") -> Message:
     return message
 
 
-def _supervise(message: Message, actor, note: str) -> None:
+def _supervise(message: Message, actor: User | None, note: str) -> None:
     message.supervised = True
     message.save(update_fields=["supervised"])
     record_event(message, EventKind.SUPERVISED, actor, unit=message.unit, note=note)
 
 
-def _leader_for(user, message: Message) -> Leader | None:
+def _leader_for(user: User, message: Message) -> Leader | None:
     """The leader in whose name `user` writes: the first leader of the deepest region the user covers."""
     regions = [
         m.region
@@ -71,7 +72,7 @@ def _leader_for(user, message: Message) -> Leader | None:
 
 
 @transaction.atomic
-def instruct_message(leader_user, message_id: int, text: str | None) -> Instruction:
+def instruct_message(leader_user: User, message_id: int, text: str | None) -> Instruction:
     """批示: a leader's written instruction on a message, sent to the desk and the unit."""
     message = load_message(message_id, leader_user, Permission.INSTRUCT)
     require_state(message, lifecycle.INSTRUCT)
@@ -95,7 +96,7 @@ def instruct_message(leader_user, message_id: int, text: str | None) -> Instruct
 ASSIGNED, IN_PROGRESS = Q(state=MessageState.ASSIGNED), Q(state=MessageState.IN_PROGRESS)
 
 
-def warn_due_soon(now=None) -> int:
+def warn_due_soon(now: datetime | None = None) -> int:
     """Tell units whose accept or reply deadline falls within 24 hours; once per deadline (idempotent)."""
     now = now or timezone.now()
     soon = now + timedelta(hours=24)
@@ -116,6 +117,7 @@ def warn_due_soon(now=None) -> int:
             )
             if (
                 message.state not in (MessageState.ASSIGNED, MessageState.IN_PROGRESS)
+                or deadline is None
                 or not (now < deadline <= soon)
                 or message.deadline_warned_for == deadline
             ):
@@ -135,7 +137,7 @@ def warn_due_soon(now=None) -> int:
     return warned
 
 
-def supervise_overdue(now=None) -> int:
+def supervise_overdue(now: datetime | None = None) -> int:
     """Put messages overdue by more than N working days under supervision.
 
     Idempotent: a message once flagged is skipped."""
@@ -160,6 +162,7 @@ def supervise_overdue(now=None) -> int:
             deadline = (
                 message.accept_deadline if message.state == MessageState.ASSIGNED else message.reply_deadline
             )
+            assert deadline is not None  # set when the message was assigned
             overdue = working_days_between(deadline, now)
             if overdue <= days:
                 continue
@@ -168,7 +171,7 @@ def supervise_overdue(now=None) -> int:
     return flagged
 
 
-def close_unrated(now=None) -> int:
+def close_unrated(now: datetime | None = None) -> int:
     """Close replied messages whose rating window has passed (idempotent: closed ones are skipped)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LIUYAN_RATING_WINDOW_DAYS)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from liuyan.accounts.choices import Permission
+from liuyan.accounts.models import User
 from liuyan.board import lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -23,7 +24,9 @@ REPLY_MIN, REPLY_MAX = 10, 10000
 
 
 @transaction.atomic
-def submit_reply(handler, message_id: int, body: str | None, also_message_ids: Sequence[int] = ()) -> Reply:
+def submit_reply(
+    handler: User, message_id: int, body: str | None, also_message_ids: Sequence[int] = ()
+) -> Reply:
     """The unit's answer goes to review; with `also_message_ids` it answers those messages too."""
     ids = sorted({message_id, *also_message_ids})
     messages = {pk: load_message(pk, handler, Permission.HANDLE) for pk in ids}  # locks in id order
@@ -39,6 +42,7 @@ def submit_reply(handler, message_id: int, body: str | None, also_message_ids: S
                 f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能回复。",
                 code="illegal_state",
             )
+    assert primary.unit is not None  # a message in a state to be replied to is held by a unit
     reply = Reply.objects.create(body=body, unit=primary.unit, author=handler, state=ReplyState.IN_REVIEW)
     reply.messages.set(messages.values())
     for message in messages.values():
@@ -51,7 +55,7 @@ def submit_reply(handler, message_id: int, body: str | None, also_message_ids: S
     return reply
 
 
-def _load_reply_in_review(reply_id: int, editor) -> tuple[Reply, list[Message]]:
+def _load_reply_in_review(reply_id: int, editor: User) -> tuple[Reply, list[Message]]:
     reply = Reply.objects.select_for_update().select_related("unit").filter(pk=reply_id).first()
     if reply is None:
         raise NotFound("回复不存在。")
@@ -64,7 +68,7 @@ def _load_reply_in_review(reply_id: int, editor) -> tuple[Reply, list[Message]]:
 
 
 @transaction.atomic
-def approve_reply(editor, reply_id: int) -> Reply:
+def approve_reply(editor: User, reply_id: int) -> Reply:
     """Publish the reply: every message it answers (and their merged duplicates) becomes `replied`."""
     reply, messages = _load_reply_in_review(reply_id, editor)
     now = timezone.now()
@@ -99,7 +103,7 @@ def approve_reply(editor, reply_id: int) -> Reply:
 
 
 @transaction.atomic
-def send_back_reply(editor, reply_id: int, reason: str | None) -> Reply:
+def send_back_reply(editor: User, reply_id: int, reason: str | None) -> Reply:
     """退回回复: a perfunctory or wrong answer goes back to the unit, which must answer again."""
     reply, messages = _load_reply_in_review(reply_id, editor)
     reason = clean_text(reason, field="reason", label="退回理由", max_length=1000)

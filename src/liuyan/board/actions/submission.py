@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from liuyan.accounts.models import User
 from liuyan.board import announce, lifecycle, search
 from liuyan.board import attachments as attachment_rules
 from liuyan.board.actions.base import (
@@ -112,7 +113,7 @@ def _delete_file(name: str) -> None:
 
 @_files_removed_on_failure
 def submit_message(
-    author,
+    author: User,
     *,
     leader_id: int | None,
     message_type: str | None,
@@ -177,6 +178,7 @@ def submit_message(
             errors["campaign"] = "没有这个专栏。"
     if errors:
         raise Invalid(next(iter(errors.values())), errors=errors, code="invalid_message")
+    assert leader is not None and region is not None and kind is not None and field is not None  # else errors
 
     now = timezone.now()
     if campaign is not None:
@@ -319,7 +321,7 @@ def _store_attachment(message: Message, number: int, cleaned: attachment_rules.C
 
 @_files_removed_on_failure
 @transaction.atomic
-def add_attachments(user, message_id: int, files: Sequence[UploadedFile]) -> list[Attachment]:
+def add_attachments(user: User, message_id: int, files: Sequence[UploadedFile]) -> list[Attachment]:
     """The author adds files while the message awaits review; at most five in all."""
     message = load_message(message_id, user, author_only=True)
     if message.state != MessageState.PENDING_REVIEW:
@@ -340,7 +342,7 @@ def add_attachments(user, message_id: int, files: Sequence[UploadedFile]) -> lis
 
 
 @transaction.atomic
-def withdraw_message(user, message_id: int) -> Message:
+def withdraw_message(user: User, message_id: int) -> Message:
     message = load_message(message_id, user, author_only=True)
     transition(
         message,
@@ -351,7 +353,7 @@ def withdraw_message(user, message_id: int) -> Message:
 
 
 @transaction.atomic
-def support_message(user, message_id: int) -> Message:
+def support_message(user: User, message_id: int) -> Message:
     """点赞: once per citizen, on a public message."""
     message = load_message(message_id, user)
     if not message.is_public:
