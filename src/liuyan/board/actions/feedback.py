@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from liuyan.accounts.models import User
 from liuyan.board import deadlines, lifecycle
 from liuyan.board.actions.base import (
     Conflict,
@@ -21,14 +22,22 @@ SATISFIED = 3  # an average rating of at least this closes the message; below it
 FOLLOW_UP_STATES = lifecycle.FOLLOW_UP.allowed_from
 
 
-def _score(value, field: str, label: str) -> int:
+def _score(value: object, field: str, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise Invalid(f"{label}请打 1–5 分。", field=field)
     return value
 
 
 @transaction.atomic
-def rate_message(author, message_id: int, *, resolution, attitude, speed, comment: str | None = "") -> Rating:
+def rate_message(
+    author: User,
+    message_id: int,
+    *,
+    resolution: object,
+    attitude: object,
+    speed: object,
+    comment: str | None = "",
+) -> Rating:
     """Rate the latest published reply; a satisfied rating (average ≥ 3) closes the message."""
     message = load_message(message_id, author, author_only=True)
     require_state(message, lifecycle.RATE)
@@ -38,6 +47,7 @@ def rate_message(author, message_id: int, *, resolution, attitude, speed, commen
         "speed": _score(speed, "speed", "办理速度"),
     }
     reply = message.replies.filter(state=ReplyState.PUBLISHED).order_by("-reviewed_at", "-id").first()
+    assert reply is not None  # a message that may be rated has a published reply
     if Rating.objects.filter(message=message, reply=reply).exists():
         raise Conflict("您已经评价过这次回复。", code="already_rated")
     with changing(message, rated=True):
@@ -68,7 +78,9 @@ def _last_rating_unsatisfied(message: Message) -> bool:
 
 
 @transaction.atomic
-def follow_up_message(author, message_id: int, body: str | None, new_question: bool = False) -> FollowUp:
+def follow_up_message(
+    author: User, message_id: int, body: str | None, new_question: bool = False
+) -> FollowUp:
     """追问. On a replied message it reopens handling, under supervision, when the last rating was
     unsatisfied or the author asks a new question; otherwise it is added for the unit to read."""
     message = load_message(message_id, author, author_only=True)
