@@ -62,6 +62,7 @@ lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/lint-imports --no-logo --no-cache
+	$(BIN)/mypy
 	$(BIN)/liuyan check --fail-level WARNING
 	$(BIN)/liuyan makemigrations --check --dry-run
 
