@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -453,7 +452,7 @@ def reset_password_with_phone_code(*, phone: str | None, code: str | None, passw
 
 @transaction.atomic
 def set_auto_assign_policy(
-    user: AbstractUser, desk_id: int, *, enabled: bool, min_confidence: Decimal | float | str
+    user: User, desk_id: int, *, enabled: bool, min_confidence: Decimal | float | str
 ) -> AutoAssignPolicy:
     """A desk turns auto-assignment (自动交办) on or off and sets the confidence it requires. Only the
     desk's own dispatchers (or a platform administrator) may."""
