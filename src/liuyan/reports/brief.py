@@ -31,12 +31,12 @@ from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Domain, MessageType, Region
 from liuyan.reports import charts, stats
 from liuyan.reports.choices import Dimension
+from liuyan.reports.counts import SATISFIED_SUM
 from liuyan.reports.models import DailyCount
 
 TOP_REGIONS = 10
 LIST_SIZE = 10
 FAST_HOURS = 24
-WELL_RATED_SUM = 12  # resolution + attitude + speed: a mean of at least 4
 EXCERPT = 80
 CSS_PATH = "web/brief.css"
 
@@ -346,7 +346,7 @@ def _well_rated(messages, start: datetime, end: datetime) -> list[Case]:
     ratings = (
         Rating.objects.filter(created_at__gte=start, created_at__lt=end, message__in=messages)
         .annotate(total=F("resolution") + F("attitude") + F("speed"))
-        .filter(total__gte=WELL_RATED_SUM)
+        .filter(total__gte=SATISFIED_SUM)
         .order_by("-total", "created_at", "id")
         .values_list("message_id", "total")[: LIST_SIZE * 2]
     )

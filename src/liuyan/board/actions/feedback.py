@@ -18,7 +18,9 @@ from liuyan.board.announce import changing
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import BODY_MAX, FollowUp, Message, Rating
 
-SATISFIED = 3  # an average rating of at least this closes the message; below it, a follow-up reopens it
+# A rating averaging at least this closes the message; below it, a follow-up reopens it. (满意 in the figures
+# is stricter: reports/counts.SATISFIED_SUM.)
+CLOSING_AVERAGE = 3
 FOLLOW_UP_STATES = lifecycle.FOLLOW_UP.allowed_from
 
 
@@ -38,7 +40,7 @@ def rate_message(
     speed: object,
     comment: str | None = "",
 ) -> Rating:
-    """Rate the latest published reply; a satisfied rating (average ≥ 3) closes the message."""
+    """Rate the latest published reply; a rating averaging at least CLOSING_AVERAGE closes the message."""
     message = load_message(message_id, author, author_only=True)
     require_state(message, lifecycle.RATE)
     scores = {
@@ -62,7 +64,7 @@ def rate_message(
         note=f"解决程度 {rating.resolution} 分，办理态度 {rating.attitude} 分，办理速度 {rating.speed} 分",
         context={"rating": rating},
     )
-    if rating.average >= SATISFIED:
+    if rating.average >= CLOSING_AVERAGE:
         transition(
             message,
             lifecycle.CLOSE,
@@ -72,9 +74,9 @@ def rate_message(
     return rating
 
 
-def _last_rating_unsatisfied(message: Message) -> bool:
+def _last_rating_below_closing(message: Message) -> bool:
     last = message.ratings.order_by("-created_at", "-id").first()
-    return last is not None and last.average < SATISFIED
+    return last is not None and last.average < CLOSING_AVERAGE
 
 
 @transaction.atomic
@@ -82,11 +84,11 @@ def follow_up_message(
     author: User, message_id: int, body: str | None, new_question: bool = False
 ) -> FollowUp:
     """追问. On a replied message it reopens handling, under supervision, when the last rating was
-    unsatisfied or the author asks a new question; otherwise it is added for the unit to read."""
+    below CLOSING_AVERAGE or the author asks a new question; otherwise it is added for the unit to read."""
     message = load_message(message_id, author, author_only=True)
     require_state(message, lifecycle.FOLLOW_UP)
     body = clean_text(body, field="body", label="追问内容", min_length=5, max_length=BODY_MAX)
-    reopen = message.state == MessageState.REPLIED and (new_question or _last_rating_unsatisfied(message))
+    reopen = message.state == MessageState.REPLIED and (new_question or _last_rating_below_closing(message))
     follow_up = FollowUp.objects.create(
         message=message, body=body, new_question=new_question, reopened=reopen
     )
