@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -13,6 +15,16 @@ from liuyan.directory.models import Region, Unit
 from tests.second_factor import SecondFactorClient
 
 PASSWORD = "Liuyan-test-2026"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config, specs):
+    """With pytest-xdist (`-n`), each worker process gets a var folder of its own, set before its settings
+    load: its SQLite test database, media, backups, briefs, open data, screenshots and secret key. Two
+    runs on different databases at once (`make test`) have folders of their own too."""
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    for spec in specs:
+        spec.env["LIUYAN_VAR_DIR"] = str(Path(settings.VAR_DIR) / f"test-{engine}-{spec.id}")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,6 +47,14 @@ def no_page_cache():
     tests/web/test_page_cache.py, which turn it on."""
     with override_settings(LIUYAN_PAGE_CACHE=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with an empty cache: the rate limits count per client address (every test client's
+    is 127.0.0.1) and figures are kept for a minute, and neither may carry over from the tests that ran
+    before in the same process (under pytest-xdist, whichever those were)."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -91,6 +111,12 @@ def shared_data() -> Path:
 def client():
     """pytest-django's client, whose `force_login` also passes staff's second factor."""
     return SecondFactorClient()
+
+
+def post_action(client, user, message, action: str, data: dict | None = None, **kwargs):
+    """`user` signs in and posts the workbench action `action` (its URL slug) on `message`."""
+    client.force_login(user)
+    return client.post(f"/workbench/messages/{message.pk}/{action}/", data or {}, **kwargs)
 
 
 def unit(code: str) -> Unit:

@@ -5,7 +5,6 @@ texted codes per address and per day."""
 import time
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 
 from liuyan.accounts.models import PhoneVerification, User
@@ -20,8 +19,7 @@ LOCKED = "登录失败次数过多，请"
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits_and_logged_sms(settings):
-    cache.clear()
+def logged_sms(settings):
     settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     yield

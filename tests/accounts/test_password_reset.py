@@ -5,7 +5,6 @@ import logging
 import re
 
 import pytest
-from django.core.cache import cache
 
 from liuyan.accounts.actions import issue_api_token
 from liuyan.accounts.models import ApiToken, PhoneVerification, User
@@ -20,8 +19,7 @@ NEW_PASSWORD = "Nq7-new-secret"
 
 
 @pytest.fixture(autouse=True)
-def fresh_limits_and_logged_sms(caplog, settings):
-    cache.clear()
+def logged_sms(caplog, settings):
     settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     caplog.set_level(logging.INFO, logger="liuyan.sms")

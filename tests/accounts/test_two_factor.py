@@ -7,7 +7,6 @@ from io import StringIO
 
 import pytest
 from django.contrib import admin
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django_otp.oath import TOTP
@@ -18,11 +17,6 @@ from liuyan.accounts.two_factor import ensure_confirmed_totp_device
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_rate_limits_carried_over():
-    cache.clear()  # sign-in limits are counted in the cache, per address: every test signs in afresh
 
 
 def code_of(device: TOTPDevice, steps_ahead: int = 0) -> str:

@@ -5,7 +5,6 @@ import json
 import typing
 
 import pytest
-from django.core.cache import cache
 from django.test import Client, RequestFactory
 from pydantic import BaseModel
 
@@ -22,11 +21,6 @@ pytestmark = pytest.mark.django_db
 
 TITLE = "学校门口交通拥堵问题"
 BODY = "每天上学放学时段学校门口严重拥堵，存在安全隐患，请有关部门疏导。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def submission(**changes) -> dict:

@@ -4,7 +4,6 @@ and XML, with the standard's error list."""
 from xml.etree import ElementTree
 
 import pytest
-from django.core.cache import cache
 
 from liuyan.accounts.actions import issue_api_token
 from liuyan.board.choices import MessageState
@@ -16,11 +15,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/open311/v2"
 DESCRIPTION = "永德县城关镇滨河路的垃圾堆积如山，夏天臭气熏天，请环保部门尽快清理。联系电话13800138000。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def environment() -> Domain:

@@ -12,7 +12,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, PngImagePlugin
 from pypdf import PdfReader, PdfWriter
@@ -36,7 +35,6 @@ GPS = {1: "N", 2: (23.0, 53.0, 10.0), 3: "E", 4: (100.0, 5.0, 2.0)}
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path) -> Path:
-    cache.clear()  # the submission rate limit
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

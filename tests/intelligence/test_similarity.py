@@ -2,7 +2,6 @@
 and staff are shown (API and pages), and merging from the workbench."""
 
 import pytest
-from django.core.cache import cache
 from django.core.management import call_command
 
 from liuyan.board.actions import moderation
@@ -14,11 +13,6 @@ from tests.api.openapi import assert_matches_openapi
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()  # the look-ups' rate limit counts per client address, across tests
 
 
 TITLE = "临翔区南屏小区垃圾站臭气熏天"

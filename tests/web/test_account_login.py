@@ -1,16 +1,10 @@
 """Signing in and out, and changing one's password."""
 
 import pytest
-from django.core.cache import cache
 
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def test_sign_in_returns_to_the_page_asked_for(client, citizen):

@@ -6,7 +6,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from liuyan.accounts.models import PhoneVerification, User
@@ -19,8 +18,7 @@ PASSWORD = "Kq8-secure-pass"
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits_and_logged_sms(caplog, settings):
-    cache.clear()
+def logged_sms(caplog, settings):
     settings.SMS_BACKEND = "liuyan.core.sms.LogSmsBackend"
     get_sms_backend.cache_clear()
     caplog.set_level(logging.INFO, logger="liuyan.sms")

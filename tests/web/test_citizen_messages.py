@@ -7,8 +7,8 @@ from liuyan.board.choices import MessageState
 from liuyan.notify.actions import notify
 from liuyan.notify.choices import NotificationKind
 from liuyan.notify.models import Notification
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,7 @@ def test_my_messages_in_every_state_paginated(client, citizen, many_messages, dj
 
     with django_assert_max_num_queries(30):
         last = client.get("/me/messages/?page=3")
+    assert last.status_code == 200
     assert len(last.context["page"].object_list) == 9
 
 

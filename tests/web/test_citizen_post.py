@@ -5,7 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -19,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 TITLE = "建议在永德县城增设公共充电桩"
 BODY = "永德县城新能源汽车越来越多，但公共充电桩很少，建议在县城主要停车场增设充电桩。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import inspect
 import pytest
 from django import forms
 from django.contrib.auth.forms import UsernameField
-from django.core.cache import cache
 from django.test import RequestFactory
 from django.views import defaults
 
@@ -21,11 +20,6 @@ from tests.factories import make_message
 pytestmark = pytest.mark.django_db
 
 HUGE = "99999999999999999999"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def post_data(**fields) -> dict:

@@ -9,7 +9,7 @@ def test_home_lists_the_provinces_and_real_figures(client, django_assert_max_num
     # Cold: the figures' counts (6), the page's lists, the hot topics' messages and the ranking (2); then
     # the figures, topics and ranking come from the cache.
     with django_assert_max_num_queries(13):
-        client.get("/")
+        assert client.get("/").status_code == 200
     with django_assert_max_num_queries(4):
         response = client.get("/")
     assert response.status_code == 200
@@ -38,7 +38,8 @@ def test_region_browser_goes_province_to_county(client):
 
 def test_region_page_query_count_is_bounded(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
-        client.get("/regions/530900/")
+        response = client.get("/regions/530900/")
+    assert response.status_code == 200
 
 
 def test_unknown_region_is_404(client):

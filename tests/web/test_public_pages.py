@@ -18,22 +18,14 @@ from liuyan.directory.models import Leader
 from liuyan.reports import stats
 from liuyan.reports.choices import Dimension
 from liuyan.reports.counts import rebuild_counts
-from tests.factories import latest_reply, make_message
 from tests.conftest import make_user
+from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
 
 PHONE = "13912345678"
 ID_NUMBER = "530923199001011234"
 PRIVATE_BODY = f"我家门口的路灯坏了很久，请联系我 {PHONE}，身份证 {ID_NUMBER}。"
-
-
-@pytest.fixture(autouse=True)
-def fresh_figures():
-    """Figures are cached for a minute; each test starts from an empty cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

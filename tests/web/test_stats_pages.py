@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from liuyan.board.actions import campaigns as campaign_actions
@@ -19,14 +18,6 @@ from tests.factories import make_message
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 30
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """The home page's ranking is cached for a minute; each test starts from an empty cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -9,20 +9,16 @@ from django.utils import timezone
 from liuyan.board.actions import handling
 from liuyan.board.choices import EventKind, ExtensionState, MessageState
 from liuyan.board.models import Event, Message
+from tests.conftest import post_action
 from tests.factories import make_message, unit_of
 
 pytestmark = pytest.mark.django_db
 
 
-def post(client, user, message, action, data=None, **kwargs):
-    client.force_login(user)
-    return client.post(f"/workbench/messages/{message.pk}/{action}/", data or {}, **kwargs)
-
-
 def test_assign_to_a_unit_in_scope(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
     unit = unit_of(True)
-    response = post(
+    response = post_action(
         client, dispatcher, message, "assign", {"unit_id": unit.pk, "note": "请核实"}, follow=True
     )
     assert f"已交办给{unit.name}" in response.content.decode()
@@ -35,7 +31,7 @@ def test_assign_to_a_unit_in_scope(client, dispatcher, citizen, admin_user):
 
 def test_assign_without_a_unit_keeps_the_note_and_the_filter(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
-    response = post(
+    response = post_action(
         client, dispatcher, message, "assign", {"unit_id": "", "note": "请尽快办理", "unit_q": "教育"}
     )
     assert response.status_code == 422
@@ -51,20 +47,22 @@ def test_assign_to_a_unit_outside_the_desks_region_is_refused_next_to_the_field(
 ):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
     beijing = unit_of(False)
-    response = post(client, dispatcher, message, "assign", {"unit_id": beijing.pk})
+    response = post_action(client, dispatcher, message, "assign", {"unit_id": beijing.pk})
     assert response.status_code == 422
     assert "只能交办给本地区的单位或中央部门。" in response.content.decode()
 
 
 def test_out_of_scope_desk_gets_404(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED, inside=False)
-    assert post(client, dispatcher, message, "assign", {"unit_id": unit_of(False).pk}).status_code == 404
-    assert post(client, dispatcher, message, "supervise").status_code == 404
+    assert (
+        post_action(client, dispatcher, message, "assign", {"unit_id": unit_of(False).pk}).status_code == 404
+    )
+    assert post_action(client, dispatcher, message, "supervise").status_code == 404
 
 
 def test_handler_may_not_assign(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    response = post(client, handler, message, "assign", {"unit_id": unit_of(True).pk})
+    response = post_action(client, handler, message, "assign", {"unit_id": unit_of(True).pk})
     assert response.status_code == 403
 
 
@@ -77,7 +75,7 @@ def test_decide_an_extension(client, dispatcher, handler, citizen, admin_user, d
     extension = handling.request_extension(handler, message.pk, 3, "需要现场勘查")
     data = {"extension_id": extension.pk, "decision": decision, "note": "注意时效",
             "next": "/workbench/queues/extensions_pending/"}  # fmt: skip
-    response = post(client, dispatcher, message, "decide-extension", data)
+    response = post_action(client, dispatcher, message, "decide-extension", data)
     assert response["Location"] == "/workbench/queues/extensions_pending/"
     extension.refresh_from_db()
     before = message.reply_deadline
@@ -90,8 +88,8 @@ def test_decided_extension_cannot_be_decided_again(client, dispatcher, handler, 
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     extension = handling.request_extension(handler, message.pk, 3, "需要现场勘查")
     data = {"extension_id": extension.pk, "decision": "approve"}
-    post(client, dispatcher, message, "decide-extension", data)
-    response = post(client, dispatcher, message, "decide-extension", data, follow=True)
+    post_action(client, dispatcher, message, "decide-extension", data)
+    response = post_action(client, dispatcher, message, "decide-extension", data, follow=True)
     assert '<li class="error">这份延期申请已审批（已同意）。</li>' in response.content.decode()
     assert Event.objects.filter(message=message, kind=EventKind.EXTENSION_APPROVED).count() == 1
 
@@ -113,7 +111,7 @@ def test_remind_an_overdue_message_from_the_queue(client, dispatcher, citizen, a
     client.force_login(dispatcher)
     html = client.get("/workbench/queues/desk_overdue/").content.decode()
     assert f'action="/workbench/messages/{message.pk}/remind/"' in html
-    response = post(client, dispatcher, message, "remind", {"next": "/workbench/queues/desk_overdue/"})
+    response = post_action(client, dispatcher, message, "remind", {"next": "/workbench/queues/desk_overdue/"})
     assert response["Location"] == "/workbench/queues/desk_overdue/"
     message.refresh_from_db()
     assert message.remind_count == 1
@@ -122,8 +120,8 @@ def test_remind_an_overdue_message_from_the_queue(client, dispatcher, citizen, a
 
 def test_supervise_once(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    post(client, dispatcher, message, "supervise", {"note": "群众反映强烈"})
+    post_action(client, dispatcher, message, "supervise", {"note": "群众反映强烈"})
     message.refresh_from_db()
     assert message.supervised
-    response = post(client, dispatcher, message, "supervise", follow=True)
+    response = post_action(client, dispatcher, message, "supervise", follow=True)
     assert "这条留言已在督办中。" in response.content.decode()

@@ -6,19 +6,15 @@ import pytest
 from liuyan.board.choices import EventKind, ExtensionState, MessageState, ReplyState
 from liuyan.board.models import Event, ExtensionRequest, Reply
 from liuyan.directory.models import Unit
+from tests.conftest import post_action
 from tests.factories import make_message, other_unit, unit_of
 
 pytestmark = pytest.mark.django_db
 
 
-def post(client, user, message, action, data=None, **kwargs):
-    client.force_login(user)
-    return client.post(f"/workbench/messages/{message.pk}/{action}/", data or {}, **kwargs)
-
-
 def test_accept_from_the_queue(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    response = post(client, handler, message, "accept", {"next": "/workbench/queues/unit_to_accept/"})
+    response = post_action(client, handler, message, "accept", {"next": "/workbench/queues/unit_to_accept/"})
     assert response["Location"] == "/workbench/queues/unit_to_accept/"
     message.refresh_from_db()
     assert message.state == MessageState.IN_PROGRESS and message.accepted_at is not None
@@ -28,29 +24,31 @@ def test_accept_from_the_queue(client, handler, citizen, admin_user):
 
 def test_accepting_twice_is_an_error_flash(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, handler, message, "accept", follow=True)
+    response = post_action(client, handler, message, "accept", follow=True)
     assert "这条留言当前状态为“办理中”，不能受理。" in response.content.decode()
 
 
 def test_another_unit_gets_404(client, other_handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    assert post(client, other_handler, message, "accept").status_code == 404
-    assert post(client, other_handler, message, "return", {"reason": "不归我们管"}).status_code == 404
+    assert post_action(client, other_handler, message, "accept").status_code == 404
+    assert post_action(client, other_handler, message, "return", {"reason": "不归我们管"}).status_code == 404
     message.refresh_from_db()
     assert message.state == MessageState.ASSIGNED
 
 
 def test_out_of_scope_handler_gets_404_in_beijing(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED, inside=False)
-    assert post(client, handler, message, "accept").status_code == 404
+    assert post_action(client, handler, message, "accept").status_code == 404
 
 
 def test_transfer_needs_a_note_then_goes_back_to_the_queue(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     target = other_unit(True)
-    response = post(client, handler, message, "transfer", {"unit_id": target.pk, "note": ""})
+    response = post_action(client, handler, message, "transfer", {"unit_id": target.pk, "note": ""})
     assert response.status_code == 422 and "请填写转办说明。" in response.content.decode()
-    response = post(client, handler, message, "transfer", {"unit_id": target.pk, "note": "属住建部门职责"})
+    response = post_action(
+        client, handler, message, "transfer", {"unit_id": target.pk, "note": "属住建部门职责"}
+    )
     assert response["Location"] == "/workbench/"
     message.refresh_from_db()
     assert (message.state, message.unit_id) == (MessageState.ASSIGNED, target.pk)
@@ -60,16 +58,18 @@ def test_transfer_needs_a_note_then_goes_back_to_the_queue(client, handler, citi
 
 def test_transfer_to_its_own_unit_is_refused_next_to_the_field(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, handler, message, "transfer", {"unit_id": message.unit_id, "note": "转给自己"})
+    response = post_action(
+        client, handler, message, "transfer", {"unit_id": message.unit_id, "note": "转给自己"}
+    )
     assert response.status_code == 422
     assert '<p class="error" id="transfer-unit_id_error">不能转办给本单位。</p>' in response.content.decode()
 
 
 def test_return_to_the_desk(client, handler, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    response = post(client, handler, message, "return", {"reason": ""})
+    response = post_action(client, handler, message, "return", {"reason": ""})
     assert response.status_code == 422 and "请填写退回理由。" in response.content.decode()
-    post(client, handler, message, "return", {"reason": "不属于教育部门职责"})
+    post_action(client, handler, message, "return", {"reason": "不属于教育部门职责"})
     message.refresh_from_db()
     assert message.state == MessageState.PUBLISHED and message.unit_id is None
     assert Event.objects.get(message=message, kind=EventKind.RETURNED).note == "不属于教育部门职责"
@@ -81,7 +81,9 @@ def test_return_to_the_desk(client, handler, dispatcher, citizen, admin_user):
                                              ("31", "延期天数应为 1–30 个工作日。")])  # fmt: skip
 def test_extension_request_errors_keep_the_reason(client, handler, citizen, admin_user, days, error):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, handler, message, "request-extension", {"days": days, "reason": "需要调取档案"})
+    response = post_action(
+        client, handler, message, "request-extension", {"days": days, "reason": "需要调取档案"}
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert error in html and "需要调取档案</textarea>" in html
@@ -90,7 +92,7 @@ def test_extension_request_errors_keep_the_reason(client, handler, citizen, admi
 
 def test_request_an_extension(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(
+    response = post_action(
         client, handler, message, "request-extension", {"days": "5", "reason": "需要调取档案"}, follow=True
     )
     assert "已申请延期 5 个工作日" in response.content.decode()
@@ -100,7 +102,7 @@ def test_request_an_extension(client, handler, citizen, admin_user):
 
 def test_reply_too_short_keeps_the_text(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, handler, message, "reply", {"body": "已处理"})
+    response = post_action(client, handler, message, "reply", {"body": "已处理"})
     assert response.status_code == 422
     html = response.content.decode()
     assert "回复内容至少 10 个字。" in html and "\n已处理</textarea>" in html
@@ -110,7 +112,7 @@ def test_joint_reply_answers_the_chosen_messages(client, handler, citizen, admin
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     other = make_message(citizen, admin_user, MessageState.IN_PROGRESS, title="另一所学校门口也拥堵")
     body = "经核查，已协调交警部门在上下学时段安排警力疏导，并增设临时停车点。"
-    response = post(
+    response = post_action(
         client, handler, message, "reply", {"body": body, "also_message_ids": [other.pk]}, follow=True
     )
     assert "回复已提交审核，同时答复另外 1 条留言。" in response.content.decode()
@@ -126,7 +128,9 @@ def test_joint_reply_with_a_message_of_another_unit_is_refused(client, handler, 
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     beijing = make_message(citizen, admin_user, MessageState.IN_PROGRESS, inside=False)
     body = "经核查，已协调交警部门在上下学时段安排警力疏导。"
-    response = post(client, handler, message, "reply", {"body": body, "also_message_ids": [beijing.pk]})
+    response = post_action(
+        client, handler, message, "reply", {"body": body, "also_message_ids": [beijing.pk]}
+    )
     # The other message is public, so the refusal is "not yours to handle" rather than "missing".
     assert response.status_code == 403 and "您没有办理这条留言的权限。" in response.content.decode()
     message.refresh_from_db()
@@ -135,7 +139,9 @@ def test_joint_reply_with_a_message_of_another_unit_is_refused(client, handler, 
 
 def test_dispatcher_may_not_reply(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, dispatcher, message, "reply", {"body": "这是一份由工作机构代写的回复内容。"})
+    response = post_action(
+        client, dispatcher, message, "reply", {"body": "这是一份由工作机构代写的回复内容。"}
+    )
     assert response.status_code == 403
 
 
@@ -144,7 +150,9 @@ def test_transfer_out_of_the_units_place_is_refused_in_chinese(client, handler, 
     and the message stays put."""
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
     beijing = other_unit(False)
-    response = post(client, handler, message, "transfer", {"unit_id": beijing.pk, "note": "转北京办理"})
+    response = post_action(
+        client, handler, message, "transfer", {"unit_id": beijing.pk, "note": "转北京办理"}
+    )
     assert response.status_code == 403
     html = response.content.decode()
     error = '<p class="error" id="transfer-unit_id_error">临沧市教育局只能转办给临沧市及其下辖地区的单位'

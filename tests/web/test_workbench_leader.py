@@ -8,14 +8,10 @@ from django.utils import timezone
 
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Instruction, Message
+from tests.conftest import post_action
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
-
-
-def post(client, user, message, action, data=None, **kwargs):
-    client.force_login(user)
-    return client.post(f"/workbench/messages/{message.pk}/{action}/", data or {}, **kwargs)
 
 
 def test_supervised_and_overdue_lists_hold_the_regions_messages_only(client, leader, citizen, admin_user):
@@ -34,9 +30,9 @@ def test_supervised_and_overdue_lists_hold_the_regions_messages_only(client, lea
 
 def test_instruct_on_a_message(client, leader, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    response = post(client, leader, message, "instruct", {"text": ""})
+    response = post_action(client, leader, message, "instruct", {"text": ""})
     assert response.status_code == 422 and "请填写批示内容。" in response.content.decode()
-    response = post(client, leader, message, "instruct", {"text": "请教育局尽快拿出方案"}, follow=True)
+    response = post_action(client, leader, message, "instruct", {"text": "请教育局尽快拿出方案"}, follow=True)
     assert "批示已发送" in response.content.decode() and "请教育局尽快拿出方案" in response.content.decode()
     instruction = Instruction.objects.get(message=message)
     assert instruction.author == leader and instruction.leader.region_id == "530900"
@@ -45,24 +41,24 @@ def test_instruct_on_a_message(client, leader, citizen, admin_user):
 
 def test_leader_supervises_a_message(client, leader, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    post(client, leader, message, "supervise", {"note": "请重点跟踪"})
+    post_action(client, leader, message, "supervise", {"note": "请重点跟踪"})
     message.refresh_from_db()
     assert message.supervised
 
 
 def test_leader_out_of_the_region_gets_404(client, leader, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS, inside=False)
-    assert post(client, leader, message, "instruct", {"text": "请办理"}).status_code == 404
+    assert post_action(client, leader, message, "instruct", {"text": "请办理"}).status_code == 404
     assert not Instruction.objects.exists()
 
 
 def test_handler_may_not_instruct(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
-    assert post(client, handler, message, "instruct", {"text": "请办理"}).status_code == 403
+    assert post_action(client, handler, message, "instruct", {"text": "请办理"}).status_code == 403
 
 
 def test_leader_may_not_accept(client, leader, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.ASSIGNED)
-    assert post(client, leader, message, "accept").status_code == 403
+    assert post_action(client, leader, message, "accept").status_code == 403
     message.refresh_from_db()
     assert message.state == MessageState.ASSIGNED

@@ -5,14 +5,10 @@ import pytest
 
 from liuyan.board.choices import EventKind, MessageState, ReplyState
 from liuyan.board.models import Event
+from tests.conftest import post_action
 from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
-
-
-def post(client, user, message, action, data=None, **kwargs):
-    client.force_login(user)
-    return client.post(f"/workbench/messages/{message.pk}/{action}/", data or {}, **kwargs)
 
 
 def kinds(message) -> list[str]:
@@ -21,7 +17,9 @@ def kinds(message) -> list[str]:
 
 def test_publish_from_the_queue_returns_to_the_queue(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    response = post(client, editor, message, "publish", {"next": "/workbench/queues/to_moderate/?page=1"})
+    response = post_action(
+        client, editor, message, "publish", {"next": "/workbench/queues/to_moderate/?page=1"}
+    )
     assert response.status_code == 302 and response["Location"] == "/workbench/queues/to_moderate/?page=1"
     message.refresh_from_db()
     assert message.state == MessageState.PUBLISHED and message.published_at is not None
@@ -32,13 +30,13 @@ def test_publish_from_the_queue_returns_to_the_queue(client, editor, citizen, ad
 
 def test_next_pointing_elsewhere_is_ignored(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    response = post(client, editor, message, "publish", {"next": "https://evil.example/"})
+    response = post_action(client, editor, message, "publish", {"next": "https://evil.example/"})
     assert response["Location"] == f"/workbench/messages/{message.pk}/"
 
 
 def test_reject_without_a_reason_shows_the_error_next_to_the_field(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    response = post(client, editor, message, "reject", {"reason": "   "})
+    response = post_action(client, editor, message, "reject", {"reason": "   "})
     assert response.status_code == 422
     html = response.content.decode()
     assert '<p class="error" id="reject-reason_error">请填写不予刊发的理由。</p>' in html
@@ -48,7 +46,7 @@ def test_reject_without_a_reason_shows_the_error_next_to_the_field(client, edito
 
 def test_reject_with_a_reason(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    response = post(client, editor, message, "reject", {"reason": "内容与留言对象无关"}, follow=True)
+    response = post_action(client, editor, message, "reject", {"reason": "内容与留言对象无关"}, follow=True)
     assert "未予刊发" in response.content.decode()
     message.refresh_from_db()
     assert message.state == MessageState.REJECTED
@@ -57,7 +55,7 @@ def test_reject_with_a_reason(client, editor, citizen, admin_user):
 
 def test_a_second_publish_is_a_clear_error_not_a_silent_no_op(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
-    response = post(client, editor, message, "publish", follow=True)
+    response = post_action(client, editor, message, "publish", follow=True)
     html = response.content.decode()
     assert "这条留言当前状态为“待交办”，不能刊发。" in html and 'class="error"' in html
 
@@ -65,15 +63,15 @@ def test_a_second_publish_is_a_clear_error_not_a_silent_no_op(client, editor, ci
 def test_hide_keeps_what_was_typed_when_too_long_and_hides_with_a_reason(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
     too_long = "含" * 501
-    response = post(client, editor, message, "hide", {"reason": too_long})
+    response = post_action(client, editor, message, "hide", {"reason": too_long})
     assert response.status_code == 422
     assert (
         too_long in response.content.decode() and "隐藏理由不能超过 500 个字。" in response.content.decode()
     )
-    post(client, editor, message, "hide", {"reason": "含有他人隐私"})
+    post_action(client, editor, message, "hide", {"reason": "含有他人隐私"})
     message.refresh_from_db()
     assert message.hidden
-    post(client, editor, message, "unhide")
+    post_action(client, editor, message, "unhide")
     message.refresh_from_db()
     assert not message.hidden and kinds(message)[-2:] == [EventKind.HIDDEN, EventKind.UNHIDDEN]
 
@@ -81,7 +79,7 @@ def test_hide_keeps_what_was_typed_when_too_long_and_hides_with_a_reason(client,
 def test_approve_a_reply(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.REPLY_REVIEW)
     reply = latest_reply(message)
-    response = post(client, editor, message, "approve-reply", {"reply_id": reply.pk}, follow=True)
+    response = post_action(client, editor, message, "approve-reply", {"reply_id": reply.pk}, follow=True)
     assert "的回复已审核通过并公开" in response.content.decode()
     message.refresh_from_db()
     reply.refresh_from_db()
@@ -91,9 +89,9 @@ def test_approve_a_reply(client, editor, citizen, admin_user):
 def test_send_back_a_reply_needs_a_reason(client, editor, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.REPLY_REVIEW)
     reply = latest_reply(message)
-    response = post(client, editor, message, "send-back-reply", {"reply_id": reply.pk, "reason": ""})
+    response = post_action(client, editor, message, "send-back-reply", {"reply_id": reply.pk, "reason": ""})
     assert response.status_code == 422 and "请填写退回理由。" in response.content.decode()
-    response = post(
+    response = post_action(
         client, editor, message, "send-back-reply", {"reply_id": reply.pk, "reason": "答非所问，请重新答复"}
     )
     assert response.status_code == 302
@@ -109,14 +107,14 @@ def test_send_back_from_the_queue_with_an_empty_reason_lands_on_the_message_page
     message = make_message(citizen, admin_user, MessageState.REPLY_REVIEW)
     reply = latest_reply(message)
     data = {"reply_id": reply.pk, "reason": "", "next": "/workbench/queues/replies_to_review/"}
-    response = post(client, editor, message, "send-back-reply", data)
+    response = post_action(client, editor, message, "send-back-reply", data)
     assert response.status_code == 422
     assert response.context["message"] == message and "请填写退回理由。" in response.content.decode()
 
 
 def test_dispatcher_may_not_publish(client, dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    response = post(client, dispatcher, message, "publish")
+    response = post_action(client, dispatcher, message, "publish")
     assert response.status_code == 403 and "您没有办理这条留言的权限。" in response.content.decode()
     message.refresh_from_db()
     assert message.state == MessageState.PENDING_REVIEW
@@ -124,8 +122,8 @@ def test_dispatcher_may_not_publish(client, dispatcher, citizen, admin_user):
 
 def test_handler_gets_404_for_a_message_it_does_not_hold(client, handler, citizen, admin_user):
     message = make_message(citizen, admin_user)
-    assert post(client, handler, message, "publish").status_code == 404
-    assert post(client, handler, message, "reject", {"reason": "x"}).status_code == 404
+    assert post_action(client, handler, message, "publish").status_code == 404
+    assert post_action(client, handler, message, "reject", {"reason": "x"}).status_code == 404
 
 
 def test_actions_need_post_and_a_signed_in_user(client, editor, citizen, admin_user):
