@@ -20,6 +20,17 @@ METRICS = (
     "speed_sum",
     "satisfied",
 )
+# The figures a ranking reads (reports/stats.py): the units' rows hold them in an index of their own.
+RANKED = (
+    "published",
+    "replied",
+    "replied_on_time",
+    "overdue",
+    "closed",
+    "response_seconds",
+    "rated",
+    "satisfied",
+)
 
 
 class DailyCount(models.Model):
@@ -52,8 +63,20 @@ class DailyCount(models.Model):
             models.UniqueConstraint(fields=["dimension", "key", "day"], name="dailycount_unique_key_day")
         ]
         # (dimension, key, day) range scans use the unique index; rankings over all members of a
-        # dimension in a period use this one.
-        indexes = [models.Index(fields=["dimension", "day"], name="dailycount_dimension_day")]
+        # dimension in a period use the first below.
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="dailycount_dimension_day"),
+            # A region's units ranked over a period (stats.rank_units): a province's thousands of units each
+            # have a few rows scattered over the table's pages; this index holds what a ranking sums, so it
+            # is read from the index alone (15k pages instead of 49k for Yunnan's 3,082 units over a year
+            # at a million messages).
+            models.Index(
+                fields=["key", "day"],
+                name="dailycount_unit_ranked",
+                condition=models.Q(dimension=Dimension.UNIT),
+                include=RANKED,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_dimension_display()} {self.key} {self.day:%Y-%m-%d}"

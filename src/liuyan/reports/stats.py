@@ -33,7 +33,7 @@ from liuyan.reports.figures import Figures, Scope, of_row, sums
 from liuyan.reports.figures import figures as figures  # the statistics pages' readers take them from here
 from liuyan.reports.figures import national as national
 from liuyan.reports.figures import rows as _rows
-from liuyan.reports.models import METRICS
+from liuyan.reports.models import METRICS, RANKED
 
 MIN_VOLUME = 10
 
@@ -134,7 +134,8 @@ def trend(scope: Scope, start: date, end: date, bucket: str = Bucket.DAY) -> lis
 
 @dataclass(frozen=True)
 class RankingRow:
-    """One member of a ranking with its figures; `rank` is None below the minimum volume."""
+    """One member of a ranking with its figures (those a ranking shows: models.RANKED; the others are 0);
+    `rank` is None below the minimum volume."""
 
     rank: int | None
     code: str
@@ -166,7 +167,9 @@ def _rank(
         raise ValueError(f"unknown ranking order {by!r}")
     value_of, ascending, volume_field = RANK_RULES[by]
     rows = _rows(dimension, members if keys is None else keys, start, end)
-    summed = {row["key"]: Figures.of(row) for row in rows.values("key").annotate(**sums()).order_by()}
+    # The figures a ranking shows only: for units they are read from an index alone (models.RANKED).
+    ranked_sums = {name: total for name, total in sums().items() if name in RANKED}
+    summed = {row["key"]: Figures.of(row) for row in rows.values("key").annotate(**ranked_sums).order_by()}
     entries = [(key, summed.get(key, Figures())) for key in members]
     ranked = [
         (key, fig)
