@@ -28,6 +28,13 @@ What the tables count is described in reports/counts.py; from their sums over th
 
 A rate whose denominator is zero is None ("—" on a page), never 0.
 
+Why 超期未回复 is a count-table column (`DailyCount.overdue`, on the deadline's day) and not a query over the
+open messages at reading time: the rankings show 按期回复率 for hundreds or thousands of members at once, and
+as a column it is one more sum in the query they already make, the same for every scope and period; a query
+would need an index of its own and a grouping per ranking. The price is that time passes without an event:
+the rows hold a message from the moment it has a deadline, so a reading counts only the days that are over
+(`sums`), and the actions that move a deadline or answer a message recount it like every other figure.
+
 `figures(scope, start, end)` is one query over one row per day and member, whatever the number of messages.
 """
 
