@@ -1,7 +1,7 @@
 # Liuyan: `make run` serves the site with demo data on http://127.0.0.1:8000 (`make dev`: the same with
-# Django's debug pages, for a developer); `make test` runs the whole
-# suite on SQLite and on PostgreSQL; `make lint` checks style, the layer contract (.importlinter), Django's
-# checks and migrations.
+# Django's debug pages, for a developer); `make test` runs the whole suite on SQLite and on PostgreSQL at
+# the same time; `make lint` checks style, the layer contract (.importlinter), Django's checks and
+# migrations.
 
 PYTHON ?= python3
 VENV := .venv
@@ -50,13 +50,21 @@ run: install
 dev: SERVE_DEBUG = 1
 dev: run
 
-test: test-sqlite test-postgres
+# Each database's run spreads its tests over TEST_WORKERS pytest-xdist processes (0: none, one process),
+# each with a test database and a var folder of its own (tests/conftest.py); a group of tests sharing costly
+# set-up (@pytest.mark.xdist_group) stays in one of them. PYTEST_ARGS: more options, e.g. `-m "not browser"`.
+TEST_WORKERS ?= 2
+PYTEST = $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Both runs at once, each one's output shown whole when it ends; fails when either fails.
+test: install
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-postgres: install
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+	DATABASE_URL=$(PG_TEST_URL) $(PYTEST)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -65,6 +65,7 @@ def damage(name: str, data: bytes) -> bytes:
     return data + b"x" if name.startswith("media/") else data
 
 
+@pytest.mark.slow
 def test_restore_brings_back_the_database_and_the_attachments(tmp_path, saved_message, media_root):
     # One test for backing up, the refusals and restoring: each seeds the directory into a committing
     # database, which takes the time here.

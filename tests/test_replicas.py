@@ -31,8 +31,8 @@ from liuyan.directory.models import Region
 from liuyan.replicas.health import forget_verdicts
 from liuyan.replicas.routing import reads_from_replicas
 from liuyan.web.replica_reads import PIN_COOKIE
-from tests.factories import make_message
 from tests.conftest import make_user, unit
+from tests.factories import make_message
 from tests.pg_clusters import (
     Cluster,
     dump_database,
@@ -42,6 +42,9 @@ from tests.pg_clusters import (
     temporary_folder,
 )
 from tests.second_factor import SecondFactorClient
+
+# One worker under pytest-xdist (`--dist loadgroup`) runs them all: the clusters are made once per module.
+pytestmark = pytest.mark.xdist_group("replicas")
 
 REPLICA = "replica1"
 ROUTER = "liuyan.replicas.routing.ReplicaRouter"
@@ -285,6 +288,7 @@ def test_outside_requests_and_inside_transactions_reads_go_to_the_primary(db, se
         assert router.allow_migrate(DEFAULT_DB_ALIAS, "board") is True
 
 
+@pytest.mark.postgres
 def test_the_replica_is_a_standby_of_the_primary(clusters):
     with connections[REPLICA].cursor() as cursor:
         cursor.execute("SELECT pg_is_in_recovery()")
@@ -294,6 +298,7 @@ def test_the_replica_is_a_standby_of_the_primary(clusters):
         assert cursor.fetchone() == (False,)
 
 
+@pytest.mark.postgres
 def test_anonymous_public_pages_and_api_lists_read_from_the_replica(published):
     client = SecondFactorClient()
     for path in ("/messages/", f"/messages/{published.pk}/", "/api/v1/messages"):
@@ -304,6 +309,7 @@ def test_anonymous_public_pages_and_api_lists_read_from_the_replica(published):
         assert PIN_COOKIE not in response.cookies
 
 
+@pytest.mark.postgres
 def test_a_citizen_who_writes_reads_the_primary_and_sees_the_write_while_the_replica_lags(
     clusters, published, people
 ):
@@ -333,6 +339,7 @@ def test_a_citizen_who_writes_reads_the_primary_and_sees_the_write_while_the_rep
     assert read_messages(seen, REPLICA), "after the pin the citizen reads the replica again"
 
 
+@pytest.mark.postgres
 def test_staff_the_workbench_account_pages_and_token_calls_read_the_primary(published, people):
     staff = SecondFactorClient()
     staff.force_login(people["handler"])
@@ -353,6 +360,7 @@ def test_staff_the_workbench_account_pages_and_token_calls_read_the_primary(publ
     assert not seen[REPLICA] and read_messages(seen, DEFAULT_DB_ALIAS)
 
 
+@pytest.mark.postgres
 def test_a_request_that_may_read_a_replica_reads_it_but_sessions_and_writes_go_to_the_primary(clusters):
     from django.contrib.sessions.models import Session
 
@@ -362,6 +370,7 @@ def test_a_request_that_may_read_a_replica_reads_it_but_sessions_and_writes_go_t
         assert router.db_for_write(Message) == DEFAULT_DB_ALIAS
 
 
+@pytest.mark.postgres
 def test_a_lagging_replica_is_left_for_the_primary(clusters, people):
     primary, replica = clusters
     client = SecondFactorClient()
@@ -380,6 +389,7 @@ def test_a_lagging_replica_is_left_for_the_primary(clusters, people):
     assert read_messages(seen, REPLICA)
 
 
+@pytest.mark.postgres
 def test_a_replica_lost_in_the_middle_of_a_page_has_the_page_served_from_the_primary(clusters, published):
     _primary, replica = clusters
     cut = []
@@ -400,6 +410,7 @@ def test_a_replica_lost_in_the_middle_of_a_page_has_the_page_served_from_the_pri
         assert "小区门口路灯不亮" in shown(response)
 
 
+@pytest.mark.postgres
 def test_a_stopped_replica_is_left_for_the_primary_without_an_error(clusters, published):
     primary, replica = clusters
     client = SecondFactorClient()

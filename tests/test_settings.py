@@ -121,6 +121,7 @@ def test_make_run_serves_without_debug_and_make_dev_with_it():
         assert f"{debug} .venv/bin/liuyan runserver" in dry, dry
 
 
+@pytest.mark.slow
 def test_the_deploy_check_reports_nothing_with_production_settings(tmp_path):
     """`liuyan check --deploy` in production, configured as the README says, finds nothing to fix."""
     # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process (Playwright runs an event loop);

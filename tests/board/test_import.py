@@ -341,6 +341,7 @@ def test_timestamp_formats(text, expected):
     assert parse_timestamp(text) == expected
 
 
+@pytest.mark.slow
 def test_the_real_xlsx_holds_the_same_rows_as_the_csv(shared_data):
     folder = shared_data / "taidi2020"
     out, err = run(folder / "replied_messages.csv", "--region", "430100", "--json")

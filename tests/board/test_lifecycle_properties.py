@@ -277,6 +277,7 @@ class Context:
 ctx = Context()
 
 
+@pytest.mark.slow
 def test_random_action_sequences_keep_the_invariants(citizen, editor, dispatcher, handler, leader):
     ctx.author, ctx.editor, ctx.dispatcher, ctx.handler, ctx.leader_user = (
         citizen,

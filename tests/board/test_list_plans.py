@@ -24,6 +24,7 @@ from tests.factories import make_message
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's"),
 ]
 

@@ -86,6 +86,7 @@ def public_get_paths(messages, campaign) -> list[str]:
     return paths
 
 
+@pytest.mark.slow
 def test_public_endpoints_show_no_phone_and_no_id_number(personal_messages, citizen):
     _author, messages, campaign = personal_messages
     paths = public_get_paths(messages, campaign)

@@ -24,6 +24,7 @@ def notified(user, kind: str) -> bool:
     return Notification.objects.filter(recipient=user, kind=kind).exists()
 
 
+@pytest.mark.slow
 def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handler, other_handler):
     author, desk, unit_a, unit_b = (
         ApiClient(citizen),

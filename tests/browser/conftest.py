@@ -1,7 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium (no browser download) against a live test server.
 
 Each test gets a seeded, committing database (the live server runs in another thread) and saves full-page
-screenshots to var/screenshots/ (git-ignored) for people to look at."""
+screenshots to var/screenshots/ (git-ignored; under pytest-xdist, the worker's var/test-<database>-gw<n>/)
+for people to look at."""
 
 import os
 import re
@@ -13,6 +14,14 @@ from django.conf import settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Every test of this folder is a `browser` test (`-m "not browser"` leaves them out)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

@@ -129,6 +129,7 @@ def test_defaults_for_domains_and_types():
     ]
 
 
+@pytest.mark.slow
 def test_second_run_changes_nothing_and_keeps_administrators_edits():
     leader = Leader.objects.get(code="530923-secretary")
     leader.person_name = "张三"
@@ -144,6 +145,7 @@ def test_second_run_changes_nothing_and_keeps_administrators_edits():
     assert leader.person_name == "张三"
 
 
+@pytest.mark.slow
 def test_seed_restores_a_missing_row_and_corrects_a_region():
     Leader.objects.filter(code="530923-head").delete()
     Region.objects.filter(pk="530923").update(name="错误的名称")
@@ -155,6 +157,7 @@ def test_seed_restores_a_missing_row_and_corrects_a_region():
     assert Region.objects.get(pk="530923").name == "永德县"
 
 
+@pytest.mark.slow
 def test_command_reports_nothing_changed_on_a_seeded_database():
     out = StringIO()
     call_command("seed_directory", stdout=out)

@@ -127,6 +127,7 @@ def test_a_deadline_is_at_least_one_working_day():
         policy("530900", None, 0, 5)
 
 
+@pytest.mark.slow
 def test_seeding_restores_a_missing_national_row_and_then_changes_nothing():
     SlaPolicy.objects.filter(region=None, message_type__code="suggestion").delete()
     policy("530900", None, 3, 9)

@@ -245,6 +245,7 @@ def test_train_classifier_refuses_a_file_with_one_label(tmp_path, model_dir):
     assert current_version("domain") is None
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_train_classifier_from_the_deployments_handled_messages(citizen, admin_user, model_dir):
     samples = [(text, "education", "教育") for text in SCHOOL] + [
@@ -278,6 +279,7 @@ def test_train_classifier_from_an_empty_deployment_is_refused(model_dir):
         call_command("train_classifier", "--kind", "type", "--from-db", stdout=io.StringIO())
 
 
+@pytest.mark.slow
 def test_real_domain_data_holdout(shared_data):
     data = read_labelled(shared_data / "taidi2020" / "train_domains.csv")
     assert len(data.texts) == 1842 and not data.skipped

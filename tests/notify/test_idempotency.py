@@ -71,6 +71,7 @@ def email_keys(tmp_path) -> list[str]:
     return re.findall(r"^Message-ID: <([^@>]+)@", text, flags=re.MULTILINE)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_killed_mid_way_is_finished_without_sending_anything_twice(seeded_transactional_db, tmp_path):
     users = User.objects.bulk_create(

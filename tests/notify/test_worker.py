@@ -29,6 +29,7 @@ def database_url() -> str:
     raise AssertionError(f"no DATABASE_URL for {db['ENGINE']}")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_delivers_a_committed_notification(seeded_transactional_db, handler):
     handler.email = "handler@example.com"

@@ -19,8 +19,8 @@ from liuyan.reports.brief import UNSETTLED_MAX_AGE, build_brief, cached_brief_pd
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import BriefSubscription
 from liuyan.reports.subscriptions import send_daily_briefs
-from tests.factories import make_message
 from tests.conftest import PASSWORD
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +81,7 @@ def test_brief_of_a_region_and_the_day_before(day_of_data):
     assert earlier.totals[0].value == "1" and earlier.fast_cases == [] and earlier.instructions == []
 
 
+@pytest.mark.slow
 def test_command_writes_html_and_pdf(day_of_data, tmp_path):
     day = day_of_data["day"].isoformat()
     out = StringIO()
@@ -170,6 +171,7 @@ def test_subscription_and_email_sent_once(client, editor, citizen, day_of_data):
     assert send_daily_briefs(day + timedelta(days=1)) == 0
 
 
+@pytest.mark.slow
 def test_todays_pdf_is_rendered_again_only_when_ten_minutes_old_or_forced(client, admin_user, day_of_data):
     day = day_of_data["day"]
     first = cached_brief_pdf(day)

@@ -233,6 +233,7 @@ def run_random_actions(
         clock.now += timedelta(minutes=rng.randint(10, 600))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_actions_keep_every_row_exact_and_a_rebuild_agrees(clock, admin_user, seed):
     rng = random.Random(seed)
@@ -253,6 +254,7 @@ def test_random_actions_keep_every_row_exact_and_a_rebuild_agrees(clock, admin_u
     assert stored_rows(keep_zero_rows=True) == kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 4])
 def test_submissions_counted_by_their_task_are_exact_once_the_tasks_ran(clock, admin_user, seed):
     """Their tasks run late, after the messages moved to other units, were merged, recounted…"""

@@ -286,6 +286,7 @@ def many_messages(citizen, admin_user):
     return BULK_ROWS + 1
 
 
+@pytest.mark.slow
 def test_csv_export_memory_stays_flat(client, many_messages):
     """The peak while streaming 20,001 rows stays well below what merely holding the rows takes.
 

@@ -111,6 +111,7 @@ def test_campaign_feed(client, board):
     ]
 
 
+@pytest.mark.slow
 def test_feed_holds_the_latest_50_items(client, citizen, admin_user):
     for i in range(26):
         make_message(citizen, admin_user, MessageState.REPLIED, title=f"学校门口交通拥堵{i}")

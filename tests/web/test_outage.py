@@ -99,6 +99,7 @@ def test_open311_answers_503_as_its_error_list(client, database_down):
     assert (error.findtext("code"), error.findtext("description")) == ("503", UNAVAILABLE_MESSAGE)
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_connection_the_server_dropped_is_replaced_by_the_next_request(client):
     """What a PostgreSQL restart does to each web process's kept connection (CONN_MAX_AGE), for one."""

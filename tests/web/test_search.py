@@ -153,6 +153,7 @@ def test_the_database_index_exists():
             assert {"board_message_fts", *search.SQLITE_TRIGGERS} <= names
 
 
+@pytest.mark.postgres
 def test_a_missing_stored_vector_is_created_after_migrate(corpus):
     """A PostgreSQL database that recorded migration 0006 while it was an empty placeholder."""
     if connection.vendor != "postgresql":
@@ -233,6 +234,7 @@ def test_search_page_numbers_never_fail(client, citizen, admin_user, page):
     assert response.status_code == 200 and len(response.context["rows"]) == 3
 
 
+@pytest.mark.postgres
 def test_a_common_word_is_sought_in_a_recent_window_first(citizen, admin_user, monkeypatch):
     """PostgreSQL: when the planner expects many more matches than are ranked, the candidates are sought
     among recent messages first; the result is the same as without the window."""
@@ -262,6 +264,7 @@ def _has_limit(plan: dict) -> bool:
     return plan["Node Type"] == "Limit" or any(_has_limit(child) for child in plan.get("Plans", []))
 
 
+@pytest.mark.postgres
 def test_a_search_ranks_a_limited_candidate_set_not_every_match(client, citizen, admin_user):
     """PostgreSQL: the statement that ranks computes ts_rank only above a LIMIT, so a common word's
     hundred thousand matches are never all ranked (nor counted: no statement counts)."""
@@ -322,6 +325,7 @@ def test_search_page_query_count(client, citizen, admin_user, django_assert_max_
         make_message(citizen, admin_user, MessageState.PUBLISHED, title=f"第{i}个路口交通拥堵")
     with django_assert_max_num_queries(8):
         response = client.get("/search/", {"q": "交通拥堵", "page": 2})
+    assert response.status_code == 200
     assert response.context["page"].paginator.count == 50 and len(response.context["rows"]) == 20
 
 
