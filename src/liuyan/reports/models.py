@@ -20,7 +20,8 @@ METRICS = (
     "speed_sum",
     "satisfied",
 )
-# The figures a ranking reads (reports/stats.py): the units' rows hold them in an index of their own.
+# The figures a ranking reads (reports/stats.py): the units' and regions' rows hold them in indexes of their
+# own.
 RANKED = (
     "published",
     "replied",
@@ -66,15 +67,18 @@ class DailyCount(models.Model):
         # dimension in a period use the first below.
         indexes = [
             models.Index(fields=["dimension", "day"], name="dailycount_dimension_day"),
-            # A region's units ranked over a period (stats.rank_units): a province's thousands of units each
-            # have a few rows scattered over the table's pages; this index holds what a ranking sums, so it
-            # is read from the index alone (15k pages instead of 49k for Yunnan's 3,082 units over a year
-            # at a million messages).
-            models.Index(
-                fields=["key", "day"],
-                name="dailycount_unit_ranked",
-                condition=models.Q(dimension=Dimension.UNIT),
-                include=RANKED,
+            # Rankings over a period (reports/stats.py): a province's thousands of units, a region's
+            # children, the provinces. Each member has a row per day scattered over the table's pages; these
+            # indexes hold what a ranking sums, so it is read from the index alone (Yunnan's 3,082 units over
+            # a year at a million messages: 10.5k pages instead of 45.9k).
+            *(
+                models.Index(
+                    fields=["key", "day"],
+                    name=f"dailycount_{dimension}_ranked",
+                    condition=models.Q(dimension=dimension),
+                    include=RANKED,
+                )
+                for dimension in (Dimension.UNIT, Dimension.REGION)
             ),
         ]
 
