@@ -27,6 +27,24 @@ def pytest_xdist_setupnodes(config, specs):
         spec.env["LIUYAN_VAR_DIR"] = str(Path(settings.VAR_DIR) / f"test-{engine}-{spec.id}")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """With `--dist loadgroup` (make test), pytest-xdist sends the tests of one `xdist_group` to one worker
+    by a suffix on their node ids, which pytest-xdist 3.8 can no longer write on pytest 9.2: its groups
+    are silently ignored (pytest-xdist issue 1386, fix pending in pull request 1388). The worker's own
+    collection writes it here instead, until a pytest-xdist that does is in the lock."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {
+            mark.args[0] if mark.args else mark.kwargs.get("name", "default")
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(map(str, names)))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = type(item._id).parse(item.nodeid + suffix)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=["tests.hashers.FastArgon2PasswordHasher"]):

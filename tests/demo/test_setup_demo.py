@@ -36,7 +36,9 @@ from liuyan.demo.history import HISTORY
 from liuyan.intelligence import classifier
 from liuyan.notify.models import Notification
 
-pytestmark = pytest.mark.django_db
+# The demo is written once for the module (the `demo` fixture, the slowest set-up of the suite): under
+# pytest-xdist (`--dist loadgroup`) one worker runs all of its tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 MESSAGES = 300
 
