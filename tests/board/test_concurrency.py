@@ -9,8 +9,8 @@ from liuyan.board.actions.base import Conflict
 from liuyan.board.actions.handling import accept_message
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Message
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 RACERS = 4
 ROUNDS = 5

@@ -12,8 +12,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Leader
-from tests.factories import make_message
 from tests.conftest import PASSWORD, make_user, unit
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

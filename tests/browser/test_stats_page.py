@@ -4,8 +4,8 @@ sideways, and the screenshots in var/screenshots/ are there for a person to look
 import pytest
 
 from liuyan.board.choices import MessageState
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

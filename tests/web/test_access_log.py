@@ -14,8 +14,8 @@ from liuyan.accounts.models import AccessRecord
 from liuyan.board.choices import MessageState
 from liuyan.directory.models import Region
 from tests.api_client import ApiClient, ok
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ from django.contrib.messages import get_messages
 
 from liuyan.board.choices import MessageState
 from liuyan.board.models import FollowUp, Rating, Support
-from tests.factories import make_message
 from tests.conftest import make_user
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from liuyan.board.choices import MessageState
 from liuyan.directory.models import Leader
 from liuyan.web.middleware import CSP
 from liuyan.web.page_cache import PageCacheMiddleware, lifetime, new_token
-from tests.factories import latest_reply, make_message
 from tests.conftest import make_user
+from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
 
