@@ -176,18 +176,15 @@ def _planned_rows(queryset: QuerySet) -> int:
     return int(plan["Plan"]["Plan Rows"])
 
 
-def _window_start(queryset: QuerySet[Message], expected: int, wanted: int):
+def _window_start(queryset: QuerySet[Message], expected: int, wanted: float):
     """A publication time after which about `wanted` matches are expected (PostgreSQL), given that
-    `expected` messages of `queryset` match in all, or None when the matches are few enough to read them
-    all.
+    `expected` messages of `queryset` match in all; None when the window would hold every message.
 
     Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
     and visits only the rows in both, instead of testing every new message until enough match (slow for
     a word in a few per cent of messages) or reading every match (slow for a common word). Each match
     read costs a heap page, so the window aims only a little past what is ranked.
     """
-    if expected <= 10 * wanted:
-        return None
     newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
     depth = int(_planned_rows(queryset) * wanted / expected)
     return newest[depth : depth + 1].first()
@@ -212,7 +209,7 @@ def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int |
     vendor = connections[queryset.db].vendor
     if not groups or vendor not in {"postgresql", "sqlite"}:
         return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
-    if vendor == "postgresql" and expected:
+    if vendor == "postgresql" and expected and expected > 10 * limit:  # else reading all matches is cheap
         wanted = limit * WINDOW_MARGIN
         while (since := _window_start(queryset, expected, wanted)) is not None:
             ids = _rank(matches.filter(published_at__gte=since), groups, limit, vendor)
