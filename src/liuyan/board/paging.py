@@ -17,14 +17,18 @@ COUNT_CAP = 1000
 class CappedPaginator(Paginator):
     """A Paginator whose count stops at `cap`; `more` tells whether the list goes on past it."""
 
-    def __init__(self, object_list, per_page, cap: int | None = None, **kwargs):
+    def __init__(self, object_list, per_page, cap: int | None = None, *, count_unordered=False, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap or COUNT_CAP
+        # A list whose order no index serves (the staff queues: deadlines across several states) is counted
+        # without it, so the count stops at the cap instead of sorting every row first.
+        self.count_unordered = count_unordered
 
     @cached_property
     def counted(self) -> int:
         """Rows counted up to one past the cap (one past, to know whether there are more)."""
-        return self.object_list[: self.cap + 1].count()
+        rows = self.object_list.order_by() if self.count_unordered else self.object_list
+        return rows[: self.cap + 1].count()
 
     @property
     def count(self) -> int:
@@ -38,6 +42,14 @@ class CappedPaginator(Paginator):
     def count_label(self) -> str:
         """The total as a page shows it, in Chinese: exact, or "more than" at the cap."""
         return f"超过 {self.cap} 条" if self.more else f"共 {self.count} 条"
+
+
+def capped_count(rows, cap: int | None = None) -> str:
+    """How many rows `rows` holds, as a badge shows it: exact up to `cap`, else "1000+" (counted over a
+    LIMIT cap+1 subquery, so a national queue costs what a small one does)."""
+    cap = cap or COUNT_CAP
+    counted = rows.order_by()[: cap + 1].count()  # in any order: the count stops at the cap, unsorted
+    return f"{cap}+" if counted > cap else str(counted)
 
 
 def capped_slice(messages, *, page: int, page_size: int, cap: int | None = None) -> tuple[int, bool, list]:

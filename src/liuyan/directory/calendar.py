@@ -67,9 +67,14 @@ class WorkingCalendar:
 
     def __init__(self, first: date, last: date):
         self.overrides = _overrides(first, last) if first <= last else {}
+        # Each day asked once: a page of deadlines years overdue asks the same thousand days per row.
+        self._known: dict[date, bool] = {}
 
     def is_workday(self, day: date) -> bool:
-        return _workday(day, self.overrides)
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = _workday(day, self.overrides)
+        return known
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
         """As the module's `working_days_between`, for `start` and `end` within the span."""

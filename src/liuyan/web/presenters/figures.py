@@ -176,8 +176,8 @@ class WorkbenchFigures:
     regions: list[Region]
     everywhere: bool
     shown: Shown
-    overdue: int
-    supervised: int
+    overdue: str  # the queues' badges: exact up to 1,000, then "1000+"
+    supervised: str
 
     @property
     def published(self) -> int:
@@ -203,7 +203,7 @@ def outermost(paths) -> list[str]:
 
 
 def workbench_figures(
-    user, *, overdue: int, supervised: int, period: Period | None = None
+    user, *, overdue: str, supervised: str, period: Period | None = None
 ) -> WorkbenchFigures:
     """The figures of the regions `user` may instruct (their count rows; the nation's for a national
     scope). Two small queries, whatever the number of messages."""

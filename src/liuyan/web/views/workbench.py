@@ -30,6 +30,7 @@ from liuyan.board.actions import dispatch, handling, moderation, oversight, repl
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
+from liuyan.board.paging import CappedPaginator, capped_count
 from liuyan.intelligence import similarity
 from liuyan.intelligence.analyze import route_message
 from liuyan.intelligence.reply_quality import quality_of_reply
@@ -130,10 +131,11 @@ def index(request, queue: str | None = None):
         return forbidden(request)
     if queue is not None and queue not in queues:
         raise Http404
-    counts = {name: rows.count() for name, rows in queues.items()}
+    # Badges count to 1,000 at most: an editor's or a province's queues hold hundreds of thousands.
+    counts = {name: capped_count(rows) for name, rows in queues.items()}
     if queue is None:
-        queue = next((name for name in queues if counts[name]), next(iter(queues)))
-    page = Paginator(queues[queue], PER_PAGE).get_page(request.GET.get("page"))
+        queue = next((name for name in queues if counts[name] != "0"), next(iter(queues)))
+    page = CappedPaginator(queues[queue], PER_PAGE, count_unordered=True).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     kind = queues[queue].model._meta.model_name
     if kind == "message":
@@ -147,7 +149,7 @@ def index(request, queue: str | None = None):
         (
             title,
             [
-                (name, label, counts[name], name in ALERT_QUEUES and counts[name] > 0)
+                (name, label, counts[name], name in ALERT_QUEUES and counts[name] != "0")
                 for name, label in members
                 if name in queues
             ],
