@@ -11,6 +11,7 @@ class BoardConfig(AppConfig):
 
 
 def _ensure_search_index(sender, using, **kwargs):
+    # Imported here, not at the top: search imports the board's models, which load after this module.
     from django.db import connections
 
     from liuyan.board.search import ensure_postgres_vector, ensure_sqlite_index

@@ -71,7 +71,7 @@ def notify(
         return []
 
     # tasks.py imports this module for the actions its task calls.
-    from liuyan.notify.tasks import deliver_notifications
+    from liuyan.notify.tasks import deliver_notifications  # tasks.py imports this module
 
     now = timezone.now()
     # savepoint=False: inside the caller's transaction this adds nothing; called on its own, the rows and
@@ -175,7 +175,7 @@ class Undeliverable(Exception):
 
 def _record_failure(delivery: NotificationDelivery, attempted_at: datetime, error: Exception) -> None:
     """Release the claim and schedule the next attempt, or give up (the admin shows either)."""
-    from liuyan.notify.tasks import retry_delivery
+    from liuyan.notify.tasks import retry_delivery  # tasks.py imports this module
 
     attempts = NotificationDelivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk)
     now = timezone.now()
@@ -217,7 +217,7 @@ def _email(notification: Notification, key: str) -> None:
 
 def retry_deliveries(delivery_ids) -> int:
     """Send given-up deliveries again from the first attempt (the admin's re-send); returns how many."""
-    from liuyan.notify.tasks import retry_delivery
+    from liuyan.notify.tasks import retry_delivery  # tasks.py imports this module
 
     with transaction.atomic():
         ids = list(

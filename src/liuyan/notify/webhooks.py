@@ -106,7 +106,7 @@ def enqueue_for_event(event: Event) -> list[WebhookDelivery]:
     wanted = [webhook for webhook in _active_webhooks() if _matches(webhook, event)]
     if not wanted:
         return []
-    from liuyan.notify.tasks import deliver_webhook
+    from liuyan.notify.tasks import deliver_webhook  # tasks.py imports this module
 
     with transaction.atomic(savepoint=False):
         deliveries = WebhookDelivery.objects.bulk_create(
@@ -201,7 +201,7 @@ def deliver(delivery_id: int) -> bool:
         ]
     )
     if not ok and delivery.abandoned_at is None:
-        from liuyan.notify.tasks import deliver_webhook
+        from liuyan.notify.tasks import deliver_webhook  # tasks.py imports this module
 
         deliver_webhook.using(run_after=retry_at).enqueue(delivery_id=delivery.pk)
     return ok
@@ -209,7 +209,7 @@ def deliver(delivery_id: int) -> bool:
 
 def retry_abandoned(delivery_ids) -> int:
     """Send given-up deliveries again from the first attempt; returns how many were requeued."""
-    from liuyan.notify.tasks import deliver_webhook
+    from liuyan.notify.tasks import deliver_webhook  # tasks.py imports this module
 
     with transaction.atomic():
         abandoned = WebhookDelivery.objects.filter(pk__in=delivery_ids, delivered_at=None).exclude(

@@ -29,6 +29,7 @@ from liuyan.board.privacy import mask_text
 from liuyan.board.selectors import public_messages
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Domain, MessageType, Region
+from liuyan.intelligence.hot_topics import hot_topics_between
 from liuyan.reports import charts, stats
 from liuyan.reports.choices import Dimension
 from liuyan.reports.counts import SATISFIED_SUM
@@ -275,10 +276,6 @@ def _campaign_breakdowns(camp: Campaign, start: datetime, end: datetime):
 
 
 def _hot_topics(start: datetime, end: datetime, *, region: str, campaign: str) -> list[HotTopic]:
-    try:
-        from liuyan.intelligence.hot_topics import hot_topics_between
-    except ImportError:  # the miner is optional: the brief says 暂无热点
-        return []
     found = hot_topics_between(start, end, region=region or None, campaign=campaign or None, top=5)
     return [
         HotTopic(
@@ -427,7 +424,7 @@ def render_brief_html(brief: Brief, *, mode: str = "file", request=None) -> str:
 
 def write_brief_pdf(brief: Brief, path: Path | str) -> Path:
     """Render the brief as an A4 PDF at `path` (written to a temporary file, then moved into place)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # heavy (Pango, fonts): loaded only when a PDF is written
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

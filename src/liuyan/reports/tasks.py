@@ -3,9 +3,11 @@ e-mailing the daily brief to its subscribers."""
 
 from datetime import date, timedelta
 
+from django.utils import timezone
 from django_tasks import task
 
 from liuyan.reports import counts
+from liuyan.reports.subscriptions import send_daily_briefs as send
 
 
 @task()
@@ -23,18 +25,12 @@ BRIEF_SEND_HOUR = 6
 @task()
 def send_daily_briefs(day: str) -> int:
     """E-mail the brief of `day` (ISO date) to the subscribers not yet sent it."""
-    from liuyan.reports.subscriptions import send_daily_briefs as send
-
     return send(date.fromisoformat(day))
 
 
 @task()
 def send_due_briefs() -> int:
     """From 06:00 (Asia/Shanghai), send yesterday's brief to whoever has not had it; safe to run often."""
-    from django.utils import timezone
-
-    from liuyan.reports.subscriptions import send_daily_briefs as send
-
     now = timezone.localtime()
     if now.hour < BRIEF_SEND_HOUR:
         return 0
