@@ -18,8 +18,8 @@ from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Region
 from liuyan.notify import retries, webhooks
 from liuyan.notify.models import Webhook, WebhookDelivery
-from tests.factories import make_message
 from tests.conftest import unit
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
 
