@@ -176,9 +176,9 @@ def _planned_rows(queryset: QuerySet) -> int:
     return int(plan["Plan"]["Plan Rows"])
 
 
-def _window_start(queryset: QuerySet[Message], expected: int, wanted: float):
+def _window_start(queryset: QuerySet[Message], total: int, expected: int, wanted: float):
     """A publication time after which about `wanted` matches are expected (PostgreSQL), given that
-    `expected` messages of `queryset` match in all; None when the window would hold every message.
+    `expected` of the `total` messages of `queryset` match; None when the window would hold every message.
 
     Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
     and visits only the rows in both, instead of testing every new message until enough match (slow for
@@ -186,7 +186,7 @@ def _window_start(queryset: QuerySet[Message], expected: int, wanted: float):
     read costs a heap page, so the window aims only a little past what is ranked.
     """
     newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
-    depth = int(_planned_rows(queryset) * wanted / expected)
+    depth = int(total * wanted / expected)
     return newest[depth : depth + 1].first()
 
 
@@ -210,8 +210,8 @@ def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int |
     if not groups or vendor not in {"postgresql", "sqlite"}:
         return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
     if vendor == "postgresql" and expected and expected > 10 * limit:  # else reading all matches is cheap
-        wanted = limit * WINDOW_MARGIN
-        while (since := _window_start(queryset, expected, wanted)) is not None:
+        wanted, total = limit * WINDOW_MARGIN, _planned_rows(queryset)
+        while (since := _window_start(queryset, total, expected, wanted)) is not None:
             ids = _rank(matches.filter(published_at__gte=since), groups, limit, vendor)
             if len(ids) == limit:
                 return ids
