@@ -58,6 +58,8 @@ class EventKind(models.TextChoices):
     INSTRUCTED = "instructed", "批示"
     MERGED = "merged", "并单"
     CLOSED = "closed", "办结"
+    MARKED = "marked", "编辑标记"
+    UNMARKED = "unmarked", "取消编辑标记"
 
 
 # The public timeline of a message (提交 → 刊发 → 交办 → 受理 → 回复 …) shows only these kinds.
@@ -90,6 +92,19 @@ class ExtensionState(models.TextChoices):
     PENDING = "pending", "待审批"
     APPROVED = "approved", "已同意"
     REFUSED = "refused", "未同意"
+
+
+class MarkKind(models.TextChoices):
+    """What an editor marks a message as: to follow its handling, or as a lead for reporting."""
+
+    TRACK = "track", "跟踪督办"
+    LEAD = "lead", "报道线索"
+
+
+class CampaignChangeKind(models.TextChoices):
+    CREATED = "created", "创建专栏"
+    EDITED = "edited", "修改专栏"
+    STATE = "state", "更改状态"
 
 
 class CampaignState(models.TextChoices):

@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from liuyan.board.choices import (
     PUBLIC_STATES,
+    CampaignChangeKind,
     CampaignState,
     EventKind,
     ExtensionState,
+    MarkKind,
     MessageState,
     ReplyState,
 )
@@ -59,6 +61,28 @@ class Campaign(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.state == CampaignState.OPEN and self.opens_at <= now < self.closes_at
+
+
+class CampaignChange(models.Model):
+    """An audit row of a campaign: its creation, an edit (which fields, from what to what) or a change of
+    state, by whom and when. A campaign's history is these rows, as a message's is its Events."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="changes", verbose_name="专栏"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    kind = models.CharField("事件", max_length=16, choices=CampaignChangeKind.choices)
+    note = models.TextField("变更内容", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "专栏变更记录"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.get_kind_display()}"
 
 
 # The state tabs of the public lists (待回复 / 办理中 / 已办理): each has its own ordered index below.
@@ -466,6 +490,43 @@ class Instruction(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class EditorMark(models.Model):
+    """An editor's mark on a message: followed for its handling (跟踪督办) or kept as a lead for reporting
+    (报道线索), with a note. Clearing a mark keeps the row (cleared_at); a message carries at most one
+    uncleared mark of each kind."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="marks", verbose_name="留言")
+    kind = models.CharField("标记", max_length=8, choices=MarkKind.choices)
+    note = models.TextField("说明", blank=True, max_length=500)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="标记人"
+    )
+    created_at = models.DateTimeField("标记时间", default=timezone.now)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="取消人",
+    )
+    cleared_at = models.DateTimeField("取消时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编辑标记"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "kind"], condition=Q(cleared_at=None), name="one_open_mark_per_kind"
+            )
+        ]
+        # The editors' 跟踪留言 queue reads the uncleared marks only: few, whatever the number of messages.
+        indexes = [models.Index("created_at", "id", name="mark_open", condition=Q(cleared_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.get_kind_display()}"
 
 
 class Support(models.Model):
