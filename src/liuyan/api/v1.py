@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from liuyan.api import (
     accounts,
     analyze,
+    bulk,
     campaigns,
     directory,
     insights,
@@ -41,6 +42,8 @@ api.add_router("", directory.router)
 api.add_router("", accounts.router)
 # Before messages, whose action route /messages/{id}/{action} would take /messages/{id}/similar.
 api.add_router("", similar.router)
+# Before messages too: /messages/bulk/{action} would be taken for /messages/{id}/{action}.
+api.add_router("", bulk.router)
 api.add_router("", messages.router)
 api.add_router("", review.router)
 api.add_router("", campaigns.router)

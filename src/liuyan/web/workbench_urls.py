@@ -1,7 +1,7 @@
 from django.urls import path, re_path
 
 from liuyan.board import lifecycle
-from liuyan.web.views import access_log, exports, routing, workbench
+from liuyan.web.views import access_log, bulk, exports, routing, workbench
 
 urlpatterns = [
     path("", workbench.index, name="workbench"),
@@ -30,6 +30,7 @@ urlpatterns = [
         for step in lifecycle.routed()
         if step.slug in workbench.ACTIONS
     ],
+    path("bulk/", bulk.bulk, name="workbench-bulk"),
     path("auto-assign/", routing.auto_assign, name="workbench-auto-assign"),
     path("access-log/", access_log.access_log, name="workbench-access-log"),
     path("access-log/export.csv", access_log.access_log_csv, name="workbench-access-log-csv"),
