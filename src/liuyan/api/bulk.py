@@ -6,7 +6,7 @@ from ninja import Field, Router, Schema
 from liuyan.accounts.models import User
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import ApiError
-from liuyan.api.fields import Id, Text
+from liuyan.api.fields import Id, Line, Text
 from liuyan.api.messages import ERRORS
 from liuyan.board.actions.bulk import BULK_ACTIONS, BulkInput, BulkResult, bulk_ids, run_bulk
 from liuyan.intelligence.routing_choice import suggested_unit_ids
@@ -65,7 +65,7 @@ class BulkOut(Schema):
         "remind（催办）、supervise（督办）。每条单独办理，一条未完成不影响其他各条；逐条返回结果。"
     ),
 )
-def bulk(request, action: str, payload: BulkIn):
+def bulk(request, action: Line, payload: BulkIn):
     results = run_bulk_action(
         request.auth,
         action,
