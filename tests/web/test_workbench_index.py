@@ -77,7 +77,12 @@ def test_editor_queue_lists_messages_to_moderate_with_a_publish_button(client, e
     client.force_login(editor)
     html = client.get("/workbench/queues/to_moderate/").content.decode()
     assert "路灯长期不亮" in html
-    assert f'action="/workbench/messages/{message.pk}/publish/"' in html
+    # 刊发 posts the one row to the bulk endpoint, as the toolbar does for several.
+    assert f'<form method="post" id="row-{message.pk}" action="/workbench/bulk/">' in html
+    assert (
+        f'<input type="hidden" name="action" value="publish"><input type="hidden" name="ids" value="{message.pk}">'
+        in html
+    )
     assert 'name="csrfmiddlewaretoken"' in html
     assert "专栏管理" in html
 

@@ -189,6 +189,11 @@ def _overdue(now) -> Q:
     )
 
 
+def overdue_condition(now) -> Q:
+    """The messages past the deadline they run against at `now` (what `is_overdue` says of one)."""
+    return _overdue(now)
+
+
 def _due_soon(now) -> Q:
     until = now + DUE_SOON
     return Q(state=MessageState.ASSIGNED, accept_deadline__gte=now, accept_deadline__lt=until) | Q(
@@ -212,11 +217,14 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
         )
     if not scope_for(user, Permission.ASSIGN).empty:
         desk = restrict(live, user, Permission.ASSIGN)
-        queues["desk_incoming"] = desk.filter(state=MessageState.PUBLISHED).order_by("published_at", "id")
-        queues["desk_returned"] = desk.filter(
-            Exists(Event.objects.filter(message=OuterRef("pk"), kind=EventKind.RETURNED)),
-            state=MessageState.PUBLISHED,
-        ).order_by("published_at", "id")
+        # A returned message waits in 被退回 only: the two queues share no row, nor do their badges.
+        returned = Exists(Event.objects.filter(message=OuterRef("pk"), kind=EventKind.RETURNED))
+        queues["desk_incoming"] = desk.filter(~returned, state=MessageState.PUBLISHED).order_by(
+            "published_at", "id"
+        )
+        queues["desk_returned"] = desk.filter(returned, state=MessageState.PUBLISHED).order_by(
+            "published_at", "id"
+        )
         queues["desk_due_soon"] = desk.filter(_due_soon(now)).order_by("reply_deadline", "id")
         queues["desk_overdue"] = desk.filter(_overdue(now)).order_by("reply_deadline", "id")
     if not scope_for(user, Permission.DECIDE_EXTENSION).empty:

@@ -30,14 +30,15 @@ from liuyan.board.actions import dispatch, handling, moderation, oversight, repl
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.board.paging import CappedPaginator, capped_count
+from liuyan.board.paging import capped_count
 from liuyan.intelligence import similarity
 from liuyan.intelligence.analyze import route_message
 from liuyan.intelligence.reply_quality import quality_of_reply
 from liuyan.web import workbench_forms as wf
 from liuyan.web.forms import show_action_error
-from liuyan.web.presenters.deadlines import DeadlineClock, with_deadlines
+from liuyan.web.presenters.deadlines import DeadlineClock
 from liuyan.web.presenters.figures import workbench_figures
+from liuyan.web.presenters.queue_table import queue_table
 
 PER_PAGE = 20
 
@@ -126,7 +127,8 @@ def safe_next(request) -> str | None:
 
 @staff_page
 def index(request, queue: str | None = None):
-    queues = selectors.workbench_queues(request.user)
+    now = timezone.now()
+    queues = selectors.workbench_queues(request.user, now)
     if not queues:
         return forbidden(request)
     if queue is not None and queue not in queues:
@@ -135,16 +137,8 @@ def index(request, queue: str | None = None):
     counts = {name: capped_count(rows) for name, rows in queues.items()}
     if queue is None:
         queue = next((name for name in queues if counts[name] != "0"), next(iter(queues)))
-    page = CappedPaginator(queues[queue], PER_PAGE, count_unordered=True).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    kind = queues[queue].model._meta.model_name
-    if kind == "message":
-        with_deadlines(rows)
-    elif kind == "extensionrequest":
-        with_deadlines([e.message for e in rows])
-    elif kind == "reply":
-        for reply in rows:
-            reply.quality = quality_of_reply(reply)
+    # The queue's table: its filters, sort and page from the URL, the rows of the page and the bulk toolbar.
+    table = queue_table(request.user, queue, queues[queue], request.GET, now)
     groups = [
         (
             title,
@@ -166,9 +160,9 @@ def index(request, queue: str | None = None):
         "queue": queue,
         "queue_label": QUEUE_LABELS[queue],
         "queue_hint": QUEUE_HINTS[queue],
-        "kind": kind,
-        "page": page,
-        "rows": rows,
+        "kind": queues[queue].model._meta.model_name,
+        "count": counts[queue],
+        **table,
         "here": request.get_full_path(),
         "roles": [
             ((r["unit"] or r["region"] or {}).get("name", ""), Role(r["role"]).label)
