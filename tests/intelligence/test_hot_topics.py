@@ -249,6 +249,21 @@ def test_home_page_shows_the_last_computation_until_the_new_one(db_messages, cli
     assert not DBTaskResult.objects.filter(task_path=WARM_TASK).exists()
 
 
+def test_a_flushed_cache_shows_the_stored_computation_as_it_was(
+    db_messages, client, django_assert_num_queries
+):
+    computed = hot_topics.recent_hot_topics(refresh=True)
+    cache.clear()
+    with django_assert_num_queries(1):
+        stored = hot_topics.stored_hot_topics()
+    assert stored == computed and stored.topics[0].representatives
+    # Read once from the database, then from the cache again; no worker was asked.
+    with django_assert_num_queries(0):
+        assert hot_topics.stored_hot_topics() == computed
+    assert "丽发" in client.get("/").content.decode()
+    assert not DBTaskResult.objects.filter(task_path=WARM_TASK).exists()
+
+
 def test_linking_in_chunks_finds_the_same_topics(monkeypatch):
     whole = [t.as_dict() for t in find_hot_topics(items())]
     monkeypatch.setattr(clustering, "LINK_CHUNK", 4)

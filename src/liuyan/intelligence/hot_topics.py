@@ -3,12 +3,14 @@ the database, with each message's tokens stored (TopicTokens) and the results ca
 topics computed ahead by `run_periodic`."""
 
 import hashlib
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from datetime import time as day_time
 
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from liuyan.board.models import Campaign
 from liuyan.board.privacy import mask_text
@@ -22,7 +24,7 @@ from liuyan.intelligence.clustering import (
     tokens,
     weighted_document,
 )
-from liuyan.intelligence.models import TopicTokens
+from liuyan.intelligence.models import TopicSnapshot, TopicTokens
 
 # `run_periodic` recomputes the home page's topics every quarter hour or so, well within this.
 CACHE_SECONDS = 3600
@@ -191,17 +193,56 @@ def recent_hot_topics(days: int = HOME_DAYS, top: int = HOME_TOP, *, refresh: bo
     result = hot_topics_between(start, end, top=top, refresh=refresh)
     if refresh:
         cache.set(_latest_key(days, top), result, LATEST_SECONDS)
+        TopicSnapshot.objects.update_or_create(
+            key=_latest_key(days, top),
+            defaults={"computed_at": timezone.now(), "topics": _snapshot(result)},
+        )
     return result
+
+
+def _snapshot(result: PeriodTopics) -> dict:
+    """The JSON of a computation, times to the microsecond (DjangoJSONEncoder would keep milliseconds)."""
+    return json.loads(json.dumps(asdict(result), default=datetime.isoformat))
+
+
+def _from_snapshot(data: dict) -> PeriodTopics:
+    """The PeriodTopics a snapshot was made of (JSON keeps datetimes as ISO text and tuples as lists)."""
+
+    def item(row: dict) -> TopicItem:
+        return TopicItem(
+            **{**row, "created_at": parse_datetime(row["created_at"]), "regions": tuple(row["regions"])}
+        )
+
+    topics = [
+        Topic(
+            **{
+                **row,
+                "regions": [tuple(pair) for pair in row["regions"]],
+                "first_at": parse_datetime(row["first_at"]),
+                "last_at": parse_datetime(row["last_at"]),
+                "representatives": [item(r) for r in row["representatives"]],
+            }
+        )
+        for row in data["topics"]
+    ]
+    covered_from = data["covered_from"] and parse_datetime(data["covered_from"])
+    return PeriodTopics(topics, data["message_count"], covered_from)
 
 
 def stored_hot_topics() -> PeriodTopics | None:
     """The home page's topics without computing them on the request (10,000 messages take seconds):
-    today's computation, or else the last one; None when there is none yet, and then a task worker is
-    asked to compute them (`warm_hot_topics`, which `run_periodic` also runs every quarter hour)."""
+    today's computation, or else the last one (from the cache, or its snapshot in the database when the
+    cache has lost it); None when there is none yet, and then a task worker is asked to compute them
+    (`warm_hot_topics`, which `run_periodic` also runs every quarter hour)."""
     start, end = _recent_period(HOME_DAYS)
     today, latest = _cache_key(start, end, None, None, HOME_TOP), _latest_key(HOME_DAYS, HOME_TOP)
     found = cache.get_many([today, latest])
     result = found.get(today) or found.get(latest)
+    if result is None:
+        stored = TopicSnapshot.objects.filter(key=latest).values_list("topics", flat=True).first()
+        if stored is not None:
+            result = _from_snapshot(stored)
+            cache.set(latest, result, LATEST_SECONDS)
     if result is None and cache.add("hot_topics:v2:warm-requested", 1, WARM_REQUEST_SECONDS):
         # tasks.py imports this module for the work its task does.
         from liuyan.intelligence.tasks import warm_hot_topics

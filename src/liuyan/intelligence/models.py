@@ -1,4 +1,5 @@
-"""What the intelligence app stores: the similar-message index (MinHash signatures, LSH band keys)."""
+"""What the intelligence app stores: the similar-message index (MinHash signatures, LSH band keys), the
+hot topics' tokens and the home page's last topics."""
 
 from django.db import models
 from django.utils import timezone
@@ -70,3 +71,19 @@ class TopicTokens(models.Model):
 
     def __str__(self) -> str:
         return str(self.message_id)
+
+
+class TopicSnapshot(models.Model):
+    """The home page's hot topics as `run_periodic` last computed them (intelligence/hot_topics.py): the
+    cache holds them too, but a flushed or restarted cache must not leave the home page without topics, or
+    send each page view to ask a worker for seconds of clustering, until the next computation."""
+
+    key = models.CharField("键", max_length=80, primary_key=True)
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+    topics = models.JSONField("话题")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "热点话题快照"
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.computed_at:%Y-%m-%d %H:%M}"

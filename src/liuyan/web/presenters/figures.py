@@ -14,15 +14,13 @@ from django.core.cache import cache
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import scope_for
-from liuyan.directory.models import Leader, Region, Unit
+from liuyan.directory import lookups
+from liuyan.directory.models import Leader, Region
 from liuyan.reports import figures as counted
 from liuyan.reports.choices import Dimension
 from liuyan.reports.figures import Figures, Period, Scope
 
 CACHE_SECONDS = 60
-# The directory's size changes when it is seeded or edited, not with every message: counting 70,000 units
-# costs more than the rest of the home page's figures together, so it is counted every ten minutes.
-DIRECTORY_CACHE_SECONDS = 600
 
 
 def percent(rate: float | None) -> str:
@@ -136,15 +134,7 @@ def _site_figures() -> dict:
         "replies": of_year.replied,
         "reply_rate": of_year.reply_rate,
         "reply_rate_label": percent(of_year.reply_rate),
-        **cache.get_or_set("liuyan:figures:directory", _directory_size, DIRECTORY_CACHE_SECONDS),
-    }
-
-
-def _directory_size() -> dict:
-    return {
-        "regions": Region.objects.count(),
-        "leaders": Leader.objects.filter(active=True).count(),
-        "units": Unit.objects.filter(active=True).count(),
+        **lookups.directory_size(),
     }
 
 
