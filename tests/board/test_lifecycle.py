@@ -31,12 +31,15 @@ def test_the_diagram_has_an_edge_for_each_state_change():
     assert "[*] --> pending_review : 提交 submit" in diagram
     assert "assigned --> published : 退回 return" in diagram
     assert "replied --> in_progress : 重新办理 reopen" in diagram
+    assert "closed --> in_progress : 重新办理 reopen" in diagram
+    assert "replied --> in_progress : 重新办理 follow-up-reopen" in diagram
+    assert "replied --> reply_review : 回复 reply" in diagram  # the answer to a follow-up
     assert "hide" not in diagram  # hiding changes no state
 
 
 def test_the_api_routes_every_step_on_a_message_under_each_of_its_slugs():
-    # A reply has its own route, /messages/{id}/replies.
-    on_messages = {step.slug for step in lifecycle.routed(Target.MESSAGE)} - {"reply"}
+    # A reply and a revisit have their own routes, /messages/{id}/replies and /messages/{id}/revisits.
+    on_messages = {step.slug for step in lifecycle.routed(Target.MESSAGE)} - {"reply", "revisit"}
     assert set(API_ACTIONS) == on_messages | {"extension"}
     assert API_ACTIONS["extension"] is API_ACTIONS["request-extension"]  # the older name stays
 

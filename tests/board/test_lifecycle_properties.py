@@ -212,7 +212,7 @@ class Lifecycle(RuleBasedStateMachine):
         self._attempt(
             i,
             lambda pk: feedback.follow_up_message(ctx.author, pk, "问题还没有解决。", new_question),
-            lifecycle.REOPEN.allowed_from,  # where a follow-up may change the state
+            lifecycle.REOPEN_ON_FOLLOW_UP.allowed_from,  # where a follow-up may change the state
         )
 
     @precondition(lambda self: self.ids)

@@ -4,6 +4,7 @@ Allowed calls succeed; refused ones answer 404 when the caller cannot see the me
 looks exactly like missing) and 403 when they can see it but may not act."""
 
 import pytest
+from django.utils import timezone
 
 from liuyan.accounts.choices import ROLE_PERMISSIONS, Role
 from liuyan.board import lifecycle
@@ -34,6 +35,10 @@ def request_for(action, message, inside, staff):
         return f"/messages/{pk}/merge", {"into_id": into.id}
     if action == "reply":
         return f"/messages/{pk}/replies", {"body": "经核实，已安排维修，本月底前完成。"}
+    if action == "revisit":
+        at = timezone.now().isoformat()  # after the reply, to the microsecond
+        body = {"method": "phone", "at": at, "summary": "留言人表示路口已疏导。", "outcome": "satisfied"}
+        return f"/messages/{pk}/revisits", body
     if action in ("approve-reply", "send-back-reply"):
         path = f"/replies/{latest_reply(message).id}/{action.removesuffix('-reply')}"
         return path, {"reason": "请补充办理时限。"}
@@ -47,6 +52,7 @@ def request_for(action, message, inside, staff):
         "instruct": {"text": "请抓紧办理，按时回复。"},
         "rate": {"resolution": 4, "attitude": 4, "speed": 4},
         "followup": {"text": "请问具体什么时候完成？"},
+        "reopen": {"reason": "回访仍不满意，请重新办理。"},
     }
     return f"/messages/{pk}/{action}", bodies.get(action, {})
 
@@ -77,6 +83,8 @@ STATES = {
     "send-back-reply": MessageState.REPLY_REVIEW,
     "rate": MessageState.REPLIED,
     "followup": MessageState.REPLIED,
+    "revisit": MessageState.REPLIED,
+    "reopen": MessageState.REPLIED,
 }
 STAFF_ROLES = {
     "editor": Role.EDITOR,

@@ -4,6 +4,7 @@ at each step (the lifecycle issue's acceptance scenario)."""
 import re
 
 import pytest
+from django.utils import timezone
 
 from liuyan.board.actions import submission
 from liuyan.board.choices import EventKind, MessageState
@@ -106,14 +107,30 @@ def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handl
     assert message.state == MessageState.REPLIED and message.replied_at
     assert notified(citizen, "reply_published")
 
-    ok(author.act(pk, "rate", {"resolution": 2, "attitude": 2, "speed": 2, "comment": "还没修好"}))
+    # An unhappy rating leaves the message open: the desk is to revisit the citizen, who may still follow up.
+    state = ok(author.act(pk, "rate", {"resolution": 2, "attitude": 2, "speed": 2, "comment": "还没修好"}))
+    assert state["state"] == "replied"
+    assert state["after_reply"]["awaiting_revisit"] and state["after_reply"]["follow_up_open"]
     assert Message.objects.get(pk=pk).state == MessageState.REPLIED
 
-    before = message.reply_deadline
+    # A plain follow-up waits for the unit's answer, with its own deadline.
     state = ok(author.act(pk, "followup", {"text": "月底已过，屋顶仍然漏雨。"}))
+    assert state["state"] == "replied" and state["after_reply"]["follow_up_deadline"]
+
+    # The desk calls the citizen, who is still unsatisfied, and sends the message back to the unit.
+    revisit = ok(
+        desk.post(
+            f"/messages/{pk}/revisits",
+            {"method": "电话", "at": timezone.now().isoformat(), "summary": "仍漏雨", "outcome": "不满意"},
+        ),
+        201,
+    )
+    assert (revisit["method"], revisit["outcome"], revisit["summary"]) == ("phone", "unsatisfied", "仍漏雨")
+    before = message.reply_deadline
+    state = ok(desk.act(pk, "reopen", {"reason": "回访仍不满意，请现场核实维修情况。"}))
     message.refresh_from_db()
-    assert state["state"] == "in_progress" and message.supervised
-    assert message.reply_deadline >= before
+    assert state["state"] == "in_progress" and message.supervised and message.unit == city_bureau
+    assert message.reply_deadline >= before and not message.awaiting_revisit
 
     reply = ok(
         unit_b.post(
@@ -140,6 +157,7 @@ def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handl
         EventKind.REPLY_APPROVED,
         EventKind.RATED,
         EventKind.FOLLOWED_UP,
+        EventKind.REVISITED,
         EventKind.REOPENED,
         EventKind.REPLY_SUBMITTED,
         EventKind.REPLY_APPROVED,
@@ -152,4 +170,7 @@ def test_full_path_from_submission_to_closing(citizen, editor, dispatcher, handl
     assert "13812345678" not in str(public) and "138****5678" in public["body"]
     assert [e["kind"] for e in public["timeline"]][:3] == ["submitted", "published", "assigned"]
     assert "reply_sent_back" not in {e["kind"] for e in public["timeline"]}
+    visit = next(e for e in public["timeline"] if e["kind"] == "revisited")
+    assert visit["note"] == "留言办理工作机构电话回访，留言人表示不满意" and "仍漏雨" not in str(public)
+    assert public["revisits"][0]["outcome"] == "unsatisfied" and public["revisits"][0]["summary"] is None
     assert len(public["replies"]) == 2 and len(public["ratings"]) == 2

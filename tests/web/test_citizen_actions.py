@@ -110,10 +110,14 @@ def test_an_unsatisfied_rating_leaves_the_message_open(client, citizen, admin_us
     )
 
     assert flashes(response) == [
-        ("success", "感谢您的评价。对办理结果不满意，可以继续追问，留言将重新交办。")
+        (
+            "success",
+            "感谢您的评价。您对办理结果不满意，留言办理工作机构将对您进行回访，必要时交办理单位重新办理；"
+            "在此期间您仍可以追问。",
+        )
     ]
     message.refresh_from_db()
-    assert message.state == MessageState.REPLIED
+    assert message.state == MessageState.REPLIED and message.awaiting_revisit
 
 
 def test_rating_before_the_reply_is_flashed(client, citizen, admin_user):

@@ -12,7 +12,7 @@ from liuyan.accounts.choices import AccessKind
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
-from liuyan.api.fields import Id, Line, PageNumber, Text
+from liuyan.api.fields import Id, Line, Moment, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import lifecycle, paging, selectors
 from liuyan.board.actions import (
@@ -22,6 +22,7 @@ from liuyan.board.actions import (
     moderation,
     oversight,
     replies,
+    revisits,
     submission,
 )
 from liuyan.board.choices import MessageState
@@ -161,6 +162,7 @@ class FollowUpOut(Schema):
     body: str
     created_at: datetime
     reopened: bool
+    answer_deadline: datetime | None = Field(None, description="已回复留言的追问：办理单位的答复时限")
 
 
 class AttachmentOut(Schema):
@@ -186,11 +188,42 @@ class ExtensionOut(Schema):
     decision_note: str
 
 
+class RevisitOut(Schema):
+    id: int
+    method: str = Field(description="phone 电话 / visit 上门 / video 视频")
+    method_label: str
+    at: datetime
+    outcome: str = Field(description="satisfied 满意 / basically_satisfied 基本满意 / unsatisfied 不满意")
+    outcome_label: str
+    unit: str = Field(description="回访的单位（办理单位或留言办理工作机构）")
+    summary: str | None = Field(None, description="回访情况（留言人所说），仅对工作人员返回")
+    by: str | None = Field(None, description="回访人，仅对工作人员返回")
+
+
+class RevisitIn(Schema):
+    method: Line = Field(description="phone / visit / video，或 电话 / 上门 / 视频")
+    at: Moment = Field(description="回访时间，不晚于现在、不早于回复时间")
+    summary: Text = Field(max_length=2000, description="回访情况（仅工作人员可见）")
+    outcome: Line = Field(
+        description="satisfied / basically_satisfied / unsatisfied，或 满意 / 基本满意 / 不满意"
+    )
+
+
+class AfterReplyOut(Schema):
+    """Where a replied message stands for its author and the desk."""
+
+    awaiting_revisit: bool = Field(description="评价不满意，等待留言办理工作机构回访")
+    follow_up_open: bool = Field(description="留言人现在可以追问")
+    follow_up_deadline: datetime | None = Field(description="待答复追问的答复时限；没有待答复的追问时为空")
+
+
 class MessageDetailOut(MessageOut):
+    after_reply: AfterReplyOut
     timeline: list[EventOut]
     replies: list[ReplyOut]
     ratings: list[RatingOut]
     follow_ups: list[FollowUpOut]
+    revisits: list[RevisitOut]
     attachments: list[AttachmentOut]
     instructions: list[InstructionOut]
     extensions: list[ExtensionOut]
@@ -416,6 +449,22 @@ def submit_reply(request, message_id: Id, payload: ReplyIn):
     return Status(201, presenters.reply_payload(reply, originals=True, for_message=message_id))
 
 
+@router.post(
+    "/messages/{message_id}/revisits",
+    response={201: RevisitOut, **ERRORS},
+    auth=signed_in,
+    summary="录入回访",
+    description="办理单位或留言办理工作机构录入对留言人的回访（电话 / 上门 / 视频）。"
+    "留言因评价不满意而待回访时，回访结果为满意或基本满意即办结；"
+    "不满意时留待留言办理工作机构决定是否重新办理（POST …/reopen）。",
+)
+def record_revisit(request, message_id: Id, payload: RevisitIn):
+    revisit = revisits.record_revisit(
+        request.auth, message_id, payload.method, payload.at, payload.summary, payload.outcome
+    )
+    return Status(201, presenters.revisit_payload(revisit, staff=True))
+
+
 # How the API calls each step of the lifecycle table that acts on a message (board/lifecycle.py), as
 # (user, message id, body) → the action call. The actions check rights and state. A reply is created at
 # /messages/{id}/replies, and reviewed or decided at /replies/… and /extensions/… (api/review.py).
@@ -439,9 +488,11 @@ CALLS = {
         u, pk, resolution=b.resolution, attitude=b.attitude, speed=b.speed, comment=b.comment
     ),
     "followup": lambda u, pk, b: feedback.follow_up_message(u, pk, b.text, b.new_question),
+    "reopen": lambda u, pk, b: revisits.reopen_message(u, pk, b.reason or b.note),
 }
-# Every step on a message but `reply` (its own route above) has its call.
-assert set(CALLS) == {step.slug for step in lifecycle.routed(lifecycle.Target.MESSAGE)} - {"reply"}
+# Every step on a message but `reply` and `revisit` (their own routes above) has its call.
+OWN_ROUTES = {"reply", "revisit"}
+assert set(CALLS) == {step.slug for step in lifecycle.routed(lifecycle.Target.MESSAGE)} - OWN_ROUTES
 # The URL slugs, with the older names still accepted (`extension` for request-extension).
 ACTIONS = {
     slug: CALLS[step.slug]

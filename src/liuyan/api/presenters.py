@@ -5,14 +5,14 @@ from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
-from liuyan.board import selectors
-from liuyan.board.choices import EventKind, ExtensionState, MessageState
-from liuyan.board.models import Attachment, Event, Message, Reply
+from liuyan.board import lifecycle, selectors
+from liuyan.board.choices import EventKind, ExtensionState, MessageState, RevisitMethod, RevisitOutcome
+from liuyan.board.models import Attachment, Event, Message, Reply, Revisit
 from liuyan.board.privacy import mask_reply, mask_text, public_author_name
 from liuyan.intelligence.reply_quality import quality_of_reply
 
 # Event notes the public may read; other notes are internal.
-PUBLIC_NOTE_KINDS = {EventKind.MERGED, EventKind.SUPERVISED}
+PUBLIC_NOTE_KINDS = {EventKind.MERGED, EventKind.SUPERVISED, EventKind.REVISITED}
 AUTHOR_EXTRA_KINDS = {EventKind.REJECTED, EventKind.WITHDRAWN, EventKind.RETURNED}
 
 
@@ -109,6 +109,30 @@ def reply_payload(
     }
 
 
+def revisit_payload(revisit: Revisit, *, staff: bool) -> dict:
+    """A 回访: how, when, by which unit and the outcome to everyone; what the citizen said and who called
+    to staff only."""
+    return {
+        "id": revisit.id,
+        "method": revisit.method,
+        "method_label": RevisitMethod(revisit.method).label,
+        "at": revisit.at,
+        "outcome": revisit.outcome,
+        "outcome_label": RevisitOutcome(revisit.outcome).label,
+        "unit": revisit.unit.name,
+        "summary": revisit.summary if staff else None,
+        "by": revisit.by.display_name if staff else None,
+    }
+
+
+def after_reply(message: Message) -> dict:
+    return {
+        "awaiting_revisit": message.awaiting_revisit and message.state == MessageState.REPLIED,
+        "follow_up_open": message.state in lifecycle.FOLLOW_UP.allowed_from,
+        "follow_up_deadline": message.follow_up_deadline if message.state == MessageState.REPLIED else None,
+    }
+
+
 def attachment_payload(attachment: Attachment) -> dict:
     """An attachment under its neutral name (附件1.jpg), to everyone: the uploaded name is not kept."""
     return {
@@ -135,6 +159,7 @@ def message_detail(message: Message, viewer) -> dict:
         events = sorted({*events, *extra}, key=lambda e: (e.created_at, e.id))
     data = message_summary(message, viewer, originals=originals)
     data.update(
+        after_reply=after_reply(message),
         timeline=[event_payload(e, staff=staff, author=author) for e in events],
         replies=[
             reply_payload(
@@ -158,9 +183,17 @@ def message_detail(message: Message, viewer) -> dict:
                 "body": f.body if originals else mask_text(f.body),
                 "created_at": f.created_at,
                 "reopened": f.reopened,
+                "answer_deadline": f.answer_deadline,
             }
             for f in message.follow_ups.all()
         ],
+        # A revisit follows a reply: a message never replied to has none to read.
+        revisits=[
+            revisit_payload(r, staff=staff)
+            for r in message.revisits.select_related("unit", "by").order_by("at", "id")
+        ]
+        if message.replied_at
+        else [],
         attachments=[attachment_payload(a) for a in message.attachments.all()],
         instructions=[
             {"leader": i.leader.title, "text": i.text, "created_at": i.created_at}

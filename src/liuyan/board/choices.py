@@ -57,6 +57,7 @@ class EventKind(models.TextChoices):
     SUPERVISED = "supervised", "督办"
     INSTRUCTED = "instructed", "批示"
     MERGED = "merged", "并单"
+    REVISITED = "revisited", "回访"
     CLOSED = "closed", "办结"
     MARKED = "marked", "编辑标记"
     UNMARKED = "unmarked", "取消编辑标记"
@@ -76,6 +77,7 @@ PUBLIC_EVENT_KINDS = frozenset(
         EventKind.REOPENED,
         EventKind.SUPERVISED,
         EventKind.MERGED,
+        EventKind.REVISITED,
         EventKind.CLOSED,
     }
 )
@@ -105,6 +107,26 @@ class CampaignChangeKind(models.TextChoices):
     CREATED = "created", "创建专栏"
     EDITED = "edited", "修改专栏"
     STATE = "state", "更改状态"
+
+
+class RevisitMethod(models.TextChoices):
+    """How a 回访 reached the citizen."""
+
+    PHONE = "phone", "电话"
+    VISIT = "visit", "上门"
+    VIDEO = "video", "视频"
+
+
+class RevisitOutcome(models.TextChoices):
+    """What the citizen said of the handling when revisited."""
+
+    SATISFIED = "satisfied", "满意"
+    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+# A revisit with one of these outcomes closes a message that awaited it.
+SATISFIED_OUTCOMES = frozenset({RevisitOutcome.SATISFIED, RevisitOutcome.BASICALLY_SATISFIED})
 
 
 class CampaignState(models.TextChoices):

@@ -42,6 +42,20 @@ def reply_deadline(message: Message, start: datetime) -> datetime:
     return add_working_days(start, sla_terms(message.region, message.message_type).reply_days)
 
 
+def follow_up_deadline(message: Message, start: datetime) -> datetime:
+    """When the unit must answer a 追问 made at `start` on a replied message: the region's policy in working
+    days, or the urgent hours again for an urgent message."""
+    hours = urgent_reply_hours(message)
+    if hours is not None:
+        return start + timedelta(hours=hours)
+    return add_working_days(start, sla_terms(message.region, message.message_type).follow_up_days)
+
+
+def revisit_resolution(message: Message) -> int:
+    """The 解决程度 at or below which a rating of `message` calls for a 回访 (the region's policy)."""
+    return sla_terms(message.region, message.message_type).revisit_resolution
+
+
 def extended(deadline: datetime, days: int) -> datetime:
     """A reply deadline moved by an approved extension of `days` working days."""
     return add_working_days(deadline, days)

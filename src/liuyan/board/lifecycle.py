@@ -176,10 +176,11 @@ DECIDE_EXTENSION = Step(
     _states(Permission.DECIDE_EXTENSION),
     target=Target.EXTENSION,
 )
+# From `replied`: the unit's answer to a 追问 waiting in its queue (replies.submit_reply checks there is one).
 REPLY = Step(
     "reply",
     "回复",
-    _states(S.IN_PROGRESS),
+    _states(S.IN_PROGRESS, S.REPLIED),
     S.REPLY_REVIEW,
     Who.STAFF,
     (EventKind.REPLY_SUBMITTED,),
@@ -229,6 +230,26 @@ FOLLOW_UP = Step(
     Who.AUTHOR,
     (EventKind.FOLLOWED_UP,),
 )
+# 回访: the unit that handled the message or its desk records a visit to the citizen after the reply.
+REVISIT = Step(
+    "revisit",
+    "回访",
+    _states(S.REPLIED, S.CLOSED),
+    None,
+    Who.STAFF,
+    (EventKind.REVISITED,),
+    _states(Permission.HANDLE, Permission.ASSIGN),
+)
+# 重新办理: the desk sends a replied (or closed) message back to the unit that handled it, with a reason.
+REOPEN = Step(
+    "reopen",
+    "重新办理",
+    _states(S.REPLIED, S.CLOSED),
+    S.IN_PROGRESS,
+    Who.STAFF,
+    (EventKind.REOPENED,),
+    _states(Permission.ASSIGN),
+)
 # What follows from the steps above, with no URL of its own.
 CLOSE = Step(
     "close",
@@ -238,18 +259,19 @@ CLOSE = Step(
     Who.SYSTEM,
     (EventKind.CLOSED,),
     routed=False,
-    when="after a rating averaging 3 or more (rate), or when the rating window ends (periodic task)",
+    when="after a rating averaging 3 or more whose 解决程度 is above the region's revisit threshold (rate), "
+    "after a satisfied revisit of a message awaiting one (revisit), or when the rating window ends "
+    "(periodic task; a message awaiting its first revisit or an answer to a follow-up stays open)",
 )
-REOPEN = Step(
-    "reopen",
+REOPEN_ON_FOLLOW_UP = Step(
+    "follow-up-reopen",
     "重新办理",
     _states(S.REPLIED),
     S.IN_PROGRESS,
     Who.SYSTEM,
     (EventKind.REOPENED,),
     routed=False,
-    when="after a follow-up asking a new question or following an unsatisfied rating (followup); "
-    "the message is then supervised",
+    when="after a follow-up asking a new question (followup); the message is then supervised",
 )
 ANSWER_MERGED = Step(
     "answer-merged",
@@ -285,8 +307,10 @@ STEPS: tuple[Step, ...] = (
     INSTRUCT,
     RATE,
     FOLLOW_UP,
-    CLOSE,
+    REVISIT,
     REOPEN,
+    CLOSE,
+    REOPEN_ON_FOLLOW_UP,
     ANSWER_MERGED,
 )
 BY_SLUG: dict[str, Step] = {slug: step for step in STEPS for slug in step.slugs}

@@ -16,6 +16,8 @@ from liuyan.board.choices import (
     MarkKind,
     MessageState,
     ReplyState,
+    RevisitMethod,
+    RevisitOutcome,
 )
 from liuyan.core.scoping import ScopeLookups
 
@@ -191,6 +193,11 @@ class Message(models.Model):
     remind_count = models.PositiveSmallIntegerField("催办次数", default=0)
     # The deadline a "due within 24 hours" warning was last sent for, so the periodic task warns once.
     deadline_warned_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # After the reply: an unhappy rating leaves the message open for the desk's 回访 (the desk's 回访
+    # queue) until a satisfied revisit closes it or the desk reopens it; a 追问 on a replied message waits
+    # for the unit's answer until this deadline (the unit's 追问 queue), cleared by the unit's next reply.
+    awaiting_revisit = models.BooleanField("待回访", default=False)
+    follow_up_deadline = models.DateTimeField("追问答复时限", null=True, blank=True)
 
     created_at = models.DateTimeField("提交时间", default=timezone.now)
     published_at = models.DateTimeField("刊发时间", null=True, blank=True)
@@ -251,6 +258,18 @@ class Message(models.Model):
                 "id",
                 name="message_in_progress",
                 condition=Q(state=MessageState.IN_PROGRESS),
+            ),
+            models.Index(
+                "replied_at",
+                "id",
+                name="message_awaiting_revisit",
+                condition=Q(state=MessageState.REPLIED, awaiting_revisit=True),
+            ),
+            models.Index(
+                "follow_up_deadline",
+                "id",
+                name="message_follow_up_waiting",
+                condition=Q(state=MessageState.REPLIED, follow_up_deadline__isnull=False),
             ),
         ]
         constraints = [
@@ -415,6 +434,8 @@ class FollowUp(models.Model):
     body = models.TextField("追问内容", max_length=BODY_MAX)
     new_question = models.BooleanField("提出新问题", default=False)
     reopened = models.BooleanField("重新办理", default=False)
+    # Set when the follow-up waits in the unit's 追问 queue (on a replied message): when it must be answered.
+    answer_deadline = models.DateTimeField("答复时限", null=True, blank=True)
     created_at = models.DateTimeField("追问时间", default=timezone.now)
 
     class Meta:
@@ -423,6 +444,34 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class Revisit(models.Model):
+    """A follow-up visit (回访) to the citizen after the reply: how, when, by whom and what they said."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.PROTECT, related_name="revisits", verbose_name="留言"
+    )
+    method = models.CharField("回访方式", max_length=16, choices=RevisitMethod.choices)
+    at = models.DateTimeField("回访时间")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="回访人"
+    )
+    unit = models.ForeignKey(
+        "directory.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="回访单位"
+    )
+    # What the citizen said: staff only, never on a public page or in a public event.
+    summary = models.TextField("回访情况", max_length=2000)
+    outcome = models.CharField("回访结果", max_length=24, choices=RevisitOutcome.choices)
+    created_at = models.DateTimeField("录入时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回访"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["message", "at"], name="revisit_message_at")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.get_method_display()}回访 {self.get_outcome_display()}"
 
 
 class ExtensionRequest(models.Model):

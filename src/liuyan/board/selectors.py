@@ -2,7 +2,7 @@
 staff queues of the workbench. Overdue and due-soon are derived from deadlines here, never stored."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import (
@@ -47,6 +47,7 @@ from liuyan.board.models import (
     Message,
     Rating,
     Reply,
+    Revisit,
     Support,
     public_live,
 )
@@ -227,6 +228,13 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
         )
         queues["desk_due_soon"] = desk.filter(_due_soon(now)).order_by("reply_deadline", "id")
         queues["desk_overdue"] = desk.filter(_overdue(now)).order_by("reply_deadline", "id")
+        # After the reply: unhappy ratings awaiting a 回访, and follow-ups the units have yet to answer.
+        queues["desk_revisit"] = desk.filter(state=MessageState.REPLIED, awaiting_revisit=True).order_by(
+            "replied_at", "id"
+        )
+        queues["desk_follow_ups"] = desk.filter(
+            state=MessageState.REPLIED, follow_up_deadline__isnull=False
+        ).order_by("follow_up_deadline", "id")
     if not scope_for(user, Permission.DECIDE_EXTENSION).empty:
         queues["extensions_pending"] = (
             ExtensionRequest.objects.filter(
@@ -250,6 +258,9 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
             .distinct()
             .order_by("id")
         )
+        queues["unit_follow_ups"] = unit.filter(
+            state=MessageState.REPLIED, follow_up_deadline__isnull=False
+        ).order_by("follow_up_deadline", "id")
         queues["unit_replied"] = unit.filter(
             state__in=[MessageState.REPLY_REVIEW, MessageState.REPLIED, MessageState.CLOSED]
         ).order_by("-replied_at", "-id")
@@ -296,6 +307,7 @@ class HandlingRecord:
     ratings: list[Rating]
     follow_ups: list[FollowUp]
     attachments: list[Attachment]
+    revisits: list[Revisit] = field(default_factory=list)
 
     @property
     def pending_extension(self) -> ExtensionRequest | None:
@@ -326,6 +338,9 @@ def handling_record(message: Message) -> HandlingRecord:
         ratings=list(message.ratings.order_by("created_at", "id")),
         follow_ups=list(message.follow_ups.order_by("created_at", "id")),
         attachments=list(message.attachments.order_by("id")),
+        revisits=list(message.revisits.select_related("by", "unit").order_by("at", "id"))
+        if message.replied_at
+        else [],
     )
 
 
@@ -350,7 +365,13 @@ _OFFERED_WHEN: dict[str, Callable[[Message, HandlingRecord], bool]] = {
     "accept": _live,
     "transfer": _live,
     "return": _live,
-    "reply": _live,
+    # On a replied message: the answer to a follow-up waiting in the unit's 追问 queue.
+    "reply": lambda message, record: (
+        _live(message, record)
+        and (message.state != MessageState.REPLIED or message.follow_up_deadline is not None)
+    ),
+    "revisit": lambda message, record: True,
+    "reopen": lambda message, record: message.unit_id is not None,
     "request-extension": lambda message, record: _live(message, record) and record.pending_extension is None,
     "instruct": lambda message, record: True,
 }

@@ -56,7 +56,7 @@ class LeaderAdmin(admin.ModelAdmin):
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
-    list_display = ["scope", "kind", "accept_days", "reply_days"]
+    list_display = ["scope", "kind", "accept_days", "reply_days", "revisit_resolution", "follow_up_days"]
     list_filter = ["message_type", "region__level"]
     search_fields = ["region__code", "region__name"]
     raw_id_fields = ["region"]

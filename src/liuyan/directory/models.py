@@ -175,6 +175,15 @@ class SlaPolicy(models.Model):
     )
     accept_days = models.PositiveSmallIntegerField("受理时限（工作日）")
     reply_days = models.PositiveSmallIntegerField("答复时限（工作日）")
+    revisit_resolution = models.PositiveSmallIntegerField(
+        "回访分数线",
+        default=2,
+        help_text="留言人评价“解决程度”不高于此分时，留言不办结，转入留言办理工作机构的回访"
+        "（0–5；0 表示只看平均分，5 表示每条评价都回访）。",
+    )
+    follow_up_days = models.PositiveSmallIntegerField(
+        "追问答复时限（工作日）", default=5, help_text="已回复留言收到追问后，办理单位答复追问的时限。"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "办理时限"
@@ -206,6 +215,11 @@ class SlaPolicy(models.Model):
                 condition=Q(accept_days__gte=1, reply_days__gte=1),
                 name="slapolicy_days_at_least_one",
                 violation_error_message="时限至少为 1 个工作日。",
+            ),
+            models.CheckConstraint(
+                condition=Q(revisit_resolution__lte=5, follow_up_days__gte=1),
+                name="slapolicy_revisit_and_follow_up",
+                violation_error_message="回访分数线应在 0–5 之间，追问答复时限至少为 1 个工作日。",
             ),
         ]
 

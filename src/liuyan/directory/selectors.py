@@ -51,6 +51,10 @@ class SlaTerms:
 
     accept_days: int
     reply_days: int
+    # A rating whose 解决程度 is at most this is unhappy: the message awaits a 回访 instead of closing.
+    revisit_resolution: int = 2
+    # Working days the unit has to answer a 追问 on a replied message.
+    follow_up_days: int = 5
 
 
 def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
@@ -61,11 +65,18 @@ def sla_terms(region: Region | None, message_type: MessageType) -> SlaTerms:
     """
     codes = [code for code in region.path.split("/") if code] if region else []
     policies: dict[tuple[str | None, int | None], SlaTerms] = {
-        (region_code, type_id): SlaTerms(accept_days, reply_days)
-        for region_code, type_id, accept_days, reply_days in SlaPolicy.objects.filter(
+        (region_code, type_id): SlaTerms(*terms)
+        for region_code, type_id, *terms in SlaPolicy.objects.filter(
             Q(region__in=codes) | Q(region__isnull=True),
             Q(message_type=message_type) | Q(message_type__isnull=True),
-        ).values_list("region_id", "message_type_id", "accept_days", "reply_days")
+        ).values_list(
+            "region_id",
+            "message_type_id",
+            "accept_days",
+            "reply_days",
+            "revisit_resolution",
+            "follow_up_days",
+        )
     }
     for region_code in [*reversed(codes), None]:
         for type_id in (message_type.pk, None):

@@ -172,24 +172,29 @@ def supervise_overdue(now: datetime | None = None) -> int:
 
 
 def close_unrated(now: datetime | None = None) -> int:
-    """Close replied messages whose rating window has passed (idempotent: closed ones are skipped)."""
+    """Close replied messages whose rating window has passed (idempotent: closed ones are skipped).
+
+    A message whose 追问 still waits for the unit's answer stays open, and so does one awaiting a 回访
+    that has had none since the reply: the desk must revisit it first (after an unsatisfied revisit it
+    may close)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LIUYAN_RATING_WINDOW_DAYS)
     closed = 0
-    for pk in Message.objects.filter(state=MessageState.REPLIED, replied_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
+    for pk in Message.objects.filter(
+        state=MessageState.REPLIED, replied_at__lt=cutoff, follow_up_deadline=None
+    ).values_list("pk", flat=True):
         with transaction.atomic():
             message = Message.objects.select_for_update().get(pk=pk)
-            if message.state != MessageState.REPLIED:
+            if message.state != MessageState.REPLIED or message.follow_up_deadline is not None:
+                continue
+            revisited = message.revisits.filter(at__gte=message.replied_at).exists()
+            if message.awaiting_revisit and not revisited:
                 continue
             rated = Rating.objects.filter(message=message, created_at__gte=message.replied_at).exists()
-            transition(
-                message,
-                lifecycle.CLOSE,
-                actor=None,
-                closed_at=now,
-                note="评价期满，办结。" if rated else "评价期满未评价，自动办结。",
-            )
+            if message.awaiting_revisit:
+                note = "回访后评价期满，办结。"
+            else:
+                note = "评价期满，办结。" if rated else "评价期满未评价，自动办结。"
+            transition(message, lifecycle.CLOSE, actor=None, closed_at=now, note=note, awaiting_revisit=False)
             closed += 1
     return closed

@@ -17,7 +17,7 @@ from liuyan.board.actions.base import (
     load_message,
     transition,
 )
-from liuyan.board.choices import MERGEABLE_STATES, ReplyState
+from liuyan.board.choices import MERGEABLE_STATES, MessageState, ReplyState
 from liuyan.board.models import Message, Reply
 
 REPLY_MIN, REPLY_MAX = 10, 10000
@@ -42,15 +42,22 @@ def submit_reply(
                 f"留言 {message.serial} 当前状态为“{message.get_state_display()}”，不能回复。",
                 code="illegal_state",
             )
+        # A replied message is answered again only for a follow-up waiting in the unit's 追问 queue.
+        if message.state == MessageState.REPLIED and message.follow_up_deadline is None:
+            raise Conflict(f"留言 {message.serial} 已回复，没有待答复的追问。", code="illegal_state")
     assert primary.unit is not None  # a message in a state to be replied to is held by a unit
     reply = Reply.objects.create(body=body, unit=primary.unit, author=handler, state=ReplyState.IN_REVIEW)
     reply.messages.set(messages.values())
     for message in messages.values():
+        # An answer to a follow-up is held to the follow-up's deadline, through review and a send-back.
+        answering = message.follow_up_deadline if message.state == MessageState.REPLIED else None
         transition(
             message,
             lifecycle.REPLY,
             actor=handler,
             unit=primary.unit,
+            follow_up_deadline=None,  # the reply answers the follow-ups waiting too
+            reply_deadline=answering or message.reply_deadline,
         )
     return reply
 

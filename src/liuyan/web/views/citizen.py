@@ -11,6 +11,7 @@ from django.core.validators import slug_re
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from liuyan import inputs
@@ -230,7 +231,10 @@ def rate(request, message_id: int) -> str | HttpResponse:
         return _form_again(request, message_id, error, rating_form=form)
     if rating.message.state == MessageState.CLOSED:
         return "感谢您的评价，这条留言已办结。"
-    return "感谢您的评价。对办理结果不满意，可以继续追问，留言将重新交办。"
+    return (
+        "感谢您的评价。您对办理结果不满意，留言办理工作机构将对您进行回访，必要时交办理单位重新办理；"
+        "在此期间您仍可以追问。"
+    )
 
 
 @_message_action
@@ -247,6 +251,9 @@ def follow_up(request, message_id: int) -> str | HttpResponse:
         return _form_again(request, message_id, error, follow_up_form=form)
     if follow_up.reopened:
         return "追问已提交，留言已重新交办，将在督办下办理。"
+    if follow_up.answer_deadline:
+        deadline = timezone.localtime(follow_up.answer_deadline)
+        return f"追问已提交，办理单位将在 {deadline:%Y-%m-%d %H:%M} 前答复，答复经审核后公开。"
     return "追问已提交，办理单位会看到您的追问。"
 
 
