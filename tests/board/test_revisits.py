@@ -250,7 +250,9 @@ def test_a_closed_message_may_be_reopened(replied, citizen, dispatcher):
     assert replied.state == MessageState.IN_PROGRESS and replied.closed_at is None
 
 
-@pytest.mark.parametrize(("who", "error"), [("handler", Forbidden), ("leader", Forbidden), ("citizen", Forbidden)])
+@pytest.mark.parametrize(
+    ("who", "error"), [("handler", Forbidden), ("leader", Forbidden), ("citizen", Forbidden)]
+)
 def test_only_the_desk_reopens(request, unhappy, who, error):
     with pytest.raises(error):
         reopen_message(request.getfixturevalue(who), unhappy.id, "请重新办理。")
