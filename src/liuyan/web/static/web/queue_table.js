@@ -2,6 +2,15 @@
 // bulk action takes. Without this script the checkboxes and the toolbar's inputs work as plain form fields.
 (function () {
   "use strict";
+  // The filter form leaves its empty fields out of the URL (?region=530902&domain=4, not ?q=&region=…).
+  var filters = document.querySelector("form.wb-filters");
+  if (filters) {
+    filters.addEventListener("submit", function () {
+      filters.querySelectorAll("input[name], select[name]").forEach(function (field) {
+        if (field.value === "" && field.type !== "checkbox") field.disabled = true;
+      });
+    });
+  }
   var form = document.getElementById("bulk-form");
   if (!form) return;
   var boxes = Array.prototype.slice.call(form.querySelectorAll("input[name=ids]"));
