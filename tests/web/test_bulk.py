@@ -65,10 +65,31 @@ def test_an_editor_publishes_and_approves_replies(client, editor, citizen, admin
     assert "批量刊发结果" in html and "已完成 2 条，未完成 0 条。" in html
     assert all(m.serial in html for m in pending)
     assert Message.objects.filter(pk__in=[m.pk for m in pending], state=MessageState.PUBLISHED).count() == 2
-    response = client.post(URL, {"action": "approve-reply", "ids": [latest_reply(in_review).pk]}, follow=True)
+    other = make_message(citizen, admin_user, MessageState.REPLY_REVIEW)
+    reply_ids = [latest_reply(in_review).pk, latest_reply(other).pk]
+    response = client.post(URL, {"action": "approve-reply", "ids": reply_ids}, follow=True)
     html = response.content.decode()
     assert "批量发布回复结果" in html and f"回复留言 {in_review.serial}" in html
-    assert Message.objects.get(pk=in_review.pk).state == MessageState.REPLIED
+    assert Message.objects.filter(pk__in=[in_review.pk, other.pk], state=MessageState.REPLIED).count() == 2
+
+
+def test_a_single_row_goes_back_to_the_queue_with_its_result(client, editor, dispatcher, citizen, admin_user):
+    pending = make_message(citizen, admin_user)
+    client.force_login(editor)
+    queue = "/workbench/queues/to_moderate/"
+    response = client.post(URL, {"action": "publish", "ids": [pending.pk], "next": queue})
+    assert response.status_code == 302 and response["Location"] == queue
+    html = client.get(queue).content.decode()
+    assert f"已完成 1 条，未完成 0 条。留言 {pending.serial}：已刊发，推送到临沧市留言办理工作机构。" in html
+    response = client.post(URL, {"action": "publish", "ids": [pending.pk], "next": queue}, follow=True)
+    html = response.content.decode()
+    assert f"已完成 0 条，未完成 1 条。留言 {pending.serial}：这条留言当前状态为“待交办”，不能刊发。" in html
+    client.force_login(dispatcher)
+    reply = latest_reply(make_message(citizen, admin_user, MessageState.REPLY_REVIEW, inside=False))
+    response = client.post(
+        URL, {"action": "approve-reply", "ids": [reply.pk], "next": "/workbench/"}, follow=True
+    )
+    assert "已完成 0 条，未完成 1 条。该条：回复不存在。" in response.content.decode()
 
 
 def test_hiding_without_a_reason_is_refused_before_any_row(client, editor, citizen, admin_user):

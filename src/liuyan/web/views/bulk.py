@@ -1,6 +1,7 @@
 """Bulk actions from a queue's table (批量操作): the ticked rows go through the same board action as one by
 one (api/bulk.py and board/actions/bulk.py); the summary of what was done and what was refused, and why,
-is shown after a redirect, so that reloading it never runs the action again."""
+is shown after a redirect, so that reloading it never runs the action again. A single row (a row's own
+button) goes straight back to the queue, its result in the flash."""
 
 from django import forms
 from django.contrib import messages
@@ -68,8 +69,15 @@ def bulk(request):
     done = [r for r in results if r.done]
     refused = [r for r in results if not r.done]
     level = messages.SUCCESS if not refused else messages.WARNING
-    messages.add_message(request, level, f"已完成 {len(done)} 条，未完成 {len(refused)} 条。")
+    totals = f"已完成 {len(done)} 条，未完成 {len(refused)} 条。"
     action = BULK_ACTIONS[data["action"]]
+    if len(results) == 1:
+        # A row's own button (刊发, 交办给建议单位): the flash says it all, back to the queue without a page.
+        row = results[0]
+        what = f"回复（留言 {row.serial}）" if action.on_replies else f"留言 {row.serial}"
+        messages.add_message(request, level, f"{totals}{what if row.serial else '该条'}：{row.message}")
+        return redirect(back)
+    messages.add_message(request, level, totals)
     request.session[SUMMARY_KEY] = {
         "label": action.label,
         "on_replies": action.on_replies,
