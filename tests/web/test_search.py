@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from liuyan.board import search
 from liuyan.board.choices import MessageState
@@ -333,3 +334,203 @@ def test_the_api_list_uses_the_same_search(client, corpus):
     response = client.get("/api/v1/messages", {"q": "拥堵 学校"})
     body = assert_matches_openapi(response, "GET", "/api/v1/messages")
     assert [row["id"] for row in body["results"]] == [corpus["school"].id]
+
+
+# ---- Filters, title matches first, marked words, page numbers, the empty state ----
+
+
+def _publish(citizen, admin_user, title, body="", *, days_ago=0, **fields):
+    body = f"{body or title}，请有关部门尽快处理。"  # a body has at least ten characters
+    message = make_message(citizen, admin_user, MessageState.PUBLISHED, title=title, body=body, **fields)
+    if days_ago:
+        Message.objects.filter(pk=message.pk).update(
+            published_at=message.published_at - timedelta(days=days_ago)
+        )
+    return Message.objects.get(pk=message.pk)
+
+
+@pytest.fixture
+def places(citizen, admin_user):
+    """Messages about 物业 in 临沧市's 云县 and in 北京's 朝阳区: several types, domains, days, states."""
+    return {
+        "county": _publish(citizen, admin_user, "小区物业乱收费", "物业公司多收停车费。", days_ago=40),
+        "beijing": _publish(
+            citizen,
+            admin_user,
+            "物业不作为",
+            "楼道灯坏了物业不修。",
+            inside=False,
+            message_type="suggestion",
+            domain="城建",
+            days_ago=3,
+        ),
+        "handled": make_message(
+            citizen,
+            admin_user,
+            MessageState.REPLIED,
+            title="物业维修基金",
+            body="小区的维修基金应当怎么申请？",
+        ),
+    }
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200
+    return [row.message.id for row in response.context["rows"]]
+
+
+@pytest.mark.parametrize(
+    "region, expected",
+    [
+        ("53", None),
+        ("530000", {"county", "handled"}),
+        ("530900", {"county", "handled"}),
+        ("530923", {"county", "handled"}),
+        ("110000", {"beijing"}),
+        ("110105", {"beijing"}),
+    ],
+)
+def test_search_by_place_at_any_level(client, places, region, expected):
+    response = client.get("/search/", {"q": "物业", "region": region})
+    if expected is None:  # not a region code: shown as an error, the search runs without it
+        assert "没有这个地区。" in response.content.decode()
+        assert set(_ids(response)) == {m.id for m in places.values()}
+    else:
+        assert set(_ids(response)) == {places[k].id for k in expected}
+
+
+def test_the_place_select_walks_down_the_tree(client, places):
+    html = client.get("/search/", {"q": "物业", "region": "530900"}).content.decode()
+    assert 'value="530923"' in html and "临沧市下辖" in html  # its counties, to narrow further
+
+
+def test_search_by_type_domain_state_and_days(client, places):
+    def found_with(**params):
+        return set(_ids(client.get("/search/", {"q": "物业", **params})))
+
+    assert found_with(type="suggestion") == {places["beijing"].id}
+    beijing_domain = places["beijing"].domain_id
+    assert found_with(domain=beijing_domain) == {places["beijing"].id}
+    assert found_with(state="handled") == {places["handled"].id}
+    assert found_with(state="waiting") == {places["county"].id, places["beijing"].id}
+    today = timezone.localdate()
+    assert found_with(start=str(today - timedelta(days=10))) == {places["beijing"].id, places["handled"].id}
+    assert found_with(end=str(today - timedelta(days=10))) == {places["county"].id}
+    day = timezone.localtime(places["beijing"].published_at).date()
+    assert found_with(start=str(day), end=str(day)) == {places["beijing"].id}  # both days included
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"start": "2026-02-30"}, "日期格式应为 YYYY-MM-DD"),
+        ({"end": "２０２６-０１-０１x"}, "日期格式应为 YYYY-MM-DD"),
+        ({"start": "2026-03-01", "end": "2026-02-01"}, "结束日期不能早于开始日期"),
+        ({"start": "1000-01-01"}, "日期应写作 YYYY-MM-DD"),
+        ({"region": "abc"}, "没有这个地区。"),
+        ({"region": "999999"}, "没有这个地区。"),
+        ({"type": "<script>"}, "没有这个类型。"),
+        ({"domain": "1" * 30}, "没有这个领域。"),
+        ({"state": "closed"}, "没有这个状态。"),
+    ],
+)
+def test_a_bad_filter_is_shown_and_left_out(client, places, params, error):
+    response = client.get("/search/", {"q": "物业", **params})
+    assert error in response.content.decode()
+    assert set(_ids(response)) == {m.id for m in places.values()}
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ({"q": "物" * 10_000}, "搜索词不能超过 50 个字。"),
+        ({"q": "物业\x00"}, "不能包含控制字符"),
+        ({"q": "物业\x1b[31m"}, "不能包含控制字符"),
+        ({"q": "物业", "page": str(10**20)}, None),
+        ({"q": "物业", "page": "-5"}, None),
+        (
+            {"q": "物业", "start": "２０２６-０１-０１"},
+            None,
+        ),  # full-width digits: a date or an error, never a 500
+        ({"q": "物业", "region": "\x00"}, "没有这个地区。"),
+    ],
+)
+def test_hostile_search_input_never_fails(client, places, params, error):
+    response = client.get("/search/", params)
+    assert response.status_code == 200
+    if error:
+        assert error in response.content.decode()
+
+
+def test_title_matches_come_before_body_only_mentions(client, citizen, admin_user):
+    older_title = _publish(citizen, admin_user, "电梯故障无人修", "停运一周。", days_ago=30)
+    body_heavy = _publish(
+        citizen, admin_user, "关于小区设施的几点意见", "电梯、电梯、还是电梯：电梯老化，电梯维保不到位。"
+    )
+    newer_title = _publish(citizen, admin_user, "加装电梯补贴", "补贴何时发放？", days_ago=1)
+    assert found("电梯") == [newer_title.id, older_title.id, body_heavy.id]
+    response = client.get("/search/", {"q": "电梯"})
+    assert _ids(response) == [newer_title.id, older_title.id, body_heavy.id]
+    # Every word must be in the title for it to count as a title match.
+    both = _publish(citizen, admin_user, "电梯补贴", "电梯。", days_ago=50)
+    assert set(found("电梯 补贴")[:2]) == {newer_title.id, both.id}  # between these two, the rank decides
+
+
+def test_found_words_are_marked_in_titles_and_excerpts(client, citizen, admin_user):
+    _publish(
+        citizen,
+        admin_user,
+        "<script>alert(1)</script>路灯&amp不亮",
+        "前面是一段很长的与主题无关的文字，" * 8 + "晚上路灯不亮<b>很危险</b>。",
+    )
+    html = client.get("/search/", {"q": "路灯"}).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<mark>路灯</mark>&amp;amp不亮" in html
+    assert "晚上<mark>路灯</mark>不亮&lt;b&gt;很危险&lt;/b&gt;" in html  # the excerpt is around the word
+    assert html.count("<mark>") == 2
+
+
+def test_a_query_holding_html_never_marks_inside_markup(client, citizen, admin_user):
+    _publish(citizen, admin_user, "A&B script amp lt 路灯", "mark 与 <i>amp</i>")
+    for q in ["<script>路灯</script>", "amp", "lt", "mark", '"><img src=x onerror=alert(1)>']:
+        html = client.get("/search/", {"q": q}).content.decode()
+        assert "<img src=x" not in html and "<script>路灯" not in html
+        assert "&<mark>" not in html and "&amp;<mark>amp</mark>;" not in html
+    html = client.get("/search/", {"q": "amp"}).content.decode()
+    assert "A&amp;B script <mark>amp</mark> lt" in html and "&lt;i&gt;<mark>amp</mark>&lt;/i&gt;" in html
+
+
+def test_masked_numbers_are_neither_shown_nor_marked(client, corpus):
+    html = client.get("/search/", {"q": "电梯 补贴"}).content.decode()
+    assert PHONE not in html and "<mark>补贴</mark>" in html
+
+
+def test_search_results_have_numbered_pages(client, citizen, admin_user):
+    for i in range(45):
+        _publish(citizen, admin_user, f"第{i}个路口交通拥堵")
+    response = client.get("/search/", {"q": "交通拥堵", "region": "530923", "page": 2})
+    html = response.content.decode()
+    assert len(response.context["rows"]) == 20
+    assert '<span class="page-current" aria-current="page">2</span>' in html
+    assert 'href="?q=%E4%BA%A4%E9%80%9A%E6%8B%A5%E5%A0%B5&amp;region=530923&amp;page=3"' in html
+    assert 'aria-label="第 1 页"' in html and "第 2 / 3 页" in html
+
+
+def test_numbered_pages_stop_at_the_ranked_matches(client, citizen, admin_user, monkeypatch):
+    bridges(citizen, admin_user, 7)
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr("liuyan.web.views.public.PAGE_SIZE", 2)
+    response = client.get("/search/", {"q": "桥梁", "page": 99})
+    assert response.context["page"].number == 3 and len(response.context["rows"]) == 1
+    assert 'aria-label="第 4 页"' not in response.content.decode()
+
+
+def test_no_match_says_so_with_hints(client, places):
+    html = client.get("/search/", {"q": "火星基地"}).content.decode()
+    assert "没有找到与“火星基地”相关的留言。" in html and "检查一下有没有错别字" in html
+    assert "去掉筛选条件再搜一次" not in html
+    html = client.get("/search/", {"q": "物业", "region": "530923", "type": "suggestion"}).content.decode()
+    assert "没有找到与“物业”相关的留言（在所选条件下）。" in html
+    assert 'href="/search/?q=%E7%89%A9%E4%B8%9A">去掉筛选条件再搜一次' in html
+    html = client.get("/search/", {"q": '<b>"火星"</b>'}).content.decode()
+    assert "没有找到与“&lt;b&gt;&quot;火星&quot;&lt;/b&gt;”相关的留言" in html

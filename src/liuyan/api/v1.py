@@ -12,6 +12,7 @@ from liuyan.api import (
     insights,
     messages,
     review,
+    search,
     similar,
     stats,
     workbench,
@@ -45,6 +46,7 @@ api.add_router("", similar.router)
 # Before messages too: /messages/bulk/{action} would be taken for /messages/{id}/{action}.
 api.add_router("", bulk.router)
 api.add_router("", messages.router)
+api.add_router("", search.router)
 api.add_router("", review.router)
 api.add_router("", campaigns.router)
 api.add_router("", workbench.router)

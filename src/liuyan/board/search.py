@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 import jieba
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Lookup, Q, QuerySet, TextField, Value
 
@@ -86,6 +87,42 @@ def query_terms(q: str) -> list[list[tuple[str, ...]]]:
         parts = tuple(dict.fromkeys(t for t in tokenize(word) if t != word))
         groups.append([(word,), parts] if parts else [(word,)])
     return groups
+
+
+def query_pattern(q: str) -> re.Pattern | None:
+    """A pattern finding the words of `q` (and the dictionary words inside them) in a text, any case,
+    longest first; None when the query holds no word."""
+    tokens = {token for group in query_terms(q) for tokens in group for token in tokens}
+    tokens = tokens or set(q.split()[:5])  # no word: the substrings match_messages falls back to
+    if not tokens:
+        return None
+    return re.compile(
+        "|".join(re.escape(t) for t in sorted(tokens, key=lambda t: (-len(t), t))), re.IGNORECASE
+    )
+
+
+def term_spans(text: str, pattern: re.Pattern | None) -> list[tuple[int, int]]:
+    """Where `pattern` (query_pattern) occurs in `text`: (start, end) offsets, adjacent ones joined."""
+    spans: list[tuple[int, int]] = []
+    for found in pattern.finditer(text) if pattern and text else ():
+        if spans and spans[-1][1] == found.start():
+            spans[-1] = (spans[-1][0], found.end())
+        else:
+            spans.append(found.span())
+    return spans
+
+
+def excerpt_around(text: str, pattern: re.Pattern | None, width: int) -> tuple[str, list[tuple[int, int]]]:
+    """About `width` characters of `text` from a little before the first match of `pattern` (from the start
+    when none), with "…" where it is cut, and the spans of the matches within the excerpt."""
+    text = " ".join(text.split())
+    spans = term_spans(text, pattern)
+    start = max(0, spans[0][0] - width // 4) if spans and spans[0][1] > width else 0
+    end = min(len(text), start + width)
+    lead = "…" if start else ""
+    excerpt = lead + text[start:end] + ("…" if end < len(text) else "")
+    shift = len(lead) - start
+    return excerpt, [(max(a, start) + shift, min(b, end) + shift) for a, b in spans if a < end and b > start]
 
 
 def _render(groups, *, quote, and_, or_) -> str:
@@ -172,13 +209,21 @@ def match_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Messa
 
 def _planned_rows(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows `queryset` holds, from its statistics: nothing is counted."""
-    (plan,) = json.loads(queryset.select_related(None).order_by().values("pk").explain(format="json"))
+    rows = queryset.select_related(None).order_by().values("pk")
+    try:
+        if rows.query.is_empty():  # `.none()`: nothing to explain
+            return 0
+        (plan,) = json.loads(rows.explain(format="json"))
+    except EmptyResultSet:  # a filter that can match nothing (`type__in=[]`)
+        return 0
     return int(plan["Plan"]["Plan Rows"])
 
 
 def _window_start(queryset: QuerySet[Message], total: int, expected: int, wanted: float):
     """A publication time after which about `wanted` matches are expected (PostgreSQL), given that
     `expected` of the `total` messages of `queryset` match; None when the window would hold every message.
+    `queryset` holds only conditions an index serves in its order (place, state, days), so the newest of
+    them are read from that index; the matches may be narrowed further (type, domain) within the window.
 
     Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
     and visits only the rows in both, instead of testing every new message until enough match (slow for
@@ -196,13 +241,15 @@ WINDOW_MARGIN = 1.5
 WINDOW_WIDENING = 4
 
 
-def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int | None) -> list[int]:
+def _ranked_ids(
+    queryset: QuerySet[Message], q: str, limit: int, expected: int | None, base: QuerySet[Message]
+) -> list[int]:
     """The ids of the newest `limit` matches, most relevant first, then newest, in one statement.
 
     On PostgreSQL, where the planner `expected` many more matches than `limit`, the candidates are first
-    sought within recent windows (_window_start), widened while they hold fewer than `limit` matches, and
-    at last among all the matches. Either way they are the newest `limit` matches. Only the candidates are
-    ranked, in the outer query.
+    sought within recent windows of `base` (_window_start), widened while they hold fewer than `limit`
+    matches, and at last among all the matches. Either way they are the newest `limit` matches. Only the
+    candidates are ranked, in the outer query.
     """
     matches = match_messages(queryset, q)
     groups = query_terms(q)
@@ -210,8 +257,8 @@ def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int |
     if not groups or vendor not in {"postgresql", "sqlite"}:
         return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
     if vendor == "postgresql" and expected and expected > 10 * limit:  # else reading all matches is cheap
-        wanted, total = limit * WINDOW_MARGIN, _planned_rows(queryset)
-        while (since := _window_start(queryset, total, expected, wanted)) is not None:
+        wanted, total = limit * WINDOW_MARGIN, _planned_rows(base)
+        while (since := _window_start(base, total, expected, wanted)) is not None:
             ids = _rank(matches.filter(published_at__gte=since), groups, limit, vendor)
             if len(ids) == limit:
                 return ids
@@ -219,24 +266,48 @@ def _ranked_ids(queryset: QuerySet[Message], q: str, limit: int, expected: int |
     return _rank(matches, groups, limit, vendor)
 
 
+def _in_title(groups) -> tuple[str, list[str]]:
+    """SQL over the candidates' `title` that holds when the title alone matches the query: for every group,
+    one alternative whose tokens all occur in it. Only a few hundred candidates are tested, so a substring
+    test of the title serves (tokens are letters and digits only: nothing to escape in a LIKE pattern)."""
+
+    def alternative(tokens):
+        return " AND ".join("lower(candidate.title) LIKE %s" for _ in tokens), [f"%{t}%" for t in tokens]
+
+    sql, params = [], []
+    for group in groups:
+        pieces = [alternative(tokens) for tokens in group]
+        sql.append("(" + " OR ".join(f"({piece})" for piece, _ in pieces) + ")")
+        params.extend(p for _, piece_params in pieces for p in piece_params)
+    return " AND ".join(sql), params
+
+
 def _rank(matches: QuerySet[Message], groups, limit: int, vendor: str) -> list[int]:
+    """The ids of the newest `limit` matches: those whose title matches first, then by the engine's rank
+    (the title counts twice in it), then newest."""
     newest = matches.order_by("-published_at", "-id")
-    columns = {"message_id": F("pk"), "published": F("published_at")}  # named: the outer query reads them
+    # Named: the outer query reads them.
+    columns = {"message_id": F("pk"), "published": F("published_at")}
     if vendor == "postgresql":
-        candidates = newest.values(**columns, vector=_StoredVector(F("search_tokens")))
+        candidates = newest.values("title", **columns, vector=_StoredVector(F("search_tokens")))
         rank, rank_params = (
             "ts_rank(candidate.vector, to_tsquery('simple'::regconfig, %s)) DESC",
             [tsquery(groups)],
         )
     else:  # FTS5's rank is bm25 negated: lowest is best
-        candidates = newest.values(**columns, rank=F("search_entry__rank"))
+        candidates = newest.values("title", **columns, rank=F("search_entry__rank"))
         rank, rank_params = "candidate.rank", []
-    sql, params = candidates[:limit].query.sql_with_params()
+    try:
+        sql, params = candidates[:limit].query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing (`type__in=[]`)
+        return []
+    in_title, title_params = _in_title(groups)
     with connections[matches.db].cursor() as cursor:
         cursor.execute(
             f"SELECT candidate.message_id FROM ({sql}) AS candidate "
-            f"ORDER BY {rank}, candidate.published DESC, candidate.message_id DESC",
-            [*params, *rank_params],
+            f"ORDER BY CASE WHEN {in_title} THEN 0 ELSE 1 END, {rank}, "
+            "candidate.published DESC, candidate.message_id DESC",
+            [*params, *title_params, *rank_params],
         )
         return [pk for (pk,) in cursor.fetchall()]
 
@@ -249,9 +320,12 @@ class RankedMatches(Sequence):
     costs the same whether a word is in ten messages or in a million, and a page reads only its rows.
     """
 
-    def __init__(self, queryset: QuerySet[Message], q: str, candidates: int | None = None):
+    def __init__(self, queryset: QuerySet[Message], q: str, candidates: int | None = None, *, base=None):
+        """`base`: `queryset` without its conditions that no index orders by publication (type, domain),
+        where the windows are measured; `queryset` itself by default."""
         self.queryset, self.q = queryset, q
         self.candidates = candidates or CANDIDATES
+        self.base = queryset if base is None else base
 
     @cached_property
     def _expected(self) -> int | None:
@@ -264,7 +338,7 @@ class RankedMatches(Sequence):
     @cached_property
     def _ids(self) -> list[int]:
         # One more than kept, to know whether there are more matches than candidates.
-        return _ranked_ids(self.queryset, self.q, self.candidates + 1, self._expected)
+        return _ranked_ids(self.queryset, self.q, self.candidates + 1, self._expected, self.base)
 
     @property
     def ids(self) -> list[int]:
@@ -297,11 +371,13 @@ class RankedMatches(Sequence):
         return iter(self[:])
 
 
-def search_messages(queryset: QuerySet[Message], q: str | None) -> RankedMatches | QuerySet[Message]:
+def search_messages(
+    queryset: QuerySet[Message], q: str | None, *, base: QuerySet[Message] | None = None
+) -> RankedMatches | QuerySet[Message]:
     """The best matches in `queryset` of every word of `q` (RankedMatches); the queryset itself when `q`
-    holds nothing to search for. The queryset's other filters still apply."""
+    holds nothing to search for. The queryset's other filters still apply; `base` as in RankedMatches."""
     q = (q or "").strip()
-    return RankedMatches(queryset, q) if q else queryset
+    return RankedMatches(queryset, q, base=base) if q else queryset
 
 
 def reindex(batch_size: int = 500, *, using: str = "default") -> int:

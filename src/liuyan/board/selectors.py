@@ -2,8 +2,8 @@
 staff queues of the workbench. Overdue and due-soon are derived from deadlines here, never stored."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import (
     Case,
@@ -72,6 +72,9 @@ class MessageFilters:
     campaign: str | None = None
     q: str | None = None
     sort: str = "newest"
+    # Publication days, both included, in the board's time zone.
+    published_from: date | None = None
+    published_to: date | None = None
 
 
 def public_messages() -> QuerySet[Message]:
@@ -103,8 +106,23 @@ def region_filter(code: str) -> Q | None:
 
 
 def filter_messages(messages: QuerySet[Message], filters: MessageFilters) -> QuerySet[Message]:
-    """Apply list filters; an unknown region or domain yields an empty list, not an error. Each filter is
-    a condition on the message's own columns (no join), so the lists' indexes can serve filter and order."""
+    """Apply list filters and the list's order; an unknown region or domain yields an empty list, not an
+    error."""
+    if filters.q:
+        messages = match_messages(messages, filters.q)
+    order = (
+        ["-support_count", "-published_at", "-id"] if filters.sort == "support" else ["-published_at", "-id"]
+    )
+    return narrow_messages(messages, filters).select_related(*LIST_RELATED).order_by(*order)
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def narrow_messages(messages: QuerySet[Message], filters: MessageFilters) -> QuerySet[Message]:
+    """The messages matching the filters other than the words and the order. Each filter is a condition
+    on the message's own columns (no join), so the lists' indexes can serve filter and order."""
     if filters.region:
         condition = region_filter(filters.region)
         messages = messages.filter(condition) if condition is not None else messages.none()
@@ -127,12 +145,11 @@ def filter_messages(messages: QuerySet[Message], filters: MessageFilters) -> Que
         # A scalar subquery, not a join: the campaign's id becomes a constant the campaign index orders by.
         campaign = Campaign.objects.filter(slug=filters.campaign).values("pk")[:1]
         messages = messages.filter(campaign_id=Subquery(campaign))
-    if filters.q:
-        messages = match_messages(messages, filters.q)
-    order = (
-        ["-support_count", "-published_at", "-id"] if filters.sort == "support" else ["-published_at", "-id"]
-    )
-    return messages.select_related(*LIST_RELATED).order_by(*order)
+    if filters.published_from:
+        messages = messages.filter(published_at__gte=_day_start(filters.published_from))
+    if filters.published_to:
+        messages = messages.filter(published_at__lt=_day_start(filters.published_to + timedelta(days=1)))
+    return messages
 
 
 def messages_of_author(user) -> QuerySet[Message]:
@@ -563,7 +580,17 @@ def visible_message_id(user, serial: str) -> int | None:
     return visible_messages(user).filter(serial=serial).values_list("pk", flat=True).first()
 
 
-def search_public(q: str) -> RankedMatches | QuerySet[Message]:
-    """The public messages best matching the words of `q`, most relevant first (board/search.py)."""
-    messages = public_messages().select_related("leader", "region", "message_type", "domain")
-    return search_messages(messages.defer("search_tokens"), q)
+def search_public(
+    q: str, filters: MessageFilters | None = None, tab: str | None = None
+) -> RankedMatches | QuerySet[Message]:
+    """The public messages best matching the words of `q`, most relevant first (board/search.py), among
+    those of `filters` (their words and order aside) and of the state `tab`. The filters narrow the
+    candidates a search ranks, so a filtered search stays as bounded as one over every message."""
+    filters = filters or MessageFilters()
+    # What the indexes order by publication (place, state, days); type and domain narrow within it.
+    base = narrow_messages(public_messages(), replace(filters, message_type=None, domain=None))
+    if tab in PUBLIC_TABS:
+        base = base.filter(state__in=sorted(PUBLIC_TABS[tab][1]))
+    messages = narrow_messages(base, MessageFilters(message_type=filters.message_type, domain=filters.domain))
+    messages = messages.select_related("leader", "region", "message_type", "domain")
+    return search_messages(messages.defer("search_tokens"), q, base=base)

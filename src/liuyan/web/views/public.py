@@ -13,18 +13,21 @@ from django.utils.text import Truncator
 
 from liuyan import inputs
 from liuyan.api import presenters
+from liuyan.api import search as search_api
 from liuyan.board import selectors
 from liuyan.board.actions.feedback import FOLLOW_UP_STATES
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Campaign, Message
 from liuyan.board.paging import CappedPaginator
 from liuyan.board.privacy import mask_text
+from liuyan.board.search import query_pattern
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, Region
 from liuyan.intelligence.hot_topics import stored_hot_topics
-from liuyan.web.forms import FollowUpForm, LineField, RatingForm
+from liuyan.web.forms import DATE_ERROR, FollowUpForm, LineField, RatingForm, day_in_range
 from liuyan.web.presenters import figures
+from liuyan.web.presenters.highlight import highlighted
 from liuyan.web.presenters.stats import home_ranking
 
 PAGE_SIZE = 20
@@ -109,7 +112,21 @@ def _region_choices(region: Region | None, path: list[Region], children) -> list
     return choices
 
 
+def _day_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        validators=[day_in_range],
+        error_messages={"invalid": f"{DATE_ERROR}，例如 2026-01-31。"},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
 class SearchForm(forms.Form):
+    """The search box and its filters. The words are required; a filter that is not valid is shown with
+    its error and left out of the search."""
+
     q = LineField(
         label="搜索留言",
         max_length=50,
@@ -119,6 +136,66 @@ class SearchForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "如：学校 交通 拥堵，或留言编号"}),
     )
+    region = forms.ChoiceField(
+        label="地区", required=False, error_messages={"invalid_choice": "没有这个地区。"}
+    )
+    type = forms.ChoiceField(
+        label="类型", required=False, error_messages={"invalid_choice": "没有这个类型。"}
+    )
+    domain = forms.TypedChoiceField(
+        label="领域",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        error_messages={"invalid_choice": "没有这个领域。"},
+    )
+    state = forms.ChoiceField(
+        label="办理状态", choices=TABS, required=False, error_messages={"invalid_choice": "没有这个状态。"}
+    )
+    start = _day_field("刊发日期从")
+    end = _day_field("到")
+
+    FILTERS = ("region", "type", "domain", "state", "start", "end")
+
+    def __init__(self, data=None, *, region: Region | None = None, path=(), children=(), **kwargs):
+        """The home page's box shows the words only and builds no choices (`data` None, no children)."""
+        super().__init__(data, **kwargs)
+        if data is None and not children:
+            return
+        self.fields["region"].choices = _region_choices(region, list(path), children)
+        self.fields["type"].choices = [("", "全部类型")] + [
+            (kind.code, kind.name) for kind in directory_selectors.active_message_types()
+        ]
+        self.fields["domain"].choices = [("", "全部领域")] + [
+            (domain.id, domain.name) for domain in Domain.objects.filter(active=True, parent=None)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", "结束日期不能早于开始日期，日期条件未使用。")
+            data.pop("start", None)
+        return data
+
+    def filters(self) -> tuple[selectors.MessageFilters, str | None]:
+        """The valid filters (words and order aside) and the state tab."""
+        data = self.cleaned_data
+        return (
+            selectors.MessageFilters(
+                region=data.get("region") or None,
+                message_type=data.get("type") or None,
+                domain=data.get("domain"),
+                published_from=data.get("start"),
+                published_to=data.get("end"),
+            ),
+            data.get("state") or None,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the search was narrowed by any filter that is in use."""
+        return any(self.cleaned_data.get(name) for name in self.FILTERS)
 
 
 # ---- Shared pieces ----
@@ -223,8 +300,7 @@ def leader_detail(request, leader_id: int):
 
 
 def message_list(request):
-    code = request.GET.get("region", "")
-    region = Region.objects.filter(pk=code).first() if re.fullmatch(r"\d{6}", code) else None
+    region = _chosen_region(request.GET.get("region", ""))
     form = MessageFilterForm(
         request.GET,
         region=region,
@@ -313,30 +389,51 @@ def campaign_detail(request, slug: str):
 
 
 def search(request):
-    form = SearchForm(request.GET if "q" in request.GET else None)
-    page = rows = beyond = None
-    if form.is_valid():
-        q = form.cleaned_data["q"].strip()
+    region = _chosen_region(request.GET.get("region", ""))
+    form = SearchForm(
+        request.GET if "q" in request.GET else None,
+        region=region,
+        path=region.ancestors_and_self() if region else [],
+        children=directory_selectors.regions_under(region),
+    )
+    page = rows = beyond = tab = None
+    if form.is_bound:
+        form.is_valid()  # a filter's error leaves the filter out; only the words are needed to search
+    q = form.cleaned_data.get("q", "").strip() if form.is_bound else ""
+    if q:
         if SERIAL.match(q):
             found = selectors.visible_message_id(request.user, q[:2].upper() + q[2:])
             if found is not None:
                 return redirect("web:message-detail", message_id=found)
-        matches = selectors.search_public(q)
-        page, rows = _page(request, matches)
-        beyond = _beyond_ranked(matches)
+        filters, tab = form.filters()
+        matches = selectors.search_public(q, filters, tab)
+        page = Paginator(matches, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = _marked_rows(page.object_list, request.user, query_pattern(q))
+        beyond = search_api.beyond_ranked(matches)
     return render(
-        request, "web/public/search.html", {"form": form, "page": page, "rows": rows, "beyond": beyond}
+        request,
+        "web/public/search.html",
+        {
+            "form": form,
+            "q": q,
+            "page": page,
+            "rows": rows,
+            "beyond": beyond,
+            "tabs": _tabs(tab) if q else None,
+            "filtered": bool(q) and form.filtered,
+        },
     )
 
 
-def _beyond_ranked(matches) -> str | None:
-    """How many messages match when more match than a search ranks, in Chinese: the planner's estimate
-    rounded ("约 9.1 万条"), or "超过 500 条" when the estimate is missing or below what was ranked."""
-    if not getattr(matches, "more", False):
-        return None
-    estimate = matches.estimate() or 0
-    if estimate <= len(matches):
-        return f"超过 {len(matches)} 条"
-    if estimate >= 10_000:
-        return f"约 {estimate / 10_000:.1f}".removesuffix(".0") + " 万条"
-    return f"约 {round(estimate, -2):,} 条"
+def _chosen_region(code: str) -> Region | None:
+    return Region.objects.filter(pk=code).first() if re.fullmatch(r"\d{6}", code) else None
+
+
+def _marked_rows(messages, user, pattern) -> list[Row]:
+    """Rows whose title and excerpt mark the searched words, as the search API finds them."""
+    rows = []
+    for message in messages:
+        found = search_api.hit(message, user, pattern)
+        title, excerpt = (highlighted(found[k], found[f"{k}_marks"]) for k in ("title", "excerpt"))
+        rows.append(Row(message, title, excerpt))
+    return rows
