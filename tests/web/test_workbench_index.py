@@ -16,13 +16,22 @@ pytestmark = pytest.mark.django_db
 
 QUEUE_TABS = {
     "editor": {"to_moderate", "replies_to_review"},
-    "dispatcher": {"desk_incoming", "desk_returned", "extensions_pending", "desk_due_soon", "desk_overdue"},
+    "dispatcher": {
+        "desk_incoming",
+        "desk_returned",
+        "extensions_pending",
+        "desk_due_soon",
+        "desk_overdue",
+        "desk_revisit",
+        "desk_follow_ups",
+    },
     "handler": {
         "unit_to_accept",
         "unit_in_progress",
         "unit_due_soon",
         "unit_overdue",
         "unit_sent_back",
+        "unit_follow_ups",
         "unit_replied",
     },
     "leader": {"supervised", "overdue"},

@@ -96,6 +96,32 @@ QUEUES: dict[str, QueueSpec] = {
         default_sort="newest",
         permission=Permission.HANDLE,
     ),
+    # After the reply: unhappy ratings awaiting a 回访 (by the reply's time), follow-ups awaiting the unit's
+    # answer (by the answer's deadline, shown as the row's time).
+    "desk_revisit": QueueSpec(
+        (MessageState.REPLIED,),
+        received="replied_at",
+        received_label="回复时间",
+        sorts=("oldest", "newest"),
+        default_sort="oldest",
+        permission=Permission.ASSIGN,
+    ),
+    "desk_follow_ups": QueueSpec(
+        (MessageState.REPLIED,),
+        received="follow_up_deadline",
+        received_label="追问答复时限",
+        sorts=("oldest", "newest"),
+        default_sort="oldest",
+        permission=Permission.ASSIGN,
+    ),
+    "unit_follow_ups": QueueSpec(
+        (MessageState.REPLIED,),
+        received="follow_up_deadline",
+        received_label="追问答复时限",
+        sorts=("oldest", "newest"),
+        default_sort="oldest",
+        permission=Permission.HANDLE,
+    ),
     "supervised": QueueSpec(
         tuple(s for s in MessageState.values if s in HANDLING_STATES),
         default_sort="deadline",

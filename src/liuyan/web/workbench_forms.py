@@ -6,7 +6,7 @@ import re
 from django import forms
 
 from liuyan import inputs
-from liuyan.board.choices import CampaignState
+from liuyan.board.choices import CampaignState, RevisitMethod, RevisitOutcome
 from liuyan.directory.selectors import active_message_types
 from liuyan.web.forms import LineField, TextField, day_in_range
 
@@ -268,4 +268,46 @@ class AutoAssignForm(forms.Form):
             "max_value": "置信度下限不能高于 0.99。",
             "max_decimal_places": "最多两位小数。",
         },
+    )
+
+
+class RevisitForm(forms.Form):
+    """回访: how and when the citizen was reached, what they said (staff only) and how satisfied they are."""
+
+    method = forms.ChoiceField(
+        label="回访方式",
+        choices=[("", "请选择"), *RevisitMethod.choices],
+        error_messages={
+            "required": "请选择回访方式。",
+            "invalid_choice": "请选择回访方式：电话、上门或视频。",
+        },
+    )
+    at = forms.DateTimeField(
+        label="回访时间",
+        widget=LOCAL_DATETIME,
+        validators=[day_in_range],
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="不能晚于现在，也不能早于回复时间。",
+        error_messages={"required": "请填写回访时间。", "invalid": "请输入有效的时间，如 2026-12-03 09:30。"},
+    )
+    summary = _text(
+        "回访情况", required=True, help_text="留言人怎么说；仅工作人员可见，不公开。", rows=4, max_length=2000
+    )
+    outcome = forms.ChoiceField(
+        label="回访结果",
+        choices=[("", "请选择"), *RevisitOutcome.choices],
+        error_messages={
+            "required": "请选择回访结果。",
+            "invalid_choice": "请选择回访结果：满意、基本满意或不满意。",
+        },
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = _text(
+        "重新办理的理由",
+        required=True,
+        help_text="办理单位会看到这条理由；留言转为办理中并列入督办，回复时限重新计算。",
+        rows=3,
+        max_length=500,
     )

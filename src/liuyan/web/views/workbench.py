@@ -26,7 +26,7 @@ from liuyan.accounts.scope import can, scope_for
 from liuyan.accounts.selectors import user_summary
 from liuyan.board import lifecycle, selectors
 from liuyan.board.actions import campaigns as campaign_actions
-from liuyan.board.actions import dispatch, handling, moderation, oversight, replies
+from liuyan.board.actions import dispatch, handling, moderation, oversight, replies, revisits
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
@@ -53,6 +53,8 @@ QUEUE_GROUPS = [
             ("extensions_pending", "延期申请"),
             ("desk_due_soon", "即将超期"),
             ("desk_overdue", "已超期"),
+            ("desk_revisit", "回访"),
+            ("desk_follow_ups", "追问待答复"),
         ],
     ),
     (
@@ -63,6 +65,7 @@ QUEUE_GROUPS = [
             ("unit_due_soon", "即将超期"),
             ("unit_overdue", "已超期"),
             ("unit_sent_back", "被退回"),
+            ("unit_follow_ups", "追问"),
             ("unit_replied", "已回复"),
         ],
     ),
@@ -79,11 +82,16 @@ QUEUE_HINTS = {
     "extensions_pending": "同意后回复时限顺延所申请的工作日。",
     "desk_due_soon": "24 小时内到达受理或回复时限的留言。",
     "desk_overdue": "已过受理或回复时限的留言，可催办或督办。",
+    "desk_revisit": "留言人评价不满意（解决程度不高于本地区的回访分数线）的留言，按回复先后排列。"
+    "回访后满意即办结；仍不满意的，可重新办理。",
+    "desk_follow_ups": "留言人对已回复留言的追问，等待办理单位答复，按答复时限排列。",
     "unit_to_accept": "交办给本单位、等待受理的留言。不属于本单位的请退回或转办。",
     "unit_in_progress": "本单位已受理、正在办理的留言，按回复时限排列。",
     "unit_due_soon": "24 小时内到达时限的留言，请抓紧办理。",
     "unit_overdue": "已过时限的留言。",
     "unit_sent_back": "回复被退回、需要重新答复的留言。",
+    "unit_follow_ups": "留言人对本单位已回复留言的追问，按答复时限排列。"
+    "请在办理页答复追问，答复经审核后公开。",
     "unit_replied": "已提交回复的留言（含审核中的回复）。",
     "supervised": "辖区内列入督办、仍在办理的留言。",
     "overdue": "辖区内已过时限的留言。",
@@ -195,6 +203,13 @@ def _reply_done(reply, data) -> str:
     return f"回复已提交审核，同时答复另外 {joint} 条留言。" if joint else "回复已提交审核。"
 
 
+def _revisit_done(revisit, data) -> str:
+    said = f"回访已记录：{revisit.get_method_display()}回访，留言人表示{revisit.get_outcome_display()}。"
+    if revisits.closed_by(revisit):
+        return f"{said}留言已办结。"
+    return said
+
+
 ACTIONS: dict[str, WorkbenchAction] = {
     "publish": WorkbenchAction(
         wf.ConfirmForm,
@@ -283,6 +298,18 @@ ACTIONS: dict[str, WorkbenchAction] = {
         wf.InstructForm,
         lambda user, pk, data: oversight.instruct_message(user, pk, data["text"]),
         lambda instruction, data: "批示已发送给留言办理工作机构和办理单位。",
+    ),
+    "revisit": WorkbenchAction(
+        wf.RevisitForm,
+        lambda user, pk, data: revisits.record_revisit(
+            user, pk, data["method"], data["at"], data["summary"], data["outcome"]
+        ),
+        _revisit_done,
+    ),
+    "reopen": WorkbenchAction(
+        wf.ReopenForm,
+        lambda user, pk, data: revisits.reopen_message(user, pk, data["reason"]),
+        lambda m, data: f"留言 {m.serial} 已交{m.unit.name}重新办理，列入督办。",
     ),
     # Offered by the page's similar messages (「相似留言」), one button per candidate it may merge into.
     "merge": WorkbenchAction(
