@@ -1,0 +1,286 @@
+"""A desk's bulk assignment (issue 17): 100 published messages assigned to their routing suggestions in one
+request, through the workbench form (POST /workbench/bulk/) and through the API
+(POST /api/v1/messages/bulk/assign), with the time of each request and its queries per row.
+
+    .venv/bin/python bench/bulk.py [--database-url postgres://postgres:postgres@127.0.0.1:5432/liuyan_bench_bulk]
+        [--messages 100] [--no-classifier] [--keep]
+
+Without --database-url it builds a scratch SQLite deployment in a temporary directory. With a PostgreSQL URL
+it creates that database (which must not exist yet, and whose name must start with liuyan_bench_bulk) and
+drops it at the end unless --keep. Either way it runs `liuyan migrate` and `liuyan seed_directory`, trains the
+domain classifier on the shared Teddy Cup data when it is there (as a deployment would have one; the
+suggestions then weigh the classifier's guess), and submits and publishes, through the board's actions,
+--messages messages for the web and as many again for the API: addressed to 临沧市's leader, spread over
+临沧市's counties and the domains. The 临沧市 desk's dispatcher then assigns each batch to the suggestions
+in one request (in-process, Django's test client); the figures printed are the request's wall time, its
+query count and queries per row, and the checks: one ASSIGNED event per message, each to the unit
+`best_suggestions` named. Target: ≤ 5 s for 100 messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.append(str(ROOT))  # tests.second_factor: staff's second factor for the test client's sign-in
+LIUYAN = Path(sys.executable).parent / "liuyan"
+DATA = Path(os.environ.get("LIUYAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+TRAINING = DATA / "taidi2020" / "train_domains.csv"
+WARM_UP = 5  # messages assigned through each path first, unmeasured: a serving process is warm
+TARGET_SECONDS = 5.0
+
+# (domain, title, body): what 临沧市's citizens write about, one row per level-1 domain of the catalogue.
+TOPICS = [
+    (
+        "教育",
+        "学校门口上下学交通拥堵",
+        "每天上学放学时段学校门口严重拥堵，存在安全隐患，请教育部门和交警协调疏导。",
+    ),
+    (
+        "交通",
+        "乡村公路破损严重",
+        "村里通往镇上的公路坑洼很多，雨天积水，车辆通行困难，希望交通部门尽快修复。",
+    ),
+    (
+        "医疗",
+        "乡镇卫生院缺少医生",
+        "镇卫生院长期只有两名医生，看病排队时间很长，希望卫生健康部门增派医务人员。",
+    ),
+    (
+        "环保",
+        "工厂夜间排放刺鼻气味",
+        "小区附近的工厂经常在夜间排放刺鼻气体，居民无法开窗，请生态环境部门调查处理。",
+    ),
+    (
+        "城建",
+        "老旧小区雨污管道堵塞",
+        "小区雨污管道年久失修，一下雨就污水倒灌，希望住房和城乡建设部门尽快改造。",
+    ),
+    (
+        "就业",
+        "农民工工资被拖欠",
+        "我们在工地干了半年，包工头一直拖欠工资，请人力资源和社会保障部门帮助追讨。",
+    ),
+    ("三农", "烤烟收购价格偏低", "今年烤烟收购定级压价，烟农收入明显下降，希望农业农村部门了解情况并协调。"),
+    ("治安", "夜市周边经常有人打架", "夜市周边深夜经常有人酗酒打架，居民不敢出门，希望公安部门加强巡逻。"),
+]
+
+
+def run(env: dict, *args: str) -> None:
+    subprocess.run([str(LIUYAN), *args], env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def admin_url(url: str) -> tuple[str, str]:
+    """The URL of the server's `postgres` database, and the name of the one in `url`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+
+
+def create_database(url: str) -> None:
+    import psycopg  # only with PostgreSQL: the bench runs on SQLite without it
+
+    server, name = admin_url(url)
+    if not name.startswith("liuyan_bench_bulk"):
+        sys.exit(
+            f"refusing to create and drop {name!r}: the bench's database names start with liuyan_bench_bulk"
+        )
+    with psycopg.connect(server, autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            sys.exit(f"database {name} exists already: drop it or choose another --database-url")
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(url: str) -> None:
+    import psycopg  # only with PostgreSQL
+
+    server, name = admin_url(url)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def build(env: dict, classifier: bool) -> None:
+    steps = [("migrate", ["migrate", "--noinput"]), ("seed_directory", ["seed_directory"])]
+    if classifier and TRAINING.exists():
+        steps.append(
+            ("train_classifier (domain)", ["train_classifier", "--kind", "domain", "--file", str(TRAINING)])
+        )
+    for label, command in steps:
+        started = time.perf_counter()
+        run(env, *command)
+        print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def measure(count: int) -> list[dict]:
+    # Django is set up by main() once the deployment is built: these imports need it.
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from liuyan.accounts.actions import issue_api_token, save_user_with_role
+    from liuyan.accounts.choices import Role
+    from liuyan.board.actions import moderation, submission
+    from liuyan.board.choices import EventKind
+    from liuyan.board.models import Event, Message
+    from liuyan.directory.models import Leader, Region, Unit
+    from liuyan.intelligence.routing_choice import suggested_unit_ids
+    from tests.second_factor import SecondFactorClient
+
+    def user(name: str, role: Role, **scope):
+        return save_user_with_role(username=name, password="Bench-bulk-2026", role=role, **scope)[0]
+
+    citizen = user("bench-citizen", Role.CITIZEN)
+    operator = user("bench-operator", Role.ADMIN)
+    dispatcher = user("bench-dispatcher", Role.DISPATCHER, unit=Unit.objects.get(code="530900-desk"))
+    leader = Leader.objects.get(code="530900-head")
+    counties = list(Region.objects.filter(parent_id="530900").order_by("code").values_list("code", flat=True))
+
+    def batch(label: str) -> list[int]:
+        started = time.perf_counter()
+        ids = []
+        for number in range(count):
+            domain, title, body = TOPICS[number % len(TOPICS)]
+            message = submission.submit_message(
+                citizen,
+                leader_id=leader.pk,
+                message_type="complaint",
+                domain=domain,
+                title=f"{title}（{label}{number + 1}）",
+                body=body,
+                region_code=counties[number % len(counties)],
+            )
+            moderation.publish_message(operator, message.pk)
+            ids.append(message.pk)
+        elapsed = time.perf_counter() - started
+        print(f"  {count} messages submitted and published for the {label}: {elapsed:.1f} s")
+        return ids
+
+    web_ids, api_ids = batch("web"), batch("API")
+    warm_web, warm_api = web_ids[:WARM_UP], api_ids[:WARM_UP]
+    web_ids, api_ids = web_ids[WARM_UP:], api_ids[WARM_UP:]
+    expected = {**suggested_unit_ids(dispatcher, web_ids), **suggested_unit_ids(dispatcher, api_ids)}
+
+    web = SecondFactorClient(HTTP_HOST="127.0.0.1")
+    web.force_login(dispatcher)
+    api = Client(HTTP_HOST="127.0.0.1")
+    token = issue_api_token(dispatcher, "bench")
+
+    def web_post(ids):
+        return web.post(
+            "/workbench/bulk/", {"action": "assign", "ids": ids, "unit_id": "", "next": "/workbench/"}
+        )
+
+    def api_post(ids):
+        return api.post(
+            "/api/v1/messages/bulk/assign",
+            json.dumps({"ids": ids}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert web_post(warm_web).status_code == 302 and api_post(warm_api).status_code == 200
+    figures = []
+    for label, post, ids in [("web form", web_post, web_ids), ("API", api_post, api_ids)]:
+        with CaptureQueriesContext(connection) as queries:
+            load = os.getloadavg()[0]
+            started, cpu = time.perf_counter(), time.process_time()
+            response = post(ids)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        assert response.status_code in (200, 302), (label, response.status_code, response.content[:300])
+        events = Event.objects.filter(message_id__in=ids, kind=EventKind.ASSIGNED)
+        assigned = dict(Message.objects.filter(pk__in=ids, state="assigned").values_list("pk", "unit_id"))
+        with_suggestion = [pk for pk in ids if pk in expected]
+        figures.append(
+            {
+                "label": label,
+                "rows": len(ids),
+                "seconds": seconds,
+                "cpu": cpu,
+                "load": load,
+                "queries": len(queries),
+                "sql_seconds": sum(float(q["time"]) for q in queries.captured_queries),
+                "statements": Counter(_shape(q["sql"]) for q in queries.captured_queries),
+                "assigned": len(assigned),
+                "events": events.count(),
+                "with_suggestion": len(with_suggestion),
+                "as_suggested": sum(assigned.get(pk) == expected[pk] for pk in with_suggestion),
+                "one_event_each": events.values("message_id").distinct().count() == events.count(),
+            }
+        )
+    if any(f["with_suggestion"] < f["rows"] for f in figures):
+        print("  (rows without a suggestion are refused with 「没有可用的系统建议单位，请逐条交办。」)")
+    summary = web.get("/workbench/bulk/")
+    assert summary.status_code == 200 and "已完成" in summary.content.decode()
+    return figures
+
+
+def _shape(sql: str) -> str:
+    """A statement without its values: what it does to which table."""
+    words = re.sub(r"'[^']*'|\b\d+\b", "?", sql).split()
+    tables = [words[i + 1] for i, word in enumerate(words[:-1]) if word in ("FROM", "INTO", "UPDATE")]
+    return f"{words[0]} {tables[0] if tables else ''}".strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="PostgreSQL (created and dropped); default: scratch SQLite")
+    parser.add_argument("--messages", type=int, default=100, help="messages per request (at most 200)")
+    parser.add_argument("--nice", type=int, default=0, help="lower the bench's priority (os.nice)")
+    parser.add_argument("--no-classifier", action="store_true", help="route on the chosen domain alone")
+    parser.add_argument("--statements", type=int, default=12, help="list the commonest statements")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    args = parser.parse_args()
+
+    os.nice(args.nice)
+    scratch = Path(tempfile.mkdtemp(prefix="liuyan-bench-bulk-"))
+    env = dict(os.environ, LIUYAN_VAR_DIR=str(scratch), DEBUG="false", LIUYAN_PAGE_CACHE="false")
+    env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+        create_database(args.database_url)
+    else:
+        env.pop("DATABASE_URL", None)
+    database = args.database_url or f"SQLite in {scratch}"
+    print(f"Bulk assignment bench on {database}", flush=True)
+    try:
+        build(env, classifier=not args.no_classifier)
+        os.environ.clear()
+        os.environ.update(env, DJANGO_SETTINGS_MODULE="liuyan.settings")
+        import django  # after the environment names the database
+
+        django.setup()
+        figures = measure(args.messages + WARM_UP)
+        from django.db import connections  # set up above
+
+        connections.close_all()
+    finally:
+        if args.database_url and not args.keep:
+            drop_database(args.database_url)
+    for f in figures:
+        verdict = "within" if f["seconds"] <= TARGET_SECONDS * f["rows"] / 100 else "OVER"
+        per_row = 1000 * f["seconds"] / f["rows"]
+        print(
+            f"{f['label']:>9}: {f['rows']} rows in {f['seconds']:.2f} s ({per_row:.0f} ms/row; "
+            f"this process's CPU {f['cpu']:.2f} s, SQL {f['sql_seconds']:.2f} s, "
+            f"load average {f['load']:.1f}), "
+            f"{f['queries']} queries ({f['queries'] / f['rows']:.1f}/row); {f['assigned']} assigned, "
+            f"{f['events']} ASSIGNED events (one each: {f['one_event_each']}), "
+            f"{f['as_suggested']}/{f['with_suggestion']} to their suggestion; "
+            f"{verdict} the {TARGET_SECONDS:.0f} s target per 100"
+        )
+        if args.statements:
+            for shape, number in f["statements"].most_common(args.statements):
+                print(f"    {number:5d}  {shape}")
+
+
+if __name__ == "__main__":
+    main()
