@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from liuyan.accounts.choices import ROLE_PERMISSIONS, Role
 from liuyan.board import lifecycle
-from liuyan.board.actions import dispatch, handling, moderation
+from liuyan.board.actions import dispatch, handling, marks, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.visibility import visible_messages
 from liuyan.directory.models import Unit
@@ -27,6 +27,8 @@ def request_for(action, message, inside, staff):
     pk = message.id
     if action == "unhide":
         moderation.hide_message(staff, pk, "测试隐藏")
+    if action == "unmark":
+        marks.mark_message(staff, pk, "track", "测试标记")
     if action == "decide-extension":
         extension = handling.request_extension(staff, pk, 5, "需要现场勘查")
         return f"/extensions/{extension.id}/decide", {"approve": True}
@@ -53,6 +55,8 @@ def request_for(action, message, inside, staff):
         "rate": {"resolution": 4, "attitude": 4, "speed": 4},
         "followup": {"text": "请问具体什么时候完成？"},
         "reopen": {"reason": "回访仍不满意，请重新办理。"},
+        "mark": {"kind": "lead", "note": "可作报道线索"},
+        "unmark": {"kind": "track"},
     }
     return f"/messages/{pk}/{action}", bodies.get(action, {})
 
@@ -79,6 +83,8 @@ STATES = {
     "remind": MessageState.IN_PROGRESS,
     "supervise": MessageState.IN_PROGRESS,
     "instruct": MessageState.IN_PROGRESS,
+    "mark": MessageState.IN_PROGRESS,
+    "unmark": MessageState.IN_PROGRESS,
     "approve-reply": MessageState.REPLY_REVIEW,
     "send-back-reply": MessageState.REPLY_REVIEW,
     "rate": MessageState.REPLIED,

@@ -240,12 +240,32 @@ def test_withdrawing_a_message_awaiting_review(client, citizen, admin_user):
     message = make_message(citizen, admin_user)
     as_user(client, citizen)
 
-    response = client.post(f"/messages/{message.id}/withdraw/")
+    # The message page's button asks first; the confirmation page's button withdraws.
+    asked = client.post(f"/messages/{message.id}/withdraw/")
+    html = asked.content.decode()
+    assert (
+        asked.status_code == 200 and "确定撤回这条留言吗？" in html and 'name="confirmed" value="yes"' in html
+    )
+    assert f'href="/messages/{message.id}/">不撤回，返回留言</a>' in html
+    message.refresh_from_db()
+    assert (
+        message.state == MessageState.PENDING_REVIEW and not message.events.filter(kind="withdrawn").exists()
+    )
+
+    response = client.post(f"/messages/{message.id}/withdraw/", {"confirmed": "yes"})
 
     assert response.status_code == 302 and flashes(response) == [("success", "留言已撤回。")]
     message.refresh_from_db()
     assert message.state == MessageState.WITHDRAWN
-    assert message.events.filter(kind="withdrawn", actor=citizen).exists()
+    assert message.events.filter(kind="withdrawn", actor=citizen).count() == 1
+
+
+def test_the_message_page_offers_withdrawing_as_a_first_step(client, citizen, admin_user):
+    message = make_message(citizen, admin_user)
+    as_user(client, citizen)
+    html = client.get(f"/messages/{message.id}/").content.decode()
+    assert f'action="/messages/{message.id}/withdraw/"' in html and "撤回留言…</button>" in html
+    assert 'name="confirmed"' not in html
 
 
 def test_a_published_message_cannot_be_withdrawn(client, citizen, admin_user):

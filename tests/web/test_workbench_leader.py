@@ -62,3 +62,19 @@ def test_leader_may_not_accept(client, leader, citizen, admin_user):
     assert post_action(client, leader, message, "accept").status_code == 403
     message.refresh_from_db()
     assert message.state == MessageState.ASSIGNED
+
+
+def test_the_leaders_workbench_links_to_the_regions_statistics_and_daily_brief(client, leader):
+    client.force_login(leader)
+    html = client.get("/workbench/").content.decode()
+    links = html.split('<p class="wb-leader-links">', 1)[1].split("</p>", 1)[0]
+    assert 'href="/stats/regions/530900/">临沧市统计</a>' in links
+    assert 'href="/briefs/?region=530900">临沧市每日留言简报</a>' in links
+    assert client.get("/stats/regions/530900/").status_code == 200
+    assert client.get("/briefs/?region=530900").status_code == 200
+
+
+def test_other_roles_get_no_leader_links(client, dispatcher, handler):
+    for user in (dispatcher, handler):
+        client.force_login(user)
+        assert "wb-leader-links" not in client.get("/workbench/").content.decode()

@@ -1,4 +1,4 @@
-"""Campaign endpoints (专栏): the public list and page; editors create and open or close them."""
+"""Campaign endpoints (专栏): the public list and page; editors create, edit and open or close them."""
 
 from datetime import datetime
 
@@ -42,6 +42,18 @@ class CampaignIn(Schema):
     type_codes: list[Line] = Field(default_factory=list)
     urgent_hours: int | None = None
     state: Line = CampaignState.DRAFT
+
+
+class CampaignEditIn(Schema):
+    """Everything of a campaign but its address (slug) and its state (`/state`); the whole of it is sent."""
+
+    title: Line
+    description: Text = ""
+    opens_at: Moment
+    closes_at: Moment
+    region_codes: list[Line] = Field(default_factory=list, max_length=500)
+    type_codes: list[Line] = Field(default_factory=list, max_length=50)
+    urgent_hours: int | None = None
 
 
 class StateIn(Schema):
@@ -104,3 +116,15 @@ def create_campaign(request, payload: CampaignIn):
 def set_state(request, slug: Line, payload: StateIn):
     campaign = campaigns.set_campaign_state(request.auth, slug, payload.state)
     return _payload(_campaigns_for(request.auth).get(pk=campaign.pk))
+
+
+@router.put(
+    "/campaigns/{slug}",
+    response={200: CampaignOut, **ERRORS},
+    auth=signed_in,
+    summary="修改专栏（编辑）",
+    description="修改标题、说明、征集时间、适用地区、留言类型和紧急回复时限；每次修改记录改了什么。",
+)
+def edit_campaign(request, slug: Line, payload: CampaignEditIn):
+    campaigns.update_campaign(request.auth, slug, **payload.dict())
+    return _payload(_campaigns_for(request.auth).get(slug=slug))

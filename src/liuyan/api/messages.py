@@ -19,6 +19,7 @@ from liuyan.board.actions import (
     dispatch,
     feedback,
     handling,
+    marks,
     moderation,
     oversight,
     replies,
@@ -63,6 +64,12 @@ class LeaderRef(Schema):
     title: str
 
 
+class ReturnInfo(Schema):
+    unit: str
+    at: datetime
+    reason: str
+
+
 class StaffInfo(Schema):
     author_username: str
     contact_phone: str
@@ -74,6 +81,9 @@ class StaffInfo(Schema):
     due_soon: bool
     remind_count: int
     pending_extension_id: int | None
+    returned: ReturnInfo | None = Field(
+        None, description="退回留言办理工作机构、待重新交办时：哪个单位、何时、理由"
+    )
 
 
 class MessageOut(Schema):
@@ -117,6 +127,8 @@ class EventOut(Schema):
     unit: str | None
     note: str
     by_system: bool
+    by: str = Field(description="谁办的：留言人、留言板编辑、留言办理工作机构或办理单位的名称、领导或系统")
+    to: str | None = Field(None, description="交办、转办给哪个单位")
 
 
 class JointRef(Schema):
@@ -287,6 +299,7 @@ class ActionIn(Schema):
     speed: int | None = None
     comment: Text | None = None
     into_id: Id | None = None
+    kind: Text | None = None  # mark / unmark: track (跟踪督办) or lead (报道线索)
 
 
 class ReplyIn(Schema):
@@ -484,6 +497,8 @@ CALLS = {
     "remind": lambda u, pk, b: oversight.remind_message(u, pk, b.note or b.text),
     "supervise": lambda u, pk, b: oversight.supervise_message(u, pk, b.note or b.text),
     "instruct": lambda u, pk, b: oversight.instruct_message(u, pk, b.text),
+    "mark": lambda u, pk, b: marks.mark_message(u, pk, b.kind, b.note or b.text),
+    "unmark": lambda u, pk, b: marks.unmark_message(u, pk, b.kind, b.note or b.text),
     "rate": lambda u, pk, b: feedback.rate_message(
         u, pk, resolution=b.resolution, attitude=b.attitude, speed=b.speed, comment=b.comment
     ),

@@ -63,14 +63,29 @@ def message_summary(message: Message, viewer, *, originals: bool | None = None) 
             "contact_phone": message.contact_phone,
             "desk": {"id": message.desk_id, "name": message.desk.name},
             "unit": {"id": message.unit_id, "name": message.unit.name} if message.unit_id else None,
-            "accept_deadline": message.accept_deadline,
-            "reply_deadline": message.reply_deadline,
+            # Before it is (again) assigned, no deadline runs: a returned message's old ones are history.
+            "accept_deadline": None if message.state == MessageState.PUBLISHED else message.accept_deadline,
+            "reply_deadline": None if message.state == MessageState.PUBLISHED else message.reply_deadline,
             "overdue": selectors.is_overdue(message, now),
             "due_soon": selectors.is_due_soon(message, now),
             "remind_count": message.remind_count,
             "pending_extension_id": pending.id if pending else None,
         }
     return data
+
+
+def returned_payload(message: Message) -> dict | None:
+    """For staff: the return (退回) that sent a message back to its desk, if one did — which unit, when,
+    why."""
+    event = (
+        message.events.filter(kind=EventKind.RETURNED)
+        .select_related("unit")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if event is None:
+        return None
+    return {"unit": event.unit.name if event.unit_id else "", "at": event.created_at, "reason": event.note}
 
 
 def event_payload(event: Event, *, staff: bool, author: bool) -> dict:
@@ -84,6 +99,10 @@ def event_payload(event: Event, *, staff: bool, author: bool) -> dict:
         "unit": event.unit.name if event.unit_id else None,
         "note": event.note if show_note else "",
         "by_system": event.actor_id is None,
+        # Who took it (留言人, 留言板编辑, the desk, the unit…: selectors.label_actors), and where it sent
+        # the message for an assignment or a transfer.
+        "by": event.by,
+        "to": event.to,
     }
 
 
@@ -156,8 +175,12 @@ def message_detail(message: Message, viewer) -> dict:
     events = selectors.timeline(message, staff=staff)
     if author and not staff:
         extra = message.events.select_related("unit").filter(kind__in=AUTHOR_EXTRA_KINDS)
-        events = sorted({*events, *extra}, key=lambda e: (e.created_at, e.id))
+        events = selectors.label_actors(
+            message, sorted({*events, *extra}, key=lambda e: (e.created_at, e.id))
+        )
     data = message_summary(message, viewer, originals=originals)
+    if staff and message.state == MessageState.PUBLISHED and message.unit_id is None:
+        data["staff"]["returned"] = returned_payload(message)
     data.update(
         after_reply=after_reply(message),
         timeline=[event_payload(e, staff=staff, author=author) for e in events],

@@ -221,6 +221,11 @@ SUPERVISE = Step(
 INSTRUCT = Step(
     "instruct", "批示", PUBLIC_STATES, None, Who.STAFF, (EventKind.INSTRUCTED,), _states(Permission.INSTRUCT)
 )
+# An editor's 跟踪督办 / 报道线索 mark: staff-only, in any state (a rejected message may still be a lead).
+MARK = Step("mark", "标记", ANY_STATE, None, Who.STAFF, (EventKind.MARKED,), _states(Permission.MODERATE))
+UNMARK = Step(
+    "unmark", "取消标记", ANY_STATE, None, Who.STAFF, (EventKind.UNMARKED,), _states(Permission.MODERATE)
+)
 RATE = Step("rate", "评价", _states(S.REPLIED), None, Who.AUTHOR, (EventKind.RATED,))
 FOLLOW_UP = Step(
     "followup",
@@ -305,6 +310,8 @@ STEPS: tuple[Step, ...] = (
     REMIND,
     SUPERVISE,
     INSTRUCT,
+    MARK,
+    UNMARK,
     RATE,
     FOLLOW_UP,
     REVISIT,

@@ -31,6 +31,7 @@ from liuyan.board.choices import (
     CampaignState,
     EventKind,
     ExtensionState,
+    MarkKind,
     MessageState,
     ReplyState,
 )
@@ -40,6 +41,7 @@ from liuyan.board.models import (
     PUBLIC_TAB_STATES,
     Attachment,
     Campaign,
+    EditorMark,
     Event,
     ExtensionRequest,
     FollowUp,
@@ -168,11 +170,79 @@ def is_staff_viewer(user, message: Message) -> bool:
 
 
 def timeline(message: Message, *, staff: bool) -> list[Event]:
-    """The message's events: all of them for staff in scope, the public kinds for everyone else."""
-    events = message.events.select_related("unit").order_by("created_at", "id")
+    """The message's events: all of them for staff in scope, the public kinds for everyone else; each with
+    who took it (`label_actors`)."""
+    events = message.events.select_related("unit", "actor").order_by("created_at", "id")
     if not staff:
         events = events.filter(kind__in=PUBLIC_EVENT_KINDS)
-    return list(events)
+    return label_actors(message, list(events))
+
+
+# Who takes each kind of step, as a timeline names them: the author, the platform's editors, the desk, or
+# the unit the event concerns (Event.unit: the unit that accepted, returned, replied…). Assigning and
+# transferring name the unit the message went *to*, so their actor is the desk and the unit that held it.
+AUTHOR_EVENT_KINDS = frozenset(
+    {EventKind.SUBMITTED, EventKind.WITHDRAWN, EventKind.RATED, EventKind.FOLLOWED_UP}
+)
+EDITOR_EVENT_KINDS = frozenset(
+    {
+        EventKind.PUBLISHED,
+        EventKind.REJECTED,
+        EventKind.HIDDEN,
+        EventKind.UNHIDDEN,
+        EventKind.REPLY_SENT_BACK,
+        EventKind.MARKED,
+        EventKind.UNMARKED,
+    }
+)
+DESK_EVENT_KINDS = frozenset(
+    {EventKind.ASSIGNED, EventKind.EXTENSION_APPROVED, EventKind.EXTENSION_REFUSED, EventKind.REMINDED}
+)
+TO_UNIT_EVENT_KINDS = frozenset({EventKind.ASSIGNED, EventKind.TRANSFERRED})
+EDITOR_LABEL, AUTHOR_LABEL, SYSTEM_LABEL, LEADER_LABEL = "留言板编辑", "留言人", "系统", "领导"
+DESK_LABEL = "留言办理工作机构"
+
+
+def label_actors(message: Message, events: list[Event]) -> list[Event]:
+    """Name who took each event (`event.by`) as the public may read it — 留言人, 留言板编辑, the desk, the
+    unit, 领导 or 系统, never a person — and, for an assignment or transfer, the unit it went to
+    (`event.to`, else None). `events` in time order, with their units; returned as given."""
+    holding: str | None = None  # the unit holding the message as the events go by
+    # The desk, by name when the events say it (publishing names the desk it pushes to), read no further.
+    desk = next((e.unit.name for e in events if e.kind == EventKind.PUBLISHED and e.unit_id), DESK_LABEL)
+    for event in events:
+        kind, unit = event.kind, event.unit.name if event.unit_id else None
+        if event.actor_id is None:
+            by = SYSTEM_LABEL
+        elif event.actor_id == message.author_id or kind in AUTHOR_EVENT_KINDS:
+            by = AUTHOR_LABEL
+        elif kind in EDITOR_EVENT_KINDS:
+            by = EDITOR_LABEL
+        elif kind == EventKind.TRANSFERRED:
+            by = holding or "办理单位"
+        elif kind in DESK_EVENT_KINDS:
+            by = desk
+        elif kind in (EventKind.SUPERVISED, EventKind.INSTRUCTED, EventKind.MERGED, EventKind.REOPENED):
+            # Taken by a desk, a leader or an editor: say which from the actor's rights over the message.
+            actor = event.actor
+            by = (
+                desk
+                if can(actor, Permission.ASSIGN, message)
+                else LEADER_LABEL
+                if can(actor, Permission.INSTRUCT, message)
+                else EDITOR_LABEL
+                if can(actor, Permission.MODERATE, message)
+                else unit or desk
+            )
+        else:
+            by = unit or desk
+        event.by = by
+        event.to = unit if kind in TO_UNIT_EVENT_KINDS else None
+        if kind in TO_UNIT_EVENT_KINDS:
+            holding = unit
+        elif kind == EventKind.RETURNED:
+            holding = None
+    return events
 
 
 def replies_of(message: Message, *, staff: bool) -> list[Reply]:
@@ -226,6 +296,7 @@ def workbench_queues(user, now=None) -> dict[str, QuerySet]:
     queues: dict[str, QuerySet] = {}
     if scope_for(user, Permission.MODERATE).everywhere:
         queues["to_moderate"] = live.filter(state=MessageState.PENDING_REVIEW).order_by("created_at", "id")
+        queues["tracked"] = tracked_messages()
     if scope_for(user, Permission.REVIEW_REPLY).everywhere:
         queues["replies_to_review"] = (
             Reply.objects.filter(state=ReplyState.IN_REVIEW)
@@ -325,6 +396,11 @@ class HandlingRecord:
     follow_ups: list[FollowUp]
     attachments: list[Attachment]
     revisits: list[Revisit] = field(default_factory=list)
+    marks: list[EditorMark] = field(default_factory=list)  # editors' marks, cleared ones included
+
+    @property
+    def open_marks(self) -> list[EditorMark]:
+        return [m for m in self.marks if m.cleared_at is None]
 
     @property
     def pending_extension(self) -> ExtensionRequest | None:
@@ -338,7 +414,9 @@ class HandlingRecord:
 def handling_record(message: Message) -> HandlingRecord:
     answered = Prefetch("messages", queryset=Message.objects.only("id", "serial", "title", "state"))
     return HandlingRecord(
-        events=list(message.events.select_related("unit", "actor").order_by("created_at", "id")),
+        events=label_actors(
+            message, list(message.events.select_related("unit", "actor").order_by("created_at", "id"))
+        ),
         replies=list(
             message.replies.select_related("unit", "author", "reviewed_by")
             .prefetch_related(answered)
@@ -358,6 +436,7 @@ def handling_record(message: Message) -> HandlingRecord:
         revisits=list(message.revisits.select_related("by", "unit").order_by("at", "id"))
         if message.replied_at
         else [],
+        marks=list(message.marks.select_related("marked_by", "cleared_by").order_by("created_at", "id")),
     )
 
 
@@ -391,6 +470,8 @@ _OFFERED_WHEN: dict[str, Callable[[Message, HandlingRecord], bool]] = {
     "reopen": lambda message, record: message.unit_id is not None,
     "request-extension": lambda message, record: _live(message, record) and record.pending_extension is None,
     "instruct": lambda message, record: True,
+    "mark": lambda message, record: len(record.open_marks) < len(MarkKind.values),
+    "unmark": lambda message, record: bool(record.open_marks),
 }
 
 
@@ -478,6 +559,30 @@ def joint_reply_candidates(message: Message, limit: int = JOINT_REPLY_LIMIT) -> 
         .order_by("reply_deadline", "id")[: limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def _open_mark(kind: str, column: str) -> Subquery:
+    return Subquery(
+        EditorMark.objects.filter(message=OuterRef("pk"), kind=kind, cleared_at=None).values(column)[:1]
+    )
+
+
+def tracked_messages() -> QuerySet[Message]:
+    """The editors' 跟踪留言: messages with an open 跟踪督办 or 报道线索 mark, most recently marked first,
+    each with its open marks' notes (`track_note`, `lead_note`: None when not so marked) and when it was
+    last marked (`marked_at`). Marks are few: the messages are read by id from the open marks (the
+    `mark_open` index), never by scanning the messages."""
+    latest = EditorMark.objects.filter(message=OuterRef("pk"), cleared_at=None).order_by("-created_at")
+    return (
+        Message.objects.filter(pk__in=EditorMark.objects.filter(cleared_at=None).values("message_id"))
+        .select_related(*LIST_RELATED)
+        .annotate(
+            track_note=_open_mark(MarkKind.TRACK, "note"),
+            lead_note=_open_mark(MarkKind.LEAD, "note"),
+            marked_at=Subquery(latest.values("created_at")[:1]),
+        )
+        .order_by("-marked_at", "-id")
+    )
 
 
 def editor_campaigns() -> QuerySet[Campaign]:

@@ -1,5 +1,6 @@
 """Reads of the directory, shared by the API and the pages."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -16,6 +17,37 @@ def regions_under(parent: Region | None) -> QuerySet[Region]:
         .annotate(has_children=Exists(Region.objects.filter(parent=OuterRef("pk"))))
         .order_by("code")
     )
+
+
+REGION_SEARCH_LIMIT = 40
+
+
+def region_labels(regions: Iterable[Region]) -> dict[str, str]:
+    """Each region's name with those of the places above it (云南省 临沧市 沧源县), by code; one query."""
+    regions = list(regions)
+    codes = {code for region in regions for code in region.path.split("/") if code}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return {
+        region.code: " ".join(names.get(code, code) for code in region.path.split("/") if code)
+        for region in regions
+    }
+
+
+def find_regions(query: str, limit: int = REGION_SEARCH_LIMIT) -> tuple[list[Region], bool]:
+    """Regions named with every word of `query` (a code too), each followed by the places directly under it
+    (临沧 finds 临沧市 and its counties), in tree order; at most `limit`, and whether there were more."""
+    words = query.split()[:5]
+    if not words:
+        return [], False
+    named = Region.objects.all()
+    for word in words:
+        named = named.filter(Q(name__icontains=word) | Q(code=word))
+    found = list(named.order_by("path")[: limit + 1])
+    children = Region.objects.filter(parent__in=[r.code for r in found]).exclude(
+        code__in=[r.code for r in found]
+    )
+    rows = sorted([*found, *children.order_by("path")[: limit + 1]], key=lambda r: r.path)
+    return rows[:limit], len(rows) > limit
 
 
 def active_leaders(region: Region) -> QuerySet[Leader]:

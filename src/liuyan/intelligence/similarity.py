@@ -380,6 +380,37 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
     return [hit if _same_place(message, hit.message) else replace(hit, near_duplicate=False) for hit in hits]
 
 
+def _signatures(messages: Sequence[Message]) -> dict[int, np.ndarray]:
+    """The current signatures of these messages: stored ones, the rest computed from their text (one
+    query each way); a text too short to compare has none."""
+    ids = [m.pk for m in messages]
+    found = {
+        pk: _from_bytes(data)
+        for pk, data in SimilaritySignature.objects.filter(message_id__in=ids, version=VERSION).values_list(
+            "message_id", "signature"
+        )
+    }
+    missing = [pk for pk in ids if pk not in found]
+    for pk, title, body in Message.objects.filter(pk__in=missing).values_list("pk", "title", "body"):
+        signature = signature_of(message_text(title, body))
+        if signature is not None:
+            found[pk] = signature
+    return found
+
+
+def rank_by_similarity(message: Message, candidates: Sequence[Message]) -> list[tuple[Message, float]]:
+    """`candidates` with their estimated similarity to `message` (0–1), most similar first; equal scores
+    keep the order given (a text too short to compare scores 0). Two queries for the signatures, however
+    many candidates."""
+    signatures = _signatures([message, *candidates])
+    own = signatures.get(message.pk)
+    scored = [
+        (m, float((signatures[m.pk] == own).mean()) if own is not None and m.pk in signatures else 0.0)
+        for m in candidates
+    ]
+    return sorted(scored, key=lambda pair: -pair[1])
+
+
 def _same_place(one: Message, other: Message) -> bool:
     return one.region.is_within(other.region) or other.region.is_within(one.region)
 

@@ -184,6 +184,44 @@ STAFF = ExportKind(
 )
 
 
+
+def _mark(note: str | None) -> str:
+    """An open mark's cell: its note, 是 when it has none; blank when the message is not so marked."""
+    return "" if note is None else (note or "是")
+
+
+# The editors' 跟踪留言 (board.selectors.tracked_messages, whose annotations give the marks): the marks and
+# where each message's handling stands.
+TRACKED = ExportKind(
+    "tracked",
+    (*STAFF.fields, "track_note", "lead_note", "marked_at"),
+    (
+        Column("留言编号", lambda r: r["serial"]),
+        Column("标题", lambda r: r["title"]),
+        Column("地区", lambda r: r["region__name"]),
+        Column("类型", lambda r: r["message_type__name"]),
+        Column("领域", lambda r: r["domain__name"]),
+        Column("跟踪督办", lambda r: _mark(r["track_note"])),
+        Column("报道线索", lambda r: _mark(r["lead_note"])),
+        Column("标记时间", lambda r: r["marked_at"]),
+        Column("状态", _state_label),
+        Column("督办", lambda r: r["supervised"]),
+        Column("催办次数", lambda r: r["remind_count"]),
+        Column("留言办理工作机构", lambda r: r["desk__name"]),
+        Column("办理单位", lambda r: r["unit__name"] or ""),
+        Column("刊发时间", lambda r: r["published_at"]),
+        Column("交办时间", lambda r: r["assigned_at"]),
+        Column("受理时限", lambda r: r["accept_deadline"]),
+        Column("回复时限", lambda r: r["reply_deadline"]),
+        Column("已超期", _overdue),
+        Column("回复时间", lambda r: r["replied_at"]),
+        Column("办结时间", lambda r: r["closed_at"]),
+        Column("回复单位", lambda r: "、".join(dict.fromkeys(unit for unit, _text in r["replies"]))),
+    ),
+)
+
+
+
 # ---- Rows ----
 
 

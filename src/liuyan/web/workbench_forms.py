@@ -4,9 +4,10 @@ the field of any error (ActionError.errors), which `show_action_error` puts next
 import re
 
 from django import forms
+from django.utils import timezone
 
 from liuyan import inputs
-from liuyan.board.choices import CampaignState, RevisitMethod, RevisitOutcome
+from liuyan.board.choices import CampaignState, MarkKind, RevisitMethod, RevisitOutcome
 from liuyan.directory.selectors import active_message_types
 from liuyan.web.forms import LineField, TextField, day_in_range
 
@@ -160,14 +161,62 @@ class ReplyForm(forms.Form):
     )
     also_message_ids = IdListField(label="同时答复本单位办理中的其他留言（公开回复）")
 
-    def set_joint_candidates(self, messages) -> None:
-        self.fields["also_message_ids"].widget.choices = [(m.pk, f"{m.serial} {m.title}") for m in messages]
+    def set_joint_candidates(self, ranked) -> None:
+        """The messages one reply may also answer, as (message, similarity) pairs, most similar first."""
+        self.fields["also_message_ids"].widget.choices = [
+            (m.pk, f"{m.serial} {m.title}（相似度 {score:.0%}，回复时限 {_local_time(m.reply_deadline)}）")
+            for m, score in ranked
+        ]
+
+
+def _local_time(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "未定"
 
 
 class InstructForm(forms.Form):
     text = _text(
         "批示内容", required=True, help_text="留言办理工作机构和办理单位会收到批示。", rows=4, max_length=2000
     )
+
+
+class MarkForm(forms.Form):
+    """An editor's 跟踪督办 / 报道线索 mark, with a note for the other editors."""
+
+    kind = forms.ChoiceField(
+        label="标记为",
+        choices=MarkKind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "请选择标记类型。",
+            "invalid_choice": "请选择标记类型：跟踪督办或报道线索。",
+        },
+    )
+    note = _text("标记说明", help_text="可不填；仅编辑可见。", rows=2, max_length=500)
+
+
+class UnmarkForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=MarkKind.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": "请选择要取消的标记。", "invalid_choice": "请选择要取消的标记。"},
+    )
+
+
+class RegionCodesField(forms.Field):
+    """Regions ticked in a picker, by code; whether each exists is the action's to say."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "请从查找结果中勾选地区。"}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value) -> list[str]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        codes = sorted({str(v).strip() for v in values})
+        if any(not re.fullmatch(r"[0-9]{6}", code) for code in codes) or len(codes) > 200:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return codes
 
 
 LOCAL_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -205,11 +254,20 @@ class CampaignForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         error_messages={"required": "请填写结束时间。", "invalid": "请输入有效的时间。"},
     )
+    # The places are chosen by name: `region_q` finds them (the page's 查找 button, or its script as one
+    # types) and each one ticked comes back as a `regions` code. Codes may also be typed (`region_codes`).
+    regions = RegionCodesField(label="适用地区")
+    region_q = LineField(
+        label="按名称查找地区",
+        required=False,
+        max_length=40,
+        help_text="输入地名（如“临沧”），点“查找”后勾选；不选任何地区表示全国。",
+    )
     region_codes = LineField(
-        label="适用地区",
+        label="或直接填写行政区划代码",
         required=False,
         max_length=500,
-        help_text="六位行政区划代码，多个用空格或逗号分隔；留空表示全国。",
+        help_text="六位代码，多个用空格或逗号分隔。",
     )
     type_codes = forms.MultipleChoiceField(
         label="允许的留言类型",
@@ -225,9 +283,12 @@ class CampaignForm(forms.Form):
     )
     state = forms.ChoiceField(label="状态", choices=CampaignState.choices, initial=CampaignState.DRAFT)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type_codes"].choices = [(t.code, t.name) for t in active_message_types()]
+        if editing:
+            # A campaign's address stays (its pages are linked); its state has the list's buttons.
+            del self.fields["slug"], self.fields["state"]
 
     def clean_region_codes(self) -> list[str]:
         raw = self.cleaned_data["region_codes"].replace("，", ",").replace("、", ",").replace(",", " ")
@@ -243,11 +304,15 @@ class CampaignForm(forms.Form):
         opens_at, closes_at = data.get("opens_at"), data.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             self.add_error("closes_at", "结束时间须晚于开始时间。")
+        if "region_codes" in data and "regions" in data:
+            data["region_codes"] = sorted({*data["region_codes"], *data["regions"]})
         return data
 
 
 class CampaignStateForm(forms.Form):
     state = forms.ChoiceField(choices=CampaignState.choices)
+    # Ending a campaign asks first: the list's button leads to a page whose button sends this.
+    confirmed = forms.BooleanField(required=False)
 
 
 class AutoAssignForm(forms.Form):

@@ -36,5 +36,7 @@ urlpatterns = [
     path("access-log/export.csv", access_log.access_log_csv, name="workbench-access-log-csv"),
     path("campaigns/", workbench.campaigns, name="workbench-campaigns"),
     path("campaigns/new/", workbench.campaign_new, name="workbench-campaign-new"),
+    path("campaigns/regions/", workbench.campaign_regions, name="workbench-campaign-regions"),
+    path("campaigns/<slug:slug>/edit/", workbench.campaign_edit, name="workbench-campaign-edit"),
     path("campaigns/<slug:slug>/state/", workbench.campaign_state, name="workbench-campaign-state"),
 ]

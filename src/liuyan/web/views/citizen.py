@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from liuyan import inputs
 from liuyan.api.throttles import SubmitThrottle
-from liuyan.board import selectors
+from liuyan.board import lifecycle, selectors
 from liuyan.board.actions import feedback, submission
 from liuyan.board.actions.base import ActionError, Invalid
 from liuyan.board.choices import CampaignState, MessageState
@@ -258,6 +258,17 @@ def follow_up(request, message_id: int) -> str | HttpResponse:
 
 
 @_message_action
-def withdraw(request, message_id: int) -> str:
+def withdraw(request, message_id: int) -> str | HttpResponse:
+    """撤回 asks first: the message page's button leads to a confirmation page whose button withdraws (no
+    script needed). Only when the author may withdraw it now; any other case goes to the action, which
+    says why not."""
+    if request.POST.get("confirmed") != "yes":
+        message = selectors.visible_message(request.user, message_id)
+        if (
+            message is not None
+            and message.author_id == request.user.id
+            and message.state in lifecycle.WITHDRAW.allowed_from
+        ):
+            return render(request, "web/citizen/withdraw_confirm.html", {"message": message})
     submission.withdraw_message(request.user, message_id)
     return "留言已撤回。"

@@ -133,7 +133,7 @@ def queue_export(request, queue: str, fmt: str):
         region=_own_region(request.user),
         detail=f"导出工作台队列“{QUEUE_LABELS[queue]}”（{fmt.upper()}），{messages.count()} 条",
     )
-    return exports.export_response(messages, exports.STAFF, fmt)
+    return exports.export_response(messages, exports.TRACKED if queue == "tracked" else exports.STAFF, fmt)
 
 
 # ---- Open data ----

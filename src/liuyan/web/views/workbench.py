@@ -4,6 +4,7 @@ message with the actions the user may take on it, and the editors' campaigns.
 Every change is a POST that calls one board action and redirects back with a flash message; a refusal
 naming a field re-renders the form with the error next to that field and what was typed kept."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -13,6 +14,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count
+from django.forms.utils import ErrorDict
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,11 +29,13 @@ from liuyan.accounts.scope import can, scope_for
 from liuyan.accounts.selectors import user_summary
 from liuyan.board import lifecycle, selectors
 from liuyan.board.actions import campaigns as campaign_actions
-from liuyan.board.actions import dispatch, handling, moderation, oversight, replies, revisits
+from liuyan.board.actions import dispatch, handling, marks, moderation, oversight, replies, revisits
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
-from liuyan.board.choices import MessageState
-from liuyan.board.models import Message
+from liuyan.board.choices import CampaignState, EventKind, MessageState
+from liuyan.board.models import Campaign, Message
 from liuyan.board.paging import capped_count
+from liuyan.directory import selectors as directory_selectors
+from liuyan.directory.models import Region
 from liuyan.intelligence import similarity
 from liuyan.intelligence.analyze import route_message
 from liuyan.intelligence.reply_quality import quality_of_reply
@@ -41,10 +46,12 @@ from liuyan.web.presenters.figures import workbench_figures
 from liuyan.web.presenters.queue_table import queue_table
 
 PER_PAGE = 20
+# The joint-reply picker ranks this many of the unit's messages (nearest deadline first) by similarity.
+JOINT_REPLY_POOL = 300
 
 # The queues of board.selectors.workbench_queues, grouped by the role that works them, with their labels.
 QUEUE_GROUPS = [
-    ("审核", [("to_moderate", "待审核留言"), ("replies_to_review", "待审核回复")]),
+    ("审核", [("to_moderate", "待审核留言"), ("replies_to_review", "待审核回复"), ("tracked", "跟踪留言")]),
     (
         "交办",
         [
@@ -77,6 +84,7 @@ QUEUE_LABELS = {name: label for _group, queues in QUEUE_GROUPS for name, label i
 QUEUE_HINTS = {
     "to_moderate": "按提交先后排列。刊发后留言推送到留言办理工作机构；不予刊发须写明理由。",
     "replies_to_review": "回复经审核通过后公开；敷衍、答非所问的回复请退回并写明理由。",
+    "tracked": "编辑标记为跟踪督办或报道线索的留言及其办理进度，最近标记的在前；在留言的办理页标记或取消。",
     "desk_incoming": "已刊发、等待交办的留言，按刊发先后排列。",
     "desk_returned": "办理单位退回、需要重新交办的留言。",
     "extensions_pending": "同意后回复时限顺延所申请的工作日。",
@@ -299,6 +307,16 @@ ACTIONS: dict[str, WorkbenchAction] = {
         lambda user, pk, data: oversight.instruct_message(user, pk, data["text"]),
         lambda instruction, data: "批示已发送给留言办理工作机构和办理单位。",
     ),
+    "mark": WorkbenchAction(
+        wf.MarkForm,
+        lambda user, pk, data: marks.mark_message(user, pk, data["kind"], data["note"]),
+        lambda mark, data: f"已将留言标记为{mark.get_kind_display()}，可在“跟踪留言”中查看进度。",
+    ),
+    "unmark": WorkbenchAction(
+        wf.UnmarkForm,
+        lambda user, pk, data: marks.unmark_message(user, pk, data["kind"]),
+        lambda mark, data: f"已取消{mark.get_kind_display()}标记。",
+    ),
     "revisit": WorkbenchAction(
         wf.RevisitForm,
         lambda user, pk, data: revisits.record_revisit(
@@ -373,11 +391,20 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
                 form.initial.update(unit_q=pickers[name]["query"], urgent=message.urgent)
     joint = None
     if "reply" in action_forms:
-        candidates, more = selectors.joint_reply_candidates(message)
-        action_forms["reply"].set_joint_candidates(candidates)
-        joint = {"count": len(candidates), "more": more}
+        # The unit's messages nearest their deadline, most similar to this one first: one reply for the same
+        # question is what a joint reply is for.
+        candidates, more = selectors.joint_reply_candidates(message, limit=JOINT_REPLY_POOL)
+        ranked = similarity.rank_by_similarity(message, candidates)[: selectors.JOINT_REPLY_LIMIT]
+        action_forms["reply"].set_joint_candidates(ranked)
+        joint = {"count": len(ranked), "more": more or len(candidates) > len(ranked)}
     clock = DeadlineClock([message.accept_deadline, message.reply_deadline])
     running = selectors.running_deadline(message)
+    # Back at the desk after a return: the last assignment's time and deadlines are history, not news.
+    returned = (
+        next((e for e in reversed(record.events) if e.kind == EventKind.RETURNED), None)
+        if message.state == MessageState.PUBLISHED and message.unit_id is None
+        else None
+    )
     context = {
         "message": message,
         "record": record,
@@ -385,8 +412,9 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
         "forms": {name.replace("-", "_"): form for name, form in action_forms.items()},
         "pickers": pickers,
         "joint": joint,
-        "accept_status": clock.status(message.accept_deadline),
-        "reply_status": clock.status(message.reply_deadline),
+        "returned": returned,
+        "accept_status": None if returned else clock.status(message.accept_deadline),
+        "reply_status": None if returned else clock.status(message.reply_deadline),
         "running": "" if running is None else "accept" if message.state == MessageState.ASSIGNED else "reply",
         "reply_in_review": reply_in_review,
         "reply_quality": quality_of_reply(reply_in_review) if reply_in_review else None,
@@ -473,25 +501,70 @@ def campaigns(request):
     return render(request, "web/workbench/campaigns.html", {"page": page, "now": timezone.now()})
 
 
+def _campaign_terms(data) -> dict:
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "opens_at": data["opens_at"],
+        "closes_at": data["closes_at"],
+        "region_codes": data["region_codes"],
+        "type_codes": data["type_codes"],
+        "urgent_hours": data["urgent_hours"],
+    }
+
+
+def _region_picker(form: wf.CampaignForm, chosen: list[str]) -> dict:
+    """The picker's places: those chosen (ticked), then those found by the typed name (unticked)."""
+    query = (form.data.get("region_q") or "").strip()[:40] if form.is_bound else ""
+    found, more = directory_selectors.find_regions(query) if query else ([], False)
+    picked = list(Region.objects.filter(pk__in=chosen).order_by("path"))
+    labels = directory_selectors.region_labels([*picked, *found])
+    return {
+        "chosen": [(r.code, labels[r.code]) for r in picked],
+        "found": [(r.code, labels[r.code]) for r in found if r.code not in set(chosen)],
+        "query": query,
+        "more": more,
+        "searched": bool(query),
+    }
+
+
+def _chosen_codes(form: wf.CampaignForm) -> list[str]:
+    """The codes the form holds now (ticked or typed), well-formed ones only, for the picker to show."""
+    if not form.is_bound:
+        return list(form.initial.get("regions", []))
+    values = [*form.data.getlist("regions"), *re.split(r"[\s,，、]+", form.data.get("region_codes", ""))]
+    return sorted({v for v in values if re.fullmatch(r"[0-9]{6}", v or "")})
+
+
+def _form_status(request, form: forms.Form) -> int:
+    return 422 if "find_regions" not in request.POST and form.is_bound and form.errors else 200
+
+
+def _campaign_form_page(request, form: wf.CampaignForm, campaign: Campaign | None, status: int = 200):
+    if "find_regions" in request.POST:
+        # Finding places is not saving: the form comes back as typed, without complaints about the rest.
+        form._errors, status = ErrorDict(), 200
+    context = {
+        "form": form,
+        "campaign": campaign,
+        "picker": _region_picker(form, _chosen_codes(form)),
+        "changes": list(campaign.changes.select_related("actor").order_by("-created_at", "-id")[:50])
+        if campaign
+        else [],
+    }
+    return render(request, "web/workbench/campaign_form.html", context, status=status)
+
+
 @staff_page
 def campaign_new(request):
     if not selectors.is_editor(request.user):
         return forbidden(request, "只有编辑可以管理专栏。")
     form = wf.CampaignForm(request.POST or None, auto_id="campaign-%s")
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "find_regions" not in request.POST and form.is_valid():
         data = form.cleaned_data
         try:
             campaign = campaign_actions.create_campaign(
-                request.user,
-                title=data["title"],
-                slug=data["slug"],
-                description=data["description"],
-                opens_at=data["opens_at"],
-                closes_at=data["closes_at"],
-                region_codes=data["region_codes"],
-                type_codes=data["type_codes"],
-                urgent_hours=data["urgent_hours"],
-                state=data["state"],
+                request.user, slug=data["slug"], state=data["state"], **_campaign_terms(data)
             )
         except (NotFound, Forbidden):
             raise
@@ -500,8 +573,61 @@ def campaign_new(request):
         else:
             messages.success(request, f"专栏“{campaign.title}”已创建。")
             return redirect("web:workbench-campaigns")
-    status = 422 if form.errors else 200
-    return render(request, "web/workbench/campaign_form.html", {"form": form}, status=status)
+    return _campaign_form_page(request, form, None, status=_form_status(request, form))
+
+
+@staff_page
+def campaign_edit(request, slug: str):
+    """Edit a campaign's window, places, types and urgent rule; its change history below the form."""
+    if not selectors.is_editor(request.user):
+        return forbidden(request, "只有编辑可以管理专栏。")
+    campaign = Campaign.objects.filter(slug=slug).first()
+    if campaign is None:
+        raise Http404
+    initial = {
+        "title": campaign.title,
+        "description": campaign.description,
+        "opens_at": timezone.localtime(campaign.opens_at),
+        "closes_at": timezone.localtime(campaign.closes_at),
+        "regions": sorted(campaign.regions.values_list("code", flat=True)),
+        "type_codes": list(campaign.allowed_types.values_list("code", flat=True)),
+        "urgent_hours": campaign.urgent_hours,
+    }
+    form = wf.CampaignForm(request.POST or None, initial=initial, editing=True, auto_id="campaign-%s")
+    if request.method == "POST" and "find_regions" not in request.POST and form.is_valid():
+        try:
+            change = campaign_actions.update_campaign(
+                request.user, slug, **_campaign_terms(form.cleaned_data)
+            )
+        except (NotFound, Forbidden):
+            raise
+        except ActionError as error:
+            show_action_error(form, error)
+        else:
+            if change is None:
+                messages.info(request, "没有需要保存的修改。")
+            else:
+                messages.success(request, f"专栏“{change.campaign.title}”已保存：{change.note}。")
+            return redirect("web:workbench-campaigns")
+    return _campaign_form_page(request, form, campaign, status=_form_status(request, form))
+
+
+@staff_page
+def campaign_regions(request):
+    """The region picker's places found by name (`region_q`), as checkboxes: the campaign form's script
+    fetches them as the editor types; without it the form's 查找 button does the same."""
+    if not selectors.is_editor(request.user):
+        return forbidden(request, "只有编辑可以管理专栏。")
+    query = (request.GET.get("region_q") or "").strip()[:40]
+    found, more = directory_selectors.find_regions(query) if query else ([], False)
+    labels = directory_selectors.region_labels(found)
+    picker = {
+        "found": [(r.code, labels[r.code]) for r in found],
+        "query": query,
+        "more": more,
+        "searched": True,
+    }
+    return render(request, "web/workbench/_region_options.html", {"picker": picker})
 
 
 @require_POST
@@ -511,8 +637,19 @@ def campaign_state(request, slug: str):
     if not form.is_valid():
         messages.error(request, "专栏状态无效。")
         return redirect("web:workbench-campaigns")
+    state = form.cleaned_data["state"]
+    if state == CampaignState.CLOSED and not form.cleaned_data["confirmed"]:
+        # Ending a campaign stops its intake at once: a second step asks first (no script needed).
+        if not selectors.is_editor(request.user):
+            return forbidden(request, "只有编辑可以管理专栏。")
+        campaign = Campaign.objects.filter(slug=slug).annotate(message_count=Count("messages")).first()
+        if campaign is None:
+            raise Http404
+        return render(
+            request, "web/workbench/campaign_close.html", {"campaign": campaign, "next": safe_next(request)}
+        )
     try:
-        campaign = campaign_actions.set_campaign_state(request.user, slug, form.cleaned_data["state"])
+        campaign = campaign_actions.set_campaign_state(request.user, slug, state)
     except (NotFound, Forbidden):
         raise
     except ActionError as error:

@@ -41,6 +41,43 @@
     }
   });
 
+  // The campaign form's region search: as the editor types a place name, fetch the places found and show
+  // them to tick, so the "查找" button (which reloads the page) is not needed. Ticked places stay.
+  document.querySelectorAll("input[data-region-search]").forEach(function (input) {
+    var url = input.getAttribute("data-region-search");
+    var target = document.getElementById("campaign-regions-found");
+    if (!url || !target) return;
+    var timer = null;
+    var latest = 0;
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); refresh(); }
+    });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 250);
+    });
+    function refresh() {
+      var query = input.value.trim();
+      var ticket = ++latest;
+      if (!query) { target.replaceChildren(); return; }
+      fetch(url + "?region_q=" + encodeURIComponent(query), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+        .then(function (html) {
+          if (ticket !== latest) return;
+          var chosen = {};
+          document.querySelectorAll("#campaign-regions-chosen input[name=regions]").forEach(function (box) {
+            if (box.checked) chosen[box.value] = true;
+          });
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          doc.querySelectorAll("input[name=regions]").forEach(function (box) {
+            if (chosen[box.value]) box.closest("label").remove();
+          });
+          target.replaceChildren.apply(target, Array.prototype.slice.call(doc.body.childNodes));
+        })
+        .catch(function () { /* the 查找 button still works */ });
+    }
+  });
+
   // Live character counts under the text areas that ask for one (data-count).
   document.querySelectorAll("textarea[data-count]").forEach(function (area) {
     var counter = document.createElement("p");
