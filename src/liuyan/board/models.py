@@ -238,6 +238,10 @@ class Message(models.Model):
                 Substr("region", 1, PREFECTURE_PREFIX), name="message_public_prefecture", include=WITH_STATE
             ),
             _newest(F("support_count").desc(), name="message_public_support", include=WITH_STATE),
+            # A search narrowed by type or domain (board.selectors.search_public) intersects the newest
+            # matches of its window with these instead of every message of the type or domain.
+            _newest(F("message_type"), name="message_public_type", include=WITH_STATE),
+            _newest(F("domain"), name="message_public_domain", include=WITH_STATE),
             # The home page's latest replies (selectors.latest_replied): newest first, whatever the ties.
             models.Index(
                 F("replied_at").desc(),
