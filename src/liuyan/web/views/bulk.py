@@ -13,6 +13,7 @@ from liuyan.api.bulk import run_bulk_action
 from liuyan.board import selectors
 from liuyan.board.actions.base import ActionError
 from liuyan.board.actions.bulk import BULK_ACTIONS
+from liuyan.board.visibility import visible_messages
 from liuyan.web.forms import TextField
 from liuyan.web.views.workbench import forbidden, safe_next, staff_page
 from liuyan.web.workbench_forms import IdField, IdListField
@@ -78,15 +79,23 @@ def bulk(request):
         messages.add_message(request, level, f"{totals}{what if row.serial else '该条'}：{row.message}")
         return redirect(back)
     messages.add_message(request, level, totals)
+    # The titles of the messages the user may see (those with a serial), to tell the rows apart.
+    shown = [r.id for r in results if r.serial and not action.on_replies]
+    titles = dict(visible_messages(request.user).filter(pk__in=shown).values_list("pk", "title"))
     request.session[SUMMARY_KEY] = {
         "label": action.label,
         "on_replies": action.on_replies,
-        "done": [_row(r) for r in done],
-        "refused": [_row(r) for r in refused],
+        "done": [_row(r, titles) for r in done],
+        "refused": [_row(r, titles) for r in refused],
         "next": back,
     }
     return redirect("web:workbench-bulk")
 
 
-def _row(result) -> dict:
-    return {"id": result.id, "serial": result.serial, "message": result.message}
+def _row(result, titles: dict[int, str]) -> dict:
+    return {
+        "id": result.id,
+        "serial": result.serial,
+        "title": titles.get(result.id, ""),
+        "message": result.message,
+    }
