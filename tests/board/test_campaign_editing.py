@@ -129,3 +129,19 @@ def test_a_state_change_is_recorded_and_the_same_state_refused(campaign, editor)
     with pytest.raises(Conflict, match="专栏已经是“已结束”。"):
         campaigns.set_campaign_state(editor, "jia-xiang", CampaignState.CLOSED)
     assert CampaignChange.objects.filter(campaign=campaign).count() == 2
+
+
+def test_times_are_compared_to_the_minute_the_pages_show(editor):
+    opens = timezone.now().replace(second=42, microsecond=123456)
+    campaigns.create_campaign(
+        editor, title="秒数不同的专栏", slug="seconds", opens_at=opens, closes_at=opens + timedelta(days=3)
+    )
+    typed = terms(
+        title="秒数不同的专栏",
+        opens_at=opens.replace(second=0, microsecond=0),
+        closes_at=(opens + timedelta(days=3)).replace(second=0, microsecond=0),
+        region_codes=[],
+        type_codes=[],
+    )
+    assert campaigns.update_campaign(editor, "seconds", **typed) is None
+    assert Campaign.objects.get(slug="seconds").opens_at == opens

@@ -2,7 +2,7 @@
 (who, when, what changed)."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -179,6 +179,11 @@ def update_campaign(
     )
     if errors or terms is None:
         raise _refuse(errors)
+    # The pages set times to the minute: a time shown the same is the same (its seconds are kept).
+    if _local(terms.opens_at) == _local(campaign.opens_at):
+        terms = replace(terms, opens_at=campaign.opens_at)
+    if _local(terms.closes_at) == _local(campaign.closes_at):
+        terms = replace(terms, closes_at=campaign.closes_at)
     old_regions = list(campaign.regions.order_by("code"))
     old_types = list(campaign.allowed_types.order_by("order", "id"))
     changes = []
