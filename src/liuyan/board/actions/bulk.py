@@ -10,6 +10,7 @@ Assigning "to each row's suggestion" needs the routing suggestions, which the bo
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.models import User
@@ -51,8 +52,8 @@ class BulkAction:
     a done row says."""
 
     step: lifecycle.Step
-    run: Callable[[User, int, BulkInput], object]
-    done: Callable[[object], str]
+    run: Callable[[User, int, BulkInput], Any]  # a Message, or a Reply for approve-reply
+    done: Callable[[Any], str]  # what `run` returned → the row's Chinese result
 
     @property
     def label(self) -> str:
