@@ -440,12 +440,12 @@ def test_message_page_reads_a_public_reader_s_message_in_few_narrow_queries(
     plain = make_message(citizen, admin_user, MessageState.REPLIED)
     in_campaign = make_message(citizen, admin_user, MessageState.REPLIED, campaign_slug=campaign.slug)
     # The message joined with its leader, region, type, domain and author; its events, replies (with the
-    # messages each answers), ratings, follow-ups and attachments.
-    with django_assert_num_queries(7) as captured:
+    # messages each answers), ratings, follow-ups, attachments and, once replied, its revisits (回访).
+    with django_assert_num_queries(8) as captured:
         html_of(client.get(f"/messages/{plain.id}/"))
     assert captured.captured_queries[0]["sql"].count(" JOIN ") == 5
     # A campaign is read by id when the message has one.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert 'href="/campaigns/jianyan/"' in html_of(client.get(f"/messages/{in_campaign.id}/"))
 
 
