@@ -7,7 +7,7 @@ import re
 import pytest
 
 from liuyan.board import selectors
-from liuyan.board.actions import dispatch, feedback
+from liuyan.board.actions import dispatch, feedback, oversight
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import Unit
 from tests.api_client import ApiClient
@@ -108,3 +108,16 @@ def test_reassigned_message_shows_its_unit_and_deadline(client, dispatcher, retu
     html = client.get(f"/workbench/messages/{returned.pk}/").content.decode()
     facts = html.split('<dl class="wb-facts">', 1)[1].split("</dl>", 1)[0]
     assert "已退回" not in facts and "临沧市教育局" in facts and "受理时限" in facts
+
+
+def test_supervision_is_named_by_the_side_that_took_it(citizen, admin_user, leader, dispatcher):
+    from_leader = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
+    from_desk = make_message(citizen, admin_user, MessageState.IN_PROGRESS)
+    oversight.supervise_message(leader, from_leader.id, "请重点跟踪")
+    oversight.supervise_message(dispatcher, from_desk.id, "")
+
+    def supervised_by(message):
+        return next(e.by for e in selectors.timeline(message, staff=False) if e.kind == EventKind.SUPERVISED)
+
+    assert supervised_by(from_leader) == "领导"
+    assert supervised_by(from_desk) == DESK

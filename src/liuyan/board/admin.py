@@ -3,7 +3,16 @@ site and the API), so that it is checked and audited. Hence read-only admins."""
 
 from django.contrib import admin
 
-from liuyan.board.models import Attachment, Campaign, Event, ExtensionRequest, Message, Reply
+from liuyan.board.models import (
+    Attachment,
+    Campaign,
+    CampaignChange,
+    EditorMark,
+    Event,
+    ExtensionRequest,
+    Message,
+    Reply,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,9 +59,31 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
     list_filter = ["state"]
 
 
+class CampaignChangeInline(admin.TabularInline):
+    model = CampaignChange
+    fields = ["created_at", "kind", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ReadOnlyAdmin):
+    """Looked up here with its change history; edited on the workbench (专栏管理 → 修改) or through
+    PUT /api/v1/campaigns/{slug}, which check the editor and record each change."""
+
     list_display = ["title", "slug", "state", "opens_at", "closes_at"]
+    inlines = [CampaignChangeInline]
+
+
+@admin.register(EditorMark)
+class EditorMarkAdmin(ReadOnlyAdmin):
+    list_display = ["message", "kind", "marked_by", "created_at", "cleared_at"]
+    list_filter = ["kind"]
+    list_select_related = ["message", "marked_by"]
 
 
 @admin.register(Attachment)

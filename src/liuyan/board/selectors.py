@@ -203,6 +203,19 @@ EDITOR_LABEL, AUTHOR_LABEL, SYSTEM_LABEL, LEADER_LABEL = "留言板编辑", "留
 DESK_LABEL = "留言办理工作机构"
 
 
+def _side_of(actor, message: Message, desk: str) -> str | None:
+    """For a step a desk, a leader or an editor may take: which of them `actor` is, by their rights over
+    the message (the desk first: a desk's staff hold no leader's rights)."""
+    for permission, label in (
+        (Permission.ASSIGN, desk),
+        (Permission.INSTRUCT, LEADER_LABEL),
+        (Permission.MODERATE, EDITOR_LABEL),
+    ):
+        if can(actor, permission, message):
+            return label
+    return None
+
+
 def label_actors(message: Message, events: list[Event]) -> list[Event]:
     """Name who took each event (`event.by`) as the public may read it — 留言人, 留言板编辑, the desk, the
     unit, 领导 or 系统, never a person — and, for an assignment or transfer, the unit it went to
@@ -223,17 +236,7 @@ def label_actors(message: Message, events: list[Event]) -> list[Event]:
         elif kind in DESK_EVENT_KINDS:
             by = desk
         elif kind in (EventKind.SUPERVISED, EventKind.INSTRUCTED, EventKind.MERGED, EventKind.REOPENED):
-            # Taken by a desk, a leader or an editor: say which from the actor's rights over the message.
-            actor = event.actor
-            by = (
-                desk
-                if can(actor, Permission.ASSIGN, message)
-                else LEADER_LABEL
-                if can(actor, Permission.INSTRUCT, message)
-                else EDITOR_LABEL
-                if can(actor, Permission.MODERATE, message)
-                else unit or desk
-            )
+            by = _side_of(event.actor, message, desk) or unit or desk
         else:
             by = unit or desk
         event.by = by
