@@ -13,8 +13,11 @@ from liuyan.board.actions import dispatch, handling, moderation, oversight, subm
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Leader, Region
+from liuyan.intelligence.analyze import message_domains, messages_domains
+from liuyan.intelligence.classifier import TextClassifier, forget_loaded_classifiers
 from liuyan.intelligence.routing_choice import best_suggestions
 from tests.factories import make_message, unit_of
+from tests.intelligence.test_classifier import HOSPITAL, SCHOOL, TRAFFIC
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +326,33 @@ def test_desk_queue_with_filters_and_suggestions_stays_within_thirty_queries(
     with django_assert_max_num_queries(30):
         response = client.get(DESK, {"region": county, "page": "1"})
     assert len(response.context["rows"]) == 12
+
+
+@pytest.fixture
+def domain_model(tmp_path, settings):
+    """A domain classifier trained on a few texts (labels as the Teddy Cup data names them)."""
+    settings.LIUYAN_MODEL_DIR = tmp_path / "models"
+    forget_loaded_classifiers()
+    texts = TRAFFIC + SCHOOL + HOSPITAL
+    TextClassifier().fit(texts, ["交通运输"] * 10 + ["教育文体"] * 10 + ["卫生计生"] * 10).save("domain")
+    yield
+    forget_loaded_classifiers()
+
+
+def test_with_a_trained_classifier_a_page_of_suggestions_costs_what_one_row_does(
+    client, dispatcher, citizen, admin_user, domain_model, django_assert_max_num_queries
+):
+    for n in range(22):
+        published(citizen, admin_user, domain="教育" if n % 2 else "交通", title=f"留言第{n:02d}号关于学校")
+    messages = list(Message.objects.select_related("region", "domain__parent__parent").order_by("pk"))
+    # The classifier runs once over the page: the same domains and probabilities as row by row.
+    batched = messages_domains(messages)
+    single = [message_domains(m, f"{m.title}\n{m.body}") for m in messages]
+    assert [[d.pk for d, _p in row] for row in batched] == [[d.pk for d, _p in row] for row in single]
+    assert [[p for _d, p in row] for row in batched] == [
+        pytest.approx([p for _d, p in row]) for row in single
+    ]
+    client.force_login(dispatcher)
+    with django_assert_max_num_queries(30):
+        response = client.get(DESK)
+    assert all(m.suggestion is not None for m in response.context["rows"])

@@ -17,12 +17,15 @@ from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import scope_for
 from liuyan.board.choices import HANDLING_STATES, EventKind, MessageState
 from liuyan.board.models import Campaign, Event, ExtensionRequest, Message, Reply
-from liuyan.board.selectors import overdue_condition, region_filter
-from liuyan.directory.models import Domain, MessageType, Region
+from liuyan.board.selectors import LIST_RELATED, for_page, overdue_condition, region_filter
+from liuyan.directory import lookups
+from liuyan.directory.models import Region
 
 PER_PAGE = 20
 # The desk's queues, whose rows show the best routing suggestion (what 「交办给建议单位」 assigns to).
 SUGGESTING = frozenset({"desk_incoming", "desk_returned"})
+# What a queue's table shows of each message besides its own columns.
+ROW_RELATED = ("region", "message_type", "domain")
 SORT_LABELS = {"newest": "最新在前", "oldest": "最早在前", "deadline": "时限最近在前"}
 # A full serial (LY + day + sequence) is looked up exactly; anything else is searched in titles and serials.
 SERIAL = re.compile(r"LY[0-9]{14}")
@@ -234,26 +237,19 @@ def parse_filters(data: Mapping[str, str], queue: str) -> tuple[QueueFilters, di
             found["region"] = region
 
     if domain := values.get("domain"):
-        pk = inputs.parse_id(domain)
-        match = Domain.objects.filter(pk=pk) if pk is not None else Domain.objects.filter(name=domain)
-        chosen = match.values_list("pk", flat=True).first()
+        chosen = lookups.active_domain(domain)
         if chosen is None:
             errors["domain"] = "没有这个领域。"
         else:
             found["domain"] = domain
-            found["domain_ids"] = (
-                chosen,
-                *Domain.objects.filter(Q(parent_id=chosen) | Q(parent__parent_id=chosen)).values_list(
-                    "pk", flat=True
-                ),
-            )
+            found["domain_ids"] = domain_subtree(chosen.pk)
 
     if kind := values.get("type"):
-        type_id = MessageType.objects.filter(Q(code=kind) | Q(name=kind)).values_list("pk", flat=True).first()
-        if type_id is None:
+        message_type = lookups.active_message_type(kind)
+        if message_type is None:
             errors["type"] = "没有这个留言类型。"
         else:
-            found.update(type=kind, type_id=type_id)
+            found.update(type=kind, type_id=message_type.pk)
 
     if slug := values.get("campaign"):
         campaign_id = Campaign.objects.filter(slug=slug).values_list("pk", flat=True).first()
@@ -290,6 +286,14 @@ def parse_filters(data: Mapping[str, str], queue: str) -> tuple[QueueFilters, di
     for name in errors:
         errors[name] = f"{FIELD_LABELS[name]}：{errors[name]}"
     return QueueFilters(**found), errors
+
+
+def domain_subtree(domain_id: int) -> tuple[int, ...]:
+    """The domain and those under it (two levels), from the directory's per-process copy."""
+    domains = lookups.active_domains()
+    children = {d.pk for d in domains if d.parent_id == domain_id}
+    grandchildren = {d.pk for d in domains if d.parent_id in children}
+    return (domain_id, *sorted(children | grandchildren))
 
 
 def message_condition(filters: QueueFilters, now) -> Q:
@@ -336,6 +340,10 @@ def filter_queue(rows: QuerySet, queue: str, filters: QueueFilters, now) -> Quer
     """The rows of `queue` matching `filters`, in the order of the filters' sort."""
     spec = spec_for(queue)
     model = rows.model
+    if model is Message:
+        # The message table alone, what the rows show read by id after (selectors.for_page): joined,
+        # PostgreSQL joins every row of the queue to each related table before it sorts them.
+        rows = for_page(rows, related=ROW_RELATED if queue in QUEUES else LIST_RELATED)
     if filters.narrowing:
         condition = message_condition(filters, now)
         if model is Message:
@@ -401,5 +409,6 @@ def places_for(user, queue: str) -> list[Region]:
         paths |= set(Region.objects.filter(units__in=sorted(scope.unit_ids)).values_list("path", flat=True))
     if not paths:
         return []
-    tops = Region.objects.filter(path__in=sorted(paths))
-    return list(Region.objects.filter(Q(path__in=sorted(paths)) | Q(parent__in=tops)).order_by("path"))
+    return list(
+        Region.objects.filter(Q(path__in=sorted(paths)) | Q(parent__path__in=sorted(paths))).order_by("path")
+    )

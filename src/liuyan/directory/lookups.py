@@ -84,6 +84,16 @@ def active_domain(value: int | str | None) -> Domain | None:
     return catalogue.root_domains_by_name.get((value or "").strip())
 
 
+def active_domains() -> list[Domain]:
+    """Every active domain, in id order (a filter's choices, a domain's subtree)."""
+    return list(_current_catalogue().domains_by_id.values())
+
+
+def active_message_types() -> list[MessageType]:
+    """Every active message type, in id order."""
+    return sorted(_current_catalogue().types_by_code.values(), key=lambda t: t.pk)
+
+
 def active_leader(leader_id: int) -> Leader | None:
     """The active leader `leader_id`, its region and desk loaded."""
     entry = _leaders.get(leader_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from liuyan.board.actions import dispatch
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
+from liuyan.directory import lookups
 from liuyan.directory.catalogue import DOMAIN_ALIASES
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
@@ -149,7 +150,21 @@ CHOSEN_DOMAIN_WEIGHT = 0.5
 def message_domains(message: Message, text: str) -> list[tuple[Domain, float]]:
     """The level-1 domains a message on the board may belong to, with probabilities: the one its author
     chose, weighed with the classifier's guess when a model is trained."""
-    guessed = level_one_domains(_predict("domain", text))
+    return _with_chosen_domain(message, level_one_domains(_predict("domain", text)))
+
+
+def messages_domains(messages: Sequence[Message]) -> list[list[tuple[Domain, float]]]:
+    """`message_domains` of each of `messages` (their title and body), with the classifier run once over
+    all of them and the level-1 domains read once: a page of rows costs what one row does."""
+    texts = [f"{message.title}\n{message.body}" for message in messages]
+    by_name = {domain.name: domain for domain in lookups.active_domains() if domain.parent_id is None}
+    return [
+        _with_chosen_domain(message, level_one_domains(prediction, by_name))
+        for message, prediction in zip(messages, _predict_all("domain", texts), strict=True)
+    ]
+
+
+def _with_chosen_domain(message: Message, guessed: list[tuple[Domain, float]]) -> list[tuple[Domain, float]]:
     if not message.domain_id:
         return guessed
     chosen = message.domain

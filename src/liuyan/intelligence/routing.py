@@ -121,6 +121,34 @@ def suggest_units(
     return ranked[:limit]
 
 
+def region_chain(region) -> list[str]:
+    """The codes of `region` and the places above it, province first (what `suggest_units` looks up in)."""
+    return [code for code in region.path.split("/") if code] if region else []
+
+
+def preload_units(rules: list[RoutingRule], regions, known: dict[str, Unit | None]) -> None:
+    """Read into `known` (the `unit_cache` of `suggest_units`) every unit the `rules` may point to for a
+    message about any of `regions`: one query for a page of messages instead of one per place."""
+    codes = {
+        f"{code}-{rule.department}"
+        for rule in rules
+        if rule.department
+        for r in regions
+        for code in region_chain(r)
+    }
+    _read_units(codes, known)
+
+
+def _read_units(codes: set[str], known: dict[str, Unit | None]) -> None:
+    missing = codes - known.keys()
+    if missing:
+        found = {
+            unit.code: unit
+            for unit in Unit.objects.filter(code__in=missing, active=True).select_related("region")
+        }
+        known.update({code: found.get(code) for code in missing})
+
+
 def _targets(
     rules: list[RoutingRule], chain: list[str], known: dict[str, Unit | None] | None = None
 ) -> dict[int, Unit]:
@@ -129,13 +157,7 @@ def _targets(
     that a caller analysing many texts passes along)."""
     codes = {f"{code}-{rule.department}" for rule in rules if rule.department for code in chain}
     by_code = known if known is not None else {}
-    missing = codes - by_code.keys()
-    if missing:
-        found = {
-            unit.code: unit
-            for unit in Unit.objects.filter(code__in=missing, active=True).select_related("region")
-        }
-        by_code.update({code: found.get(code) for code in missing})
+    _read_units(codes, by_code)
     targets = {}
     for rule in rules:
         if rule.unit_id:

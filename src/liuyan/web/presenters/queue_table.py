@@ -13,7 +13,8 @@ from liuyan.board import selectors
 from liuyan.board.choices import HANDLING_STATES, MessageState
 from liuyan.board.models import Campaign
 from liuyan.board.paging import CappedPaginator
-from liuyan.directory.models import Domain, MessageType, Region
+from liuyan.directory import lookups
+from liuyan.directory.models import Domain, Region
 from liuyan.intelligence.reply_quality import quality_of_reply
 from liuyan.intelligence.routing_choice import best_suggestions
 from liuyan.web.presenters.deadlines import with_deadlines
@@ -126,7 +127,7 @@ def queue_table(user, queue: str, rows, data, now) -> dict:
         "prev_query": urlencode(filters.query(page=page.number - 1)),
         "next_query": urlencode(filters.query(page=page.number + 1)),
         "domains": _domains(),
-        "types": MessageType.objects.filter(active=True),
+        "types": lookups.active_message_types(),
         "campaigns": _campaigns(filters),
         "states": _state_choices(spec),
         "sorts": [(name, board_queues.SORT_LABELS[name]) for name in spec.sorts],
@@ -143,7 +144,7 @@ def queue_table(user, queue: str, rows, data, now) -> dict:
 
 def _domains() -> list[tuple[int, str]]:
     """The domains as a select lists them: each level-1 domain followed by the ones under it, indented."""
-    domains = list(Domain.objects.filter(active=True).order_by("order", "id"))
+    domains = sorted(lookups.active_domains(), key=lambda d: (d.order, d.pk))
     children: dict[int | None, list[Domain]] = {}
     for domain in domains:
         children.setdefault(domain.parent_id, []).append(domain)
