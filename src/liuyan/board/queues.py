@@ -344,6 +344,8 @@ def filter_queue(rows: QuerySet, queue: str, filters: QueueFilters, now) -> Quer
         # The message table alone, what the rows show read by id after (selectors.for_page): joined,
         # PostgreSQL joins every row of the queue to each related table before it sorts them.
         rows = for_page(rows, related=ROW_RELATED if queue in QUEUES else LIST_RELATED)
+        if queue in QUEUES and queue != "to_moderate":
+            rows = rows.defer("body")  # only the moderation queue shows an excerpt: a narrower sort
     if filters.narrowing:
         condition = message_condition(filters, now)
         if model is Message:

@@ -4,6 +4,7 @@ bulk toolbar's choices."""
 
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 
 from liuyan.accounts.choices import Permission
@@ -19,6 +20,7 @@ from liuyan.intelligence.reply_quality import quality_of_reply
 from liuyan.intelligence.routing_choice import best_suggestions
 from liuyan.web.presenters.deadlines import with_deadlines
 
+ASSIGN_UNITS_SECONDS = 300
 # The campaigns a queue's filter offers (newest first); an older one is still taken from the URL.
 CAMPAIGN_CHOICES = 30
 
@@ -168,7 +170,18 @@ def _campaigns(filters: board_queues.QueueFilters) -> list[Campaign]:
 
 
 def _assign_units(user) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The units the toolbar may assign every selected message to, nearest the desk first."""
+    """The units the toolbar may assign every selected message to, nearest the desk first. Kept a few
+    minutes per user: ordering a province's units by nearness costs more than the rest of the page, and
+    units change a few times a year."""
+    key = f"workbench:bulk-units:{user.pk}"
+    groups = cache.get(key)
+    if groups is None:
+        groups = _read_assign_units(user)
+        cache.set(key, groups, ASSIGN_UNITS_SECONDS)
+    return groups
+
+
+def _read_assign_units(user) -> list[tuple[str, list[tuple[int, str]]]]:
     scope = scope_for(user, Permission.ASSIGN)
     near = Region.objects.filter(path__in=sorted(scope.region_paths)).order_by("path").first()
     units, _more = selectors.unit_choices(selectors.assign_candidates(user), near=near)
