@@ -158,3 +158,16 @@ def test_the_api_marks_and_unmarks(editor, citizen, message):
     assert api.post(f"/messages/{message.pk}/unmark", {"kind": "track"}).status_code == 200
     refused = ApiClient(citizen).post(f"/messages/{message.pk}/mark", {"kind": "track"})
     assert refused.status_code in (403, 404)
+
+
+def test_the_tracked_page_reads_a_bounded_number_of_queries(
+    client, editor, citizen, admin_user, django_assert_max_num_queries
+):
+    for n in range(25):
+        marked = make_message(citizen, admin_user, MessageState.PUBLISHED, title=f"跟踪的留言第{n}条")
+        marks.mark_message(editor, marked.id, "track" if n % 2 else "lead", f"说明{n}")
+    client.force_login(editor)
+    with django_assert_max_num_queries(25):  # 21 measured: the rows' marks and relations do not add per row
+        response = client.get("/workbench/queues/tracked/")
+    assert response.status_code == 200 and response.content.decode().count("跟踪的留言第") == 20
+    assert client.get("/workbench/queues/tracked/?page=2").content.decode().count("跟踪的留言第") == 5
