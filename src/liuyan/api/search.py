@@ -32,7 +32,9 @@ def beyond_ranked(matches) -> str | None:
 
 class SearchQuery(Schema):
     q: Line = Field(min_length=1, max_length=50, description="搜索词；多个词须都出现在留言中")
-    region: str | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码（省、市、县均可），含下级")
+    region: Line | None = Field(
+        None, pattern=r"^\d{6}$", description="行政区划代码（省、市、县均可），含下级"
+    )
     type: Line | None = Field(None, max_length=50, description="类型代码（如 complaint）或名称")
     domain: Id | None = Field(None, description="领域 id，含下级领域")
     state: Literal[tuple(selectors.PUBLIC_TABS)] | None = Field(  # type: ignore[valid-type]
