@@ -43,6 +43,14 @@ def test_an_editor_tracks_a_message_and_edits_a_campaign(live, new_page, screens
     marks.get_by_role("button", name="标记").click()
     assert "已将留言标记为跟踪督办" in flash(page)
     assert Event.objects.filter(message=message, kind=EventKind.MARKED, actor=editor).count() == 1
+    page.locator("#marks").scroll_into_view_if_needed()
+    screens.shot(page, "handling-page-marked")
+    visitor = new_page()  # the public page, as anyone reads it: no staff-only mark
+    visitor.goto(live + f"/messages/{message.id}/")
+    timeline = visitor.locator("ol.timeline").inner_text()
+    assert "审核刊发 留言板编辑" in timeline and "交办 临沧市留言办理工作机构 → 临沧市教育局" in timeline
+    assert "编辑标记" not in timeline and "群众反映强烈" not in timeline
+    screens.shot(visitor, "public-page-timeline")
 
     page.get_by_role("link", name="工作台").first.click()
     page.get_by_role("link", name="跟踪留言").click()

@@ -45,7 +45,9 @@ def test_an_editor_marks_and_unmarks_from_the_handling_page(client, editor, mess
 
     html = response.content.decode()
     assert "已将留言标记为报道线索" in html and "可做专题" in html
-    assert 'name="kind" value="lead"' in html  # the open mark, with its 取消 button
+    assert '<input type="hidden" name="kind" value="lead">' in html  # the open mark, with its 取消 button
+    assert 'type="radio" name="kind" value="track"' in html  # the form offers the other kind only
+    assert 'type="radio" name="kind" value="lead"' not in html
     event = Event.objects.filter(message=message).latest("id")
     assert (event.kind, event.actor, event.note) == (EventKind.MARKED, editor, "报道线索：可做专题")
 

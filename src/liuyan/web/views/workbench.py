@@ -378,6 +378,11 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
     for name in ("approve-reply", "send-back-reply"):
         if name in action_forms and reply_in_review and not action_forms[name].is_bound:
             action_forms[name].initial["reply_id"] = reply_in_review.pk
+    if "mark" in action_forms and not action_forms["mark"].is_bound:
+        # Offer the kinds of mark the message does not carry yet (the action refuses a second one anyway).
+        carried = {mark.kind for mark in record.open_marks}
+        kind = action_forms["mark"].fields["kind"]
+        kind.choices = [(value, label) for value, label in kind.choices if value not in carried]
     if "decide-extension" in action_forms and pending and not action_forms["decide-extension"].is_bound:
         action_forms["decide-extension"].initial["extension_id"] = pending.pk
     pickers = {}
