@@ -45,10 +45,10 @@ def test_a_listener_hears_each_event_with_its_context_and_watchers_see_the_chang
     connected(announce.event_recorded, lambda event, **context: heard.append((event.kind, set(context))))
 
     @contextmanager
-    def watch(message, *, rated):
+    def watch(message, *, rated, revisited):
         before = message.state
         yield
-        seen.append((before, message.state, rated))
+        seen.append((before, message.state, rated or revisited))
 
     connected(announce.message_changing, watch)
     extension = handling.request_extension(admin_user, message.pk, 3, "需要协调多个部门。")

@@ -10,10 +10,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from liuyan.board.actions import dispatch, feedback, handling, moderation, oversight, replies, submission
+from liuyan.board.actions import (
+    dispatch,
+    feedback,
+    handling,
+    moderation,
+    oversight,
+    replies,
+    revisits,
+    submission,
+)
 from liuyan.board.actions.base import ActionError
 from liuyan.board.choices import MessageState, ReplyState
-from liuyan.board.models import ExtensionRequest, Message, Rating, Reply
+from liuyan.board.models import ExtensionRequest, Message, Rating, Reply, Revisit
 from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports.counts import rebuild_counts
 from liuyan.reports.models import METRICS, DailyCount, UncountedSubmission
@@ -48,6 +57,9 @@ def expected_rows() -> dict:
     latest: dict[int, Rating] = {}
     for rating in Rating.objects.order_by("created_at", "id"):
         latest[rating.message_id] = rating
+    visits: dict[int, list[Revisit]] = defaultdict(list)
+    for revisit in Revisit.objects.all():
+        visits[revisit.message_id].append(revisit)
     rows: dict = defaultdict(lambda: defaultdict(int))
     for m in Message.objects.all():
         chain, code = [], m.region_id
@@ -92,6 +104,14 @@ def expected_rows() -> dict:
                     },
                 )
             )
+        # 回访: closed messages and those awaiting a revisit after their latest rating, with whether they
+        # have one; each revisit on its day.
+        base = m.closed_at or (latest[m.pk].created_at if m.awaiting_revisit and m.pk in latest else None)
+        if base:
+            events.append((base, {"revisit_base": 1, "revisited": int(bool(visits[m.pk]))}))
+        for v in visits[m.pk]:
+            satisfied = v.outcome in ("satisfied", "basically_satisfied")
+            events.append((v.at, {"revisits": 1, "revisits_satisfied": int(satisfied)}))
         for at, values in events:
             day = timezone.localtime(at).date()
             for dimension, key in keys:
@@ -173,6 +193,11 @@ def run_random_actions(
             message.author, pk, "问题还没有解决，请再看看。", new_question=rng.random() < 0.5
         )
 
+    def revisit(pk):
+        outcome = rng.choice(["satisfied", "basically_satisfied", "unsatisfied"])
+        method = rng.choice(["phone", "visit", "video"])
+        revisits.record_revisit(staff, pk, method, clock.now, "留言人说明了办理情况。", outcome)
+
     def extension(pk):
         handling.request_extension(staff, pk, rng.randint(1, 5), "需要协调多个部门。")
         pending = ExtensionRequest.objects.get(message_id=pk, state="pending")
@@ -209,6 +234,8 @@ def run_random_actions(
         ),
         (4, {S.REPLIED}, rate),
         (2, {S.REPLIED, S.IN_PROGRESS}, follow_up),
+        (2, {S.REPLIED, S.CLOSED}, revisit),
+        (1, {S.REPLIED, S.CLOSED}, lambda pk: revisits.reopen_message(staff, pk, "回访不满意，重新办理。")),
         (1, {S.IN_PROGRESS}, extension),
         (
             1,
@@ -244,6 +271,7 @@ def test_random_actions_keep_every_row_exact_and_a_rebuild_agrees(clock, admin_u
     assert {MessageState.CLOSED, MessageState.IN_PROGRESS} <= states
     assert Message.objects.filter(replied_at__isnull=False).count() >= 5
     assert Rating.objects.count() >= 3
+    assert Revisit.objects.count() >= 3
     expected = expected_rows()
     days = {day for _dimension, _key, day in expected}
     assert len(days) > 10, "the clock should spread events over many days"

@@ -47,6 +47,12 @@ class FiguresOut(Schema):
     on_time_rate: float | None = Field(description="按期回复率 = 按期回复 / (回复量 + 超期未回复)")
     avg_reply_hours: float | None = Field(description="平均回复用时（小时，自提交至回复公开）")
     satisfaction_rate: float | None = Field(description="满意率 = 满意 / 评价")
+    revisit_base: int = Field(description="应回访：期内办结、或期内评价不满意且待回访的留言")
+    revisited: int = Field(description="已回访：应回访的留言中至今已回访的")
+    revisits: int = Field(description="期内的回访次数（电话、上门、视频）")
+    revisits_satisfied: int = Field(description="回访中留言人表示满意或基本满意的次数")
+    revisit_rate: float | None = Field(description="回访率 = 已回访 / 应回访")
+    revisit_satisfaction_rate: float | None = Field(description="回访满意率 = 回访满意 / 回访次数")
 
 
 class TrendPointOut(FiguresOut):
@@ -100,6 +106,12 @@ def _figures(figures: stats.Figures) -> dict:
         "on_time_rate": _round(figures.on_time_rate, 4),
         "avg_reply_hours": _round(figures.avg_reply_hours, 1),
         "satisfaction_rate": _round(figures.satisfaction_rate, 4),
+        "revisit_base": figures.revisit_base,
+        "revisited": figures.revisited,
+        "revisits": figures.revisits,
+        "revisits_satisfied": figures.revisits_satisfied,
+        "revisit_rate": _round(figures.revisit_rate, 4),
+        "revisit_satisfaction_rate": _round(figures.revisit_satisfaction_rate, 4),
     }
 
 

@@ -9,7 +9,8 @@ commit, as if the action had written them itself.
 - `message_changing`: factories of context managers, entered around every change of what a message counts
   for (its state, dates, deadlines, unit…) and left after it is saved, so that a receiver can take the
   difference (reports: the count tables). The board's actions enter them through `changing(message)`,
-  with `rated=True` when the block adds a rating. Not nested: an inner block would be seen twice.
+  with `rated=True` when the block adds a rating and `revisited=True` when it adds a revisit (回访). Not
+  nested: an inner block would be seen twice.
 - `event_recorded`: called with each Event just written (`record_event`), and with keyword arguments for
   what the action knows that the Event does not carry (see `record_event`'s callers: `extension`,
   `instruction`, `rating`, `follow_up`, `answered`). notify: the webhooks, and the notifications (who is
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
 
 
 class ChangeWatcher(Protocol):
-    def __call__(self, message: Message, *, rated: bool) -> AbstractContextManager[object]: ...
+    def __call__(
+        self, message: Message, *, rated: bool, revisited: bool
+    ) -> AbstractContextManager[object]: ...
 
 
 class EventListener(Protocol):
@@ -80,11 +83,11 @@ submission_finished: Hook[FinishListener] = Hook()
 
 
 @contextmanager
-def changing(message: Message, *, rated: bool = False) -> Iterator[None]:
+def changing(message: Message, *, rated: bool = False, revisited: bool = False) -> Iterator[None]:
     """Around a change of `message` (in memory and saved): every `message_changing` watcher sees it."""
     with ExitStack() as stack:
         for watcher in message_changing:
-            stack.enter_context(watcher(message, rated=rated))
+            stack.enter_context(watcher(message, rated=rated, revisited=revisited))
         yield
 
 

@@ -19,7 +19,13 @@ current region, unit, leader, domain, type and campaign):
   summed; the average is response_seconds / replied;
 - closed 办结: messages closed that day (`closed_at`);
 - rated, resolution_sum, attitude_sum, speed_sum, satisfied 评价: each message's latest rating only, on the
-  day it was given; satisfied 满意 when its mean of 解决程度, 办理态度, 办理速度 is at least 4.
+  day it was given; satisfied 满意 when its mean of 解决程度, 办理态度, 办理速度 is at least 4;
+- revisit_base 应回访: messages that call for a 回访 — closed ones, on the day they closed, and those awaiting
+  one after an unhappy rating (`Message.awaiting_revisit`), on the day of that rating; revisited 已回访: of
+  those, the ones with at least one revisit, on the same day (so 回访率 = revisited / revisit_base is the
+  share of a period's cohort revisited so far, never above 100%);
+- revisits, revisits_satisfied 回访: each revisit on the day it happened (`Revisit.at`), and those whose
+  citizen was satisfied or basically satisfied.
 
 A message counts into its own region and every ancestor, so a region's row is its subtree's rollup, and
 into the national row (key ""). Domain rows use the message's own domain: a parent's figures are the sum
@@ -53,7 +59,8 @@ from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, Outer
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from liuyan.board.models import Message, Rating
+from liuyan.board.choices import SATISFIED_OUTCOMES
+from liuyan.board.models import Message, Rating, Revisit
 from liuyan.directory.catalogue import level_of
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Region
@@ -112,12 +119,25 @@ def latest_rating(message: Message) -> Rating | None:
     return Rating.objects.filter(message_id=message.pk).order_by("-created_at", "-id").first()
 
 
+def revisits_of(message: Message) -> list[tuple[datetime, bool]]:
+    """When each revisit of `message` happened, and whether its citizen was satisfied. A revisit follows a
+    reply: a message never replied to costs no query."""
+    if message.replied_at is None:
+        return []
+    return [
+        (at, outcome in SATISFIED_OUTCOMES)
+        for at, outcome in Revisit.objects.filter(message_id=message.pk).values_list("at", "outcome")
+    ]
+
+
 def response_seconds(message: Message) -> int:
     return max(0, (message.replied_at - message.created_at) // timedelta(seconds=1))
 
 
-def contribution(message: Message, rating: Rating | None) -> Contribution:
-    """What `message` (with its latest `rating`) adds to the count tables, row by row."""
+def contribution(
+    message: Message, rating: Rating | None, revisits: list[tuple[datetime, bool]] = ()
+) -> Contribution:
+    """What `message` (with its latest `rating` and its `revisits`) adds to the count tables, row by row."""
     figures: dict[date, list[int]] = defaultdict(lambda: [0] * len(METRICS))
 
     def add(at: datetime | None, **values: int) -> None:
@@ -146,6 +166,12 @@ def contribution(message: Message, rating: Rating | None) -> Contribution:
             speed_sum=rating.speed,
             satisfied=int(total >= SATISFIED_SUM),
         )
+    if message.closed_at is not None:
+        add(message.closed_at, revisit_base=1, revisited=int(bool(revisits)))
+    elif message.awaiting_revisit and rating is not None:
+        add(rating.created_at, revisit_base=1, revisited=int(bool(revisits)))
+    for at, satisfied in revisits:
+        add(at, revisits=1, revisits_satisfied=int(satisfied))
     keys = _keys(
         region_codes(message.region.path),
         domain=message.domain_id,
@@ -204,16 +230,21 @@ def add_to_rows(delta: Contribution) -> None:
 
 
 @contextmanager
-def counting(message: Message, *, rerate: bool = False) -> Iterator[None]:
+def counting(message: Message, *, rerate: bool = False, revisit: bool = False) -> Iterator[None]:
     """Bring the count tables along with whatever the block changes on `message` (in memory and saved).
 
-    The message's latest rating is read once, before; pass `rerate=True` when the block adds a rating.
-    Do not nest: an inner block's change would be counted twice.
+    The message's latest rating and its revisits are read once, before; pass `rerate=True` when the block
+    adds a rating, `revisit=True` when it adds a revisit. Do not nest: an inner block's change would be
+    counted twice.
     """
-    rating = latest_rating(message)
-    before = contribution(message, rating)
+    rating, revisits = latest_rating(message), revisits_of(message)
+    before = contribution(message, rating, revisits)
     yield
-    after = contribution(message, latest_rating(message) if rerate else rating)
+    after = contribution(
+        message,
+        latest_rating(message) if rerate else rating,
+        revisits_of(message) if revisit else revisits,
+    )
     add_to_rows(_difference(before, after))
 
 
@@ -328,6 +359,40 @@ def _latest_ratings():
     return Rating.objects.filter(~Exists(later))
 
 
+def _revisit_families():
+    """The 回访 figures: the messages calling for a revisit (closed, or awaiting one after their latest,
+    unhappy rating) with those revisited, and the revisits themselves."""
+    revisited = Exists(Revisit.objects.filter(message=OuterRef("pk")))
+    return [
+        (
+            Message.objects.all(),
+            "closed_at",
+            "",
+            {"revisit_base": Count("pk"), "revisited": Count("pk", filter=Q(revisited))},
+        ),
+        (
+            _latest_ratings().filter(message__closed_at=None, message__awaiting_revisit=True),
+            "created_at",
+            "message__",
+            {
+                "revisit_base": Count("pk"),
+                "revisited": Count(
+                    "pk", filter=Q(Exists(Revisit.objects.filter(message=OuterRef("message"))))
+                ),
+            },
+        ),
+        (
+            Revisit.objects.all(),
+            "at",
+            "message__",
+            {
+                "revisits": Count("pk"),
+                "revisits_satisfied": Count("pk", filter=Q(outcome__in=sorted(SATISFIED_OUTCOMES))),
+            },
+        ),
+    ]
+
+
 # (queryset, the date field that picks the day, the prefix to the message's fields, the aggregates)
 def _families():
     return [
@@ -358,6 +423,7 @@ def _families():
                 "satisfied": Count("pk", filter=Q(total__gte=SATISFIED_SUM)),
             },
         ),
+        *_revisit_families(),
     ]
 
 
@@ -451,6 +517,19 @@ def recount_overdue() -> None:
     add_to_rows(dict(rows))
 
 
+@transaction.atomic
+def recount_revisits() -> None:
+    """Recount the 回访 figures alone, on every day: for tables counted before they existed (migration
+    reports 0006 runs it once). One query per family over the closed, awaiting or revisited messages."""
+    paths = {code: region_codes(path) for code, path in Region.objects.values_list("code", "path")}
+    rows: Contribution = defaultdict(lambda: [0] * len(METRICS))
+    for queryset, field, prefix, aggregates in _revisit_families():
+        _count_family(rows, queryset.filter(**{f"{field}__isnull": False}), field, prefix, aggregates, paths)
+    names = ("revisit_base", "revisited", "revisits", "revisits_satisfied")
+    DailyCount.objects.exclude(**{name: 0 for name in names}).update(**{name: 0 for name in names})
+    add_to_rows(dict(rows))
+
+
 def _span() -> tuple[date, date] | None:
     """The first and last day on which anything was counted."""
     first = Message.objects.order_by("created_at").values_list("created_at", flat=True).first()
@@ -474,6 +553,7 @@ def _span() -> tuple[date, date] | None:
         )
     ]
     lasts.append(Rating.objects.order_by("-created_at").values_list("created_at", flat=True).first())
+    lasts.append(Revisit.objects.order_by("-at").values_list("at", flat=True).first())
     last = max(at for at in lasts if at is not None)
     return timezone.localdate(first), max(timezone.localdate(last), timezone.localdate(first))
 

@@ -24,7 +24,12 @@ What the tables count is described in reports/counts.py; from their sums over th
 - 平均回复用时 `avg_reply_hours`: from submission (the citizen's wait) to the published reply, over the
   replies of the period;
 - 满意率 `satisfaction_rate` = 满意 / 评价: each message's latest rating, counted on the day it was given,
-  satisfied when its three scores average at least 4.
+  satisfied when its three scores average at least 4;
+- 回访率 `revisit_rate` = 已回访 / 应回访: of the messages that called for a 回访 in the period (closed in
+  it, or rated unhappy in it and still awaiting a revisit), the share revisited so far, by the desk or the
+  unit;
+- 回访满意率 `revisit_satisfaction_rate` = 回访满意 / 回访次数: of the period's revisits, those whose citizen
+  said 满意 or 基本满意.
 
 A rate whose denominator is zero is None ("—" on a page), never 0.
 
@@ -109,6 +114,10 @@ class Figures:
     attitude_sum: int = 0
     speed_sum: int = 0
     satisfied: int = 0
+    revisit_base: int = 0
+    revisited: int = 0
+    revisits: int = 0
+    revisits_satisfied: int = 0
 
     @classmethod
     def of(cls, row: dict) -> Figures:
@@ -133,6 +142,14 @@ class Figures:
     @property
     def satisfaction_rate(self) -> float | None:
         return self.satisfied / self.rated if self.rated else None
+
+    @property
+    def revisit_rate(self) -> float | None:
+        return self.revisited / self.revisit_base if self.revisit_base else None
+
+    @property
+    def revisit_satisfaction_rate(self) -> float | None:
+        return self.revisits_satisfied / self.revisits if self.revisits else None
 
     @property
     def avg_scores(self) -> dict[str, float] | None:

@@ -19,6 +19,10 @@ METRICS = (
     "attitude_sum",
     "speed_sum",
     "satisfied",
+    "revisit_base",
+    "revisited",
+    "revisits",
+    "revisits_satisfied",
 )
 # The figures a ranking reads (reports/stats.py): the units' and regions' rows hold them in indexes of their
 # own.
@@ -57,6 +61,12 @@ class DailyCount(models.Model):
     attitude_sum = models.IntegerField("办理态度合计", default=0)
     speed_sum = models.IntegerField("办理速度合计", default=0)
     satisfied = models.IntegerField("满意", default=0)
+    # 回访 (reports/counts.py): the messages that call for one (closed, or awaiting one after an unhappy
+    # rating) and those of them revisited, on the same day; each revisit and the satisfied ones on its day.
+    revisit_base = models.IntegerField("应回访", default=0)
+    revisited = models.IntegerField("已回访", default=0)
+    revisits = models.IntegerField("回访次数", default=0)
+    revisits_satisfied = models.IntegerField("回访满意", default=0)
 
     class Meta:
         verbose_name = verbose_name_plural = "每日统计"

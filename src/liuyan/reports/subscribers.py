@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from liuyan.board.models import Message
 
 
-def count_change(message: Message, *, rated: bool) -> AbstractContextManager[None]:
+def count_change(message: Message, *, rated: bool, revisited: bool = False) -> AbstractContextManager[None]:
     """`message_changing`: the difference the change makes to the rows (`counts.counting`)."""
-    return counts.counting(message, rerate=rated)
+    return counts.counting(message, rerate=rated, revisit=revisited)
 
 
 def count_submission(message: Message, *, later: bool) -> None:

@@ -24,6 +24,7 @@ from liuyan.board.actions.base import (
     require_state,
     transition,
 )
+from liuyan.board.announce import changing
 from liuyan.board.choices import (
     SATISFIED_OUTCOMES,
     EventKind,
@@ -45,12 +46,12 @@ def _choice(
 ) -> str:
     """A choice given by its code (phone) or its Chinese label (电话)."""
     text = value.strip() if isinstance(value, str) else ""
-    by_label = {choice.label: choice.value for choice in choices}
+    by_label = {str(choice.label): str(choice.value) for choice in choices}
     if text in choices.values:
         return text
     if text in by_label:
         return by_label[text]
-    names = "、".join(choice.label for choice in choices)
+    names = "、".join(by_label)
     raise Invalid(f"请选择{label}（{names}）。", field=field)
 
 
@@ -101,16 +102,17 @@ def record_revisit(
     by_unit = handles and message.unit_id in scope_for(user, Permission.HANDLE).unit_ids
     unit = message.unit if by_unit else message.desk
     assert unit is not None  # a unit holds a replied message
-    revisit = Revisit.objects.create(
-        message=message,
-        method=method,
-        at=at,
-        by=user,
-        unit=unit,
-        summary=summary,
-        outcome=outcome,
-        created_at=now,
-    )
+    with changing(message, revisited=True):
+        revisit = Revisit.objects.create(
+            message=message,
+            method=method,
+            at=at,
+            by=user,
+            unit=unit,
+            summary=summary,
+            outcome=outcome,
+            created_at=now,
+        )
     who = "办理单位" if by_unit else "留言办理工作机构"
     record_event(
         message,

@@ -60,6 +60,17 @@ def cards(figures: Figures) -> list[Card]:
     ]
 
 
+def revisit_cards(figures: Figures) -> list[Card]:
+    """The 回访 figures of a scope over a period, as the statistics pages list them."""
+    return [
+        Card("应回访", str(figures.revisit_base)),
+        Card("已回访", str(figures.revisited)),
+        Card("回访率", percent(figures.revisit_rate)),
+        Card("回访次数", str(figures.revisits)),
+        Card("回访满意率", percent(figures.revisit_satisfaction_rate)),
+    ]
+
+
 @dataclass(frozen=True)
 class Shown:
     """A scope's figures over a period, ready for a page (the web/_figures.html partial)."""
@@ -70,6 +81,10 @@ class Shown:
     @property
     def cards(self) -> list[Card]:
         return cards(self.figures)
+
+    @property
+    def revisit_cards(self) -> list[Card]:
+        return revisit_cards(self.figures)
 
     # The names the public pages' templates and tests read.
     @property
