@@ -1,17 +1,18 @@
 """An editor's tools, by clicking and typing: marking a message 跟踪督办 on its handling page and finding it
 with its progress in the 跟踪留言 queue; editing a campaign, choosing places by typing a name (the
-script's live search, then ticking), and ending it after the confirmation page."""
+script's live search, then ticking), and ending it after the confirmation page. And a returned message as
+its desk reads it: back at the desk, with the return's reason, no stale deadline."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from liuyan.board.actions import campaigns
+from liuyan.board.actions import campaigns, dispatch
 from liuyan.board.choices import CampaignChangeKind, CampaignState, EventKind, MessageState
 from liuyan.board.models import Campaign, EditorMark, Event
 from tests.browser.test_lifecycle_in_browser import flash, sign_in
-from tests.conftest import make_user
+from tests.conftest import make_user, unit
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -93,3 +94,20 @@ def test_an_editor_tracks_a_message_and_edits_a_campaign(live, new_page, screens
     page.goto(live + "/workbench/campaigns/jia-xiang/edit/")
     screens.shot(page, "campaign-editor-history")
     assert EditorMark.objects.filter(cleared_at=None).count() == 1
+
+
+def test_a_returned_message_reads_as_back_at_the_desk(live, new_page, screens):
+    citizen = make_user("liuyang", "citizen")
+    admin = make_user("operator", "admin")
+    make_user("dispatcher", "dispatcher", unit=unit("530900-desk"))
+    handler = make_user("handler", "handler", unit=unit("530900-education"))
+    message = make_message(citizen, admin, MessageState.ASSIGNED, title="小区地下车库渗水")
+    dispatch.return_message(handler, message.id, "车库渗水属于住建部门职责，请改交住建局。")
+
+    page = new_page()
+    sign_in(page, live, "dispatcher")
+    page.goto(live + f"/workbench/messages/{message.id}/")
+    facts = page.locator("dl.wb-facts").inner_text()
+    assert "已退回，待重新交办" in facts and "车库渗水属于住建部门职责" in facts
+    assert "尚未交办" not in facts and "交办时间" not in facts and "时限" not in facts
+    screens.shot(page, "returned-handling-page")
