@@ -23,3 +23,16 @@ def visible_messages(user: User | AnonymousUser | None) -> QuerySet[Message]:
     return Message.objects.filter(
         PUBLIC_MESSAGE | Q(author=user) | scope.filter(region_path=lookups.region_path, unit=lookups.unit)
     )
+
+
+def may_read(user: User | AnonymousUser | None, message: Message) -> bool:
+    """Whether `user` may read `message`, already loaded (with its region): `visible_messages`' rule checked
+    on the row, without a query. The query's OR over the public lists' partial indexes costs PostgreSQL more
+    to plan than to run (10–30 ms against 0.1 ms), which every action paid once per message."""
+    if message.public and not message.hidden and message.state in PUBLIC_STATES:
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if message.author_id == user.pk:
+        return True
+    return scope_for(user, Permission.VIEW).covers(message, Message.scope_lookups)

@@ -14,7 +14,7 @@ from liuyan.board.announce import changing, recorded
 from liuyan.board.choices import MessageState
 from liuyan.board.lifecycle import Step
 from liuyan.board.models import Event, Message
-from liuyan.board.visibility import visible_messages
+from liuyan.board.visibility import may_read
 from liuyan.core.errors import ActionError as ActionError  # re-exported: the board's actions raise it
 from liuyan.core.errors import Conflict, Forbidden, Invalid, NotFound
 from liuyan.directory.models import Unit
@@ -43,7 +43,7 @@ def load_message(
         message = queryset.get(pk=message_id)
     except Message.DoesNotExist:
         raise NotFound(MESSAGE_NOT_FOUND) from None
-    if not visible_messages(user).filter(pk=message.pk).exists():
+    if not may_read(user, message):
         raise NotFound(MESSAGE_NOT_FOUND)
     if author_only and message.author_id != user.id:
         raise Forbidden("只有留言人本人可以这样做。")
