@@ -208,7 +208,8 @@ def measure(count: int) -> list[dict]:
                 "load": load,
                 "queries": len(queries),
                 "sql_seconds": sum(float(q["time"]) for q in queries.captured_queries),
-                "statements": Counter(_shape(q["sql"]) for q in queries.captured_queries),
+                "statements": _statements(queries.captured_queries),
+                "slowest": sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:3],
                 "assigned": len(assigned),
                 "events": events.count(),
                 "with_suggestion": len(with_suggestion),
@@ -221,6 +222,16 @@ def measure(count: int) -> list[dict]:
     summary = web.get("/workbench/bulk/")
     assert summary.status_code == 200 and "已完成" in summary.content.decode()
     return figures
+
+
+def _statements(captured: list[dict]) -> list[tuple[str, int, float]]:
+    """(shape, count, seconds) of the statements a request issued, the longest in total first."""
+    count, seconds = Counter(), Counter()
+    for query in captured:
+        shape = _shape(query["sql"])
+        count[shape] += 1
+        seconds[shape] += float(query["time"])
+    return sorted(((shape, count[shape], seconds[shape]) for shape in count), key=lambda row: -row[2])
 
 
 def _shape(sql: str) -> str:
@@ -236,7 +247,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100, help="messages per request (at most 200)")
     parser.add_argument("--nice", type=int, default=0, help="lower the bench's priority (os.nice)")
     parser.add_argument("--no-classifier", action="store_true", help="route on the chosen domain alone")
-    parser.add_argument("--statements", type=int, default=12, help="list the commonest statements")
+    parser.add_argument("--statements", type=int, default=12, help="list the statements taking longest")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     args = parser.parse_args()
 
@@ -278,8 +289,10 @@ def main() -> None:
             f"{verdict} the {TARGET_SECONDS:.0f} s target per 100"
         )
         if args.statements:
-            for shape, number in f["statements"].most_common(args.statements):
-                print(f"    {number:5d}  {shape}")
+            for shape, number, seconds in f["statements"][: args.statements]:
+                print(f"    {number:5d} × {shape}: {seconds:.2f} s")
+            for query in f["slowest"]:
+                print(f"    slowest, {float(query['time']) * 1000:.0f} ms: {query['sql'][:600]}")
 
 
 if __name__ == "__main__":
