@@ -431,60 +431,30 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-# The groupings a family's aggregates are read by. Each query groups by the day and one or two fields, so
-# the database returns at most a row per day and place (or unit, leader …), not one per message: a full
-# rebuild at 10 million messages is bounded by the database's grouping, not by adding up rows in Python.
-BY_REGION_AND_DOMAIN = ("region_id", "domain_id")
-BY_REGION_AND_TYPE = ("region_id", "message_type_id")
-BY_ONE = {Dimension.UNIT: "unit_id", Dimension.LEADER: "leader_id", Dimension.CAMPAIGN: "campaign_id"}
+KEY_FIELDS = ("region_id", "domain_id", "message_type_id", "unit_id", "leader_id", "campaign_id")
 
 
 def _count_family(
     rows: Contribution, window, field: str, prefix: str, aggregates: dict, paths: dict[str, list[str]]
 ) -> None:
     """Add the aggregates of `window` (a family's rows in a span of days) into `rows`, under the keys the
-    live counting uses (_keys; counts and sums add over the groups)."""
-
-    def add(groups, keys_of) -> None:
-        for group in groups:
-            values = [(INDEX[name], group[name] or 0) for name in aggregates]
-            for dimension, key in keys_of(group):
-                row = rows[(dimension, key, group["day"])]
-                for index, value in values:
-                    row[index] += value
-
-    def by_domain(group) -> list[tuple[str, str]]:
-        codes, domain = paths[group["k0"]], group["k1"]
-        keys = [(Dimension.NATIONAL.value, ""), (Dimension.DOMAIN.value, str(domain))]
-        for code in codes:
-            keys.append((Dimension.REGION.value, code))
-            if splits_by_domain_and_type(code):
-                keys.append((Dimension.REGION_DOMAIN.value, f"{code}:{domain}"))
-        return keys
-
-    def by_type(group) -> list[tuple[str, str]]:
-        kind = group["k1"]
-        keys = [(Dimension.TYPE.value, str(kind))]
-        keys += [
-            (Dimension.REGION_TYPE.value, f"{code}:{kind}")
-            for code in paths[group["k0"]]
-            if splits_by_domain_and_type(code)
-        ]
-        return keys
-
-    add(_grouped(window, field, prefix, aggregates, BY_REGION_AND_DOMAIN), by_domain)
-    add(_grouped(window, field, prefix, aggregates, BY_REGION_AND_TYPE), by_type)
-    for dimension, name in BY_ONE.items():
-        groups = _grouped(
-            window.filter(**{f"{prefix}{name}__isnull": False}), field, prefix, aggregates, (name,)
-        )
-        add(groups, lambda group, dimension=dimension: [(dimension.value, str(group["k0"]))])
+    live counting uses. One query, grouped by the day and every field a row is keyed on: the messages of
+    the span are read once per family (grouping by fewer fields in several queries reads them several
+    times, which costs more at a million messages than adding the groups up here)."""
+    for group in _grouped(window, field, prefix, aggregates):
+        values = [(INDEX[name], group[name] or 0) for name in aggregates]
+        region, domain, kind, unit, leader, campaign = (group[f"k{i}"] for i in range(len(KEY_FIELDS)))
+        keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
+        for dimension, key in keys:
+            row = rows[(dimension, key, group["day"])]
+            for index, value in values:
+                row[index] += value
 
 
-def _grouped(queryset, field: str, prefix: str, aggregates: dict, fields: tuple[str, ...]):
+def _grouped(queryset, field: str, prefix: str, aggregates: dict):
     return (
         queryset.annotate(day=TruncDate(field))
-        .values("day", **{f"k{i}": F(f"{prefix}{name}") for i, name in enumerate(fields)})
+        .values("day", **{f"k{i}": F(f"{prefix}{name}") for i, name in enumerate(KEY_FIELDS)})
         .annotate(**aggregates)
         .order_by()
     )
