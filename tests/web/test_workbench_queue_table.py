@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -356,3 +358,16 @@ def test_with_a_trained_classifier_a_page_of_suggestions_costs_what_one_row_does
     with django_assert_max_num_queries(30):
         response = client.get(DESK)
     assert all(m.suggestion is not None for m in response.context["rows"])
+
+
+def test_a_pages_suggestions_are_kept_for_its_next_showing(client, dispatcher, citizen, admin_user):
+    for n in range(3):
+        published(citizen, admin_user, title=f"留言第{n:02d}号关于学校")
+    client.force_login(dispatcher)
+    with CaptureQueriesContext(connection) as first:
+        shown = client.get(DESK).content.decode()
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(DESK).content.decode().count('<td class="wb-suggestion">') == 3
+    routing = [q["sql"] for q in again.captured_queries if "directory_routingrule" in q["sql"]]
+    assert routing == [] and len(again) < len(first)
+    assert shown.count('<td class="wb-suggestion">') == 3

@@ -16,7 +16,7 @@ from liuyan.board import queues as board_queues
 from liuyan.board import selectors
 from liuyan.board.models import ExtensionRequest, Message, Reply
 from liuyan.board.paging import CappedPaginator
-from liuyan.intelligence.routing_choice import best_suggestions
+from liuyan.intelligence.routing_choice import page_suggestions
 from liuyan.notify import actions as notify_actions
 from liuyan.notify import selectors as notify_selectors
 
@@ -225,7 +225,7 @@ def workbench_queue(request, queue: Line, query: Query[QueueQuery]):
             pairs.append((row, row.message))
     ids = [message.pk for _row, message in pairs]
     returns = board_queues.latest_returns(ids) if queue == "desk_returned" else {}
-    suggestions = best_suggestions(request.auth, ids) if queue in board_queues.SUGGESTING else {}
+    suggestions = page_suggestions(request.auth, ids) if queue in board_queues.SUGGESTING else {}
     return {
         "queue": queue,
         "total": paginator.count,

@@ -4,6 +4,8 @@ takes the result as {message id: unit id}; the board cannot ask intelligence its
 
 from collections.abc import Iterable
 
+from django.core.cache import cache
+
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.models import User
 from liuyan.accounts.scope import can, restrict
@@ -38,3 +40,25 @@ def best_suggestions(user: User, message_ids: Iterable[int]) -> dict[int, UnitSu
 def suggested_unit_ids(user: User, message_ids: Iterable[int]) -> dict[int, int]:
     """`best_suggestions` as the board's bulk assignment takes it: message id → unit id."""
     return {pk: suggestion.unit.pk for pk, suggestion in best_suggestions(user, message_ids).items()}
+
+
+# How long a page's suggestions are kept: a message's text, place and domain do not change while it waits
+# at the desk, and a change of the routing catalogue shows within this time.
+KEPT_SECONDS = 600
+_NONE = 0  # kept for a message without a suggestion (the cache answers None for "not kept")
+
+
+def page_suggestions(user: User, message_ids: Iterable[int]) -> dict[int, UnitSuggestion]:
+    """`best_suggestions` for the rows of a queue's page, kept per user and message for KEPT_SECONDS: a desk
+    pages back and forth and reloads its queue after each action, and the classifier is what such a page
+    costs most."""
+    ids = list(message_ids)
+    keys = {pk: f"routing:best:{user.pk}:{pk}" for pk in ids}
+    kept = cache.get_many(list(keys.values()))
+    found = {pk: kept[key] for pk, key in keys.items() if key in kept}
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        fresh = best_suggestions(user, missing)
+        cache.set_many({keys[pk]: fresh.get(pk, _NONE) for pk in missing}, KEPT_SECONDS)
+        found.update({pk: fresh.get(pk, _NONE) for pk in missing})
+    return {pk: suggestion for pk, suggestion in found.items() if suggestion != _NONE}

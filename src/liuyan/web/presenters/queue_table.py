@@ -17,7 +17,7 @@ from liuyan.board.paging import CappedPaginator
 from liuyan.directory import lookups
 from liuyan.directory.models import Domain, Region
 from liuyan.intelligence.reply_quality import quality_of_reply
-from liuyan.intelligence.routing_choice import best_suggestions
+from liuyan.intelligence.routing_choice import page_suggestions
 from liuyan.web.presenters.deadlines import with_deadlines
 
 ASSIGN_UNITS_SECONDS = 300
@@ -96,7 +96,7 @@ def queue_table(user, queue: str, rows, data, now) -> dict:
             for message in shown:
                 message.returned = returns.get(message.pk)
         if queue in board_queues.SUGGESTING:
-            best = best_suggestions(user, [m.pk for m in shown])
+            best = page_suggestions(user, [m.pk for m in shown])
             for message in shown:
                 message.suggestion = best.get(message.pk)
     elif kind == "extensionrequest":
