@@ -16,6 +16,7 @@ from liuyan.board.models import Event, Message, Revisit
 from liuyan.board.selectors import workbench_queues
 from liuyan.directory.calendar import add_working_days
 from liuyan.directory.models import Region, SlaPolicy
+from liuyan.notify.models import Notification
 from tests.factories import latest_reply, make_message
 
 pytestmark = pytest.mark.django_db
@@ -296,3 +297,31 @@ def unhappy_other(citizen, admin_user) -> Message:
     message.refresh_from_db()
     assert latest_reply(message) is not None
     return message
+
+
+# ---- Who is told ----------------------------------------------------------------------------------------
+
+
+def test_the_desk_is_told_of_an_unhappy_rating_and_the_unit_of_the_follow_up_s_deadline(
+    dispatcher, handler, citizen, unhappy
+):  # the desk's staff exist before the rating
+    told = Notification.objects.get(recipient=dispatcher, kind="revisit_due", message=unhappy)
+    assert told.text == f"留言 {unhappy.serial} 评价不满意（解决程度 2 分），请回访。"
+    follow_up = feedback.follow_up_message(citizen, unhappy.id, "早高峰还是堵，请再看看。")
+    due = timezone.localtime(follow_up.answer_deadline)
+    assert Notification.objects.filter(
+        recipient=handler, kind="followed_up", text__contains=f"请于 {due:%m月%d日 %H:%M} 前答复"
+    ).exists()
+
+
+def test_a_happy_rating_tells_the_desk_nothing(replied, citizen, dispatcher):
+    feedback.rate_message(citizen, replied.id, resolution=5, attitude=5, speed=5)
+    assert not Notification.objects.filter(recipient=dispatcher, kind="revisit_due").exists()
+
+
+def test_the_unit_and_the_citizen_are_told_of_a_reopening(unhappy, citizen, dispatcher, handler):
+    reopen_message(dispatcher, unhappy.id, "回访仍不满意，请现场核实。")
+    assert Notification.objects.get(recipient=handler, kind="reopened").text == (
+        f"留言 {unhappy.serial} 需重新办理：回访仍不满意，请现场核实。"
+    )
+    assert Notification.objects.filter(recipient=citizen, kind="message_reopened").exists()

@@ -16,6 +16,7 @@ class NotificationKind(models.TextChoices):
     MESSAGE_ACCEPTED = "message_accepted", "留言已受理"
     MESSAGE_MERGED = "message_merged", "留言合并办理"
     REPLY_PUBLISHED = "reply_published", "留言已回复"
+    MESSAGE_REOPENED = "message_reopened", "留言重新办理"
     # To the staff of the unit handling the message.
     ASSIGNED = "assigned", "新交办留言"
     REMINDED = "reminded", "催办"
@@ -27,10 +28,12 @@ class NotificationKind(models.TextChoices):
     REPLY_SENT_BACK = "reply_sent_back", "回复被退回"
     RATED = "rated", "网友已评价"
     FOLLOWED_UP = "followed_up", "网友追问"
+    REOPENED = "reopened", "重新办理"
     # To dispatch desks.
     DESK_INCOMING = "desk_incoming", "新留言待交办"
     RETURNED = "returned", "留言被退回"
     EXTENSION_REQUESTED = "extension_requested", "延期申请"
+    REVISIT_DUE = "revisit_due", "评价不满意待回访"
 
 
 class DeliveryChannel(models.TextChoices):

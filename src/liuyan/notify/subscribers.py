@@ -234,20 +234,46 @@ def _reply_sent_back(event: Event, message: Message, *, answered: list[Message])
 
 @tells(EventKind.RATED)
 def _rated(event: Event, message: Message, *, rating: Rating) -> None:
+    """The unit hears of every rating; the desk of an unhappy one, which leaves the message awaiting its
+    回访."""
     notify(
         handlers_of(_unit(event)),
         Kind.RATED,
         f"留言 {message.serial} 收到评价：平均 {rating.average:.1f} 分",
         message,
     )
+    if message.awaiting_revisit and message.state == MessageState.REPLIED:
+        notify(
+            dispatchers_of(message.desk),
+            Kind.REVISIT_DUE,
+            f"留言 {message.serial} 评价不满意（解决程度 {rating.resolution} 分），请回访。",
+            message,
+        )
 
 
 @tells(EventKind.FOLLOWED_UP)
 def _followed_up(event: Event, message: Message, *, follow_up: FollowUp) -> None:
     if (unit := message.unit) is not None:
-        notify(
-            handlers_of(unit),
-            Kind.FOLLOWED_UP,
-            f"留言 {message.serial} 有新的追问{'，已重新交办' if follow_up.reopened else ''}。",
-            message,
-        )
+        if follow_up.answer_deadline is not None:
+            due = timezone.localtime(follow_up.answer_deadline)
+            text = f"留言 {message.serial} 有新的追问，请于 {due:%m月%d日 %H:%M} 前答复。"
+        else:
+            text = f"留言 {message.serial} 有新的追问{'，已重新交办' if follow_up.reopened else ''}。"
+        notify(handlers_of(unit), Kind.FOLLOWED_UP, text, message)
+
+
+@tells(EventKind.REOPENED)
+def _reopened(event: Event, message: Message, **context: Any) -> None:
+    """The desk's 重新办理 tells the unit why and the citizen that it is handled again (a reopening after a
+    follow-up was told with the follow-up)."""
+    if event.actor_id is None or event.actor_id == message.author_id or message.unit is None:
+        return
+    notify(
+        handlers_of(message.unit), Kind.REOPENED, f"留言 {message.serial} 需重新办理：{event.note}", message
+    )
+    notify(
+        [message.author],
+        Kind.MESSAGE_REOPENED,
+        f"您的留言《{message.title}》已交{message.unit.name}重新办理。",
+        message,
+    )
