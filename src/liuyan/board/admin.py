@@ -12,6 +12,7 @@ from liuyan.board.models import (
     ExtensionRequest,
     Message,
     Reply,
+    Revisit,
 )
 
 
@@ -84,6 +85,13 @@ class EditorMarkAdmin(ReadOnlyAdmin):
     list_display = ["message", "kind", "marked_by", "created_at", "cleared_at"]
     list_filter = ["kind"]
     list_select_related = ["message", "marked_by"]
+
+
+@admin.register(Revisit)
+class RevisitAdmin(ReadOnlyAdmin):
+    list_display = ["message", "method", "at", "outcome", "unit", "by"]
+    list_filter = ["method", "outcome"]
+    list_select_related = ["message", "unit", "by"]
 
 
 @admin.register(Attachment)
