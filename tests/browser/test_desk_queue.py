@@ -1,6 +1,7 @@
 """A provincial-style desk at pace, by clicking: the dispatcher narrows 待交办 to one county and one domain,
 ticks the twenty rows of the page with 全选, assigns them all to their routing suggestions in one go, and
-reads the summary; the database holds twenty 交办 events, each to the unit the row suggested."""
+reads the summary; the database holds twenty 交办 events, each to the unit the row suggested. An editor
+publishes a message with its row's 刊发 button and reads the replies to review as a table."""
 
 import re
 
@@ -13,6 +14,7 @@ from liuyan.directory.models import Domain, Leader, Region
 from liuyan.intelligence.routing_choice import suggested_unit_ids
 from tests.browser.test_lifecycle_in_browser import sign_in
 from tests.conftest import make_user, unit
+from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +89,35 @@ def test_desk_filters_incoming_and_assigns_twenty_to_their_suggestions(live, new
     page.wait_for_url(re.compile(rf"region={county.code}"))
     assert "符合筛选条件 4 条（队列共 10 条）" in page.locator("#queue-heading").inner_text()
     screens.shot(page, "desk-queue-after")
+
+
+def test_editor_publishes_from_the_row_and_reads_replies_in_a_table(live, new_page, screens):
+    make_user("editor", "editor")
+    staff = make_user("operator", "admin")
+    citizen = make_user("citizen", "citizen")
+    waiting = make_message(citizen, staff, MessageState.PENDING_REVIEW, title="小区路灯长期不亮")
+    make_message(citizen, staff, MessageState.PENDING_REVIEW, title="公交站台缺少遮雨棚")
+    make_message(citizen, staff, MessageState.REPLY_REVIEW, title="学校门口交通拥堵")
+
+    page = new_page(width=1400, height=900)
+    sign_in(page, live, "editor")
+    page.goto(live + "/workbench/queues/to_moderate/")
+    row = page.locator("table.wb-table tbody tr", has_text="小区路灯长期不亮")
+    row.get_by_role("button", name="刊发").click()
+    # One row: back to the queue, the outcome in the flash.
+    page.wait_for_selector(".flash")
+    assert "/workbench/queues/to_moderate/" in page.url
+    assert f"留言 {waiting.serial}：已刊发" in page.locator(".flash").inner_text()
+    assert page.locator("table.wb-table tbody tr").count() == 1
+    screens.shot(page, "moderation-queue-after-publishing-a-row")
+    waiting.refresh_from_db()
+    assert waiting.state == MessageState.PUBLISHED
+    assert Event.objects.filter(message=waiting, kind=EventKind.PUBLISHED).count() == 1
+
+    page.goto(live + "/workbench/queues/replies_to_review/")
+    assert page.locator("table.wb-table tbody tr").count() == 1
+    assert page.get_by_label("批量操作").input_value() == "approve-reply"
+    screens.shot(page, "replies-to-review-table")
+    page.goto(live + "/workbench/queues/to_moderate/?q=公交")
+    assert page.locator("table.wb-table tbody tr").count() == 1
+    screens.shot(page, "moderation-queue-searched")
