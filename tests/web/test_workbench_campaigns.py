@@ -245,3 +245,14 @@ def test_ending_a_campaign_asks_first_and_can_be_called_off(client, campaign):
     )
     assert "已设为“已结束”" in done.content.decode()
     assert campaign.changes.latest("id").note == "状态：征集中 → 已结束"
+
+
+@pytest.mark.parametrize("query", ["\x00", "临沧\x00", "x" * 10_000, "%", "_", "' or 1=1 --", "５３０９"])
+def test_hostile_place_searches_answer_a_page(client, campaign, query):
+    response = client.get("/workbench/campaigns/regions/", {"region_q": query})
+    assert response.status_code == 200
+    found = client.post(
+        f"/workbench/campaigns/{campaign.slug}/edit/", edit_data(region_q=query, find_regions="1")
+    )
+    assert found.status_code == 200
+    assert 'name="regions" value="530900" checked' in found.content.decode()

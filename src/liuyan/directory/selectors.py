@@ -36,7 +36,7 @@ def region_labels(regions: Iterable[Region]) -> dict[str, str]:
 def find_regions(query: str, limit: int = REGION_SEARCH_LIMIT) -> tuple[list[Region], bool]:
     """Regions named with every word of `query` (a code too), each followed by the places directly under it
     (临沧 finds 临沧市 and its counties), in tree order; at most `limit`, and whether there were more."""
-    words = query.split()[:5]
+    words = [word for word in query.split() if word.isprintable()][:5]  # no NUL into SQL
     if not words:
         return [], False
     named = Region.objects.all()
