@@ -89,8 +89,8 @@ def test_editor_queue_lists_messages_to_moderate_with_a_publish_button(client, e
     # 刊发 posts the one row to the bulk endpoint, as the toolbar does for several.
     assert f'<form method="post" id="row-{message.pk}" action="/workbench/bulk/">' in html
     assert (
-        f'<input type="hidden" name="action" value="publish"><input type="hidden" name="ids" value="{message.pk}">'
-        in html
+        '<input type="hidden" name="action" value="publish">'
+        f'<input type="hidden" name="ids" value="{message.pk}">' in html
     )
     assert 'name="csrfmiddlewaretoken"' in html
     assert "专栏管理" in html
