@@ -173,3 +173,13 @@ def test_the_tracked_page_reads_a_bounded_number_of_queries(
         response = client.get("/workbench/queues/tracked/")
     assert response.status_code == 200 and response.content.decode().count("跟踪的留言第") == 20
     assert client.get("/workbench/queues/tracked/?page=2").content.decode().count("跟踪的留言第") == 5
+
+
+def test_a_bad_unmark_or_a_missing_message_is_answered_plainly(client, editor, message):
+    marks.mark_message(editor, message.id, "track")
+    response = post_action(client, editor, message, "unmark", {"kind": "\x00"})
+    assert response.status_code == 422 and "请选择要取消的标记。" in response.content.decode()
+    assert EditorMark.objects.get(message=message).cleared_at is None
+    client.force_login(editor)
+    assert client.post("/workbench/messages/999999999/mark/", {"kind": "track"}).status_code == 404
+    assert client.post(f"/workbench/messages/{10**20}/mark/", {"kind": "track"}).status_code == 404
