@@ -221,6 +221,7 @@ def label_actors(message: Message, events: list[Event]) -> list[Event]:
     unit, 领导 or 系统, never a person — and, for an assignment or transfer, the unit it went to
     (`event.to`, else None). `events` in time order, with their units; returned as given."""
     holding: str | None = None  # the unit holding the message as the events go by
+    sides: dict[int, str | None] = {}
     # The desk, by name when the events say it (publishing names the desk it pushes to), read no further.
     desk = next((e.unit.name for e in events if e.kind == EventKind.PUBLISHED and e.unit_id), DESK_LABEL)
     for event in events:
@@ -236,7 +237,9 @@ def label_actors(message: Message, events: list[Event]) -> list[Event]:
         elif kind in DESK_EVENT_KINDS:
             by = desk
         elif kind in (EventKind.SUPERVISED, EventKind.INSTRUCTED, EventKind.MERGED, EventKind.REOPENED):
-            by = _side_of(event.actor, message, desk) or unit or desk
+            if event.actor_id not in sides:  # one look at each actor's rights, however many such steps
+                sides[event.actor_id] = _side_of(event.actor, message, desk)
+            by = sides[event.actor_id] or unit or desk
         else:
             by = unit or desk
         event.by = by
