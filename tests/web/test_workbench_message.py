@@ -97,8 +97,10 @@ def test_forms_follow_the_role_and_the_state(
         "remind",
         "supervise",
     }
+    # 受理并回复: the reply form of a message awaiting acceptance accepts it first.
     assert action_routes(page(client, handler, assigned).content.decode(), assigned) == {
         "accept",
+        "reply",
         "transfer",
         "return",
     }

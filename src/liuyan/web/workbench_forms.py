@@ -160,6 +160,8 @@ class ReplyForm(forms.Form):
         counted=True,
     )
     also_message_ids = IdListField(label="同时答复本单位办理中的其他留言（公开回复）")
+    # Set on a message still awaiting acceptance: the submit accepts it first (受理并回复).
+    accept_first = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def set_joint_candidates(self, ranked) -> None:
         """The messages one reply may also answer, as (message, similarity) pairs, most similar first."""

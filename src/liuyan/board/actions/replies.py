@@ -9,6 +9,7 @@ from django.utils import timezone
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.models import User
 from liuyan.board import lifecycle
+from liuyan.board.actions import handling
 from liuyan.board.actions.base import (
     Conflict,
     Invalid,
@@ -60,6 +61,19 @@ def submit_reply(
             reply_deadline=answering or message.reply_deadline,
         )
     return reply
+
+
+@transaction.atomic
+def accept_and_submit_reply(
+    handler: User, message_id: int, body: str | None, also_message_ids: Sequence[int] = ()
+) -> Reply:
+    """受理并答复: a message still awaiting acceptance is accepted (accept_message), then answered
+    (submit_reply), two steps with an event each; a refused reply leaves it unaccepted. One a colleague
+    has accepted meanwhile is only answered."""
+    message = load_message(message_id, handler, Permission.HANDLE)
+    if message.state == MessageState.ASSIGNED:
+        handling.accept_message(handler, message_id)
+    return submit_reply(handler, message_id, body, also_message_ids)
 
 
 def _load_reply_in_review(reply_id: int, editor: User) -> tuple[Reply, list[Message]]:

@@ -206,9 +206,16 @@ class WorkbenchAction:
     leaves: bool = False
 
 
+def _reply(user, pk: int, data: dict):
+    if data["accept_first"]:
+        return replies.accept_and_submit_reply(user, pk, data["body"], data["also_message_ids"])
+    return replies.submit_reply(user, pk, data["body"], data["also_message_ids"])
+
+
 def _reply_done(reply, data) -> str:
     joint = len(data["also_message_ids"])
-    return f"回复已提交审核，同时答复另外 {joint} 条留言。" if joint else "回复已提交审核。"
+    done = f"回复已提交审核，同时答复另外 {joint} 条留言。" if joint else "回复已提交审核。"
+    return f"已受理留言，{done}" if data["accept_first"] else done
 
 
 def _revisit_done(revisit, data) -> str:
@@ -297,11 +304,7 @@ ACTIONS: dict[str, WorkbenchAction] = {
         lambda user, pk, data: handling.request_extension(user, pk, data["days"], data["reason"]),
         lambda e, data: f"已申请延期 {e.days} 个工作日，等待留言办理工作机构审批。",
     ),
-    "reply": WorkbenchAction(
-        wf.ReplyForm,
-        lambda user, pk, data: replies.submit_reply(user, pk, data["body"], data["also_message_ids"]),
-        _reply_done,
-    ),
+    "reply": WorkbenchAction(wf.ReplyForm, _reply, _reply_done),
     "instruct": WorkbenchAction(
         wf.InstructForm,
         lambda user, pk, data: oversight.instruct_message(user, pk, data["text"]),
@@ -370,6 +373,9 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
     record_access(request, AccessKind.MESSAGE, message=message)
     record = selectors.handling_record(message)
     allowed = selectors.workbench_actions(request.user, message, record)
+    if "accept" in allowed:
+        # 受理并回复: the reply form of a message awaiting acceptance accepts it first (two events).
+        allowed |= {"reply"}
     names = [name for name in ACTION_ORDER if name in allowed or (bound and bound[0] == name)]
     action_forms = {name: action_form(name) for name in names}
     if bound:
@@ -378,6 +384,8 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
     for name in ("approve-reply", "send-back-reply"):
         if name in action_forms and reply_in_review and not action_forms[name].is_bound:
             action_forms[name].initial["reply_id"] = reply_in_review.pk
+    if "reply" in action_forms and not action_forms["reply"].is_bound:
+        action_forms["reply"].initial["accept_first"] = message.state == MessageState.ASSIGNED
     if "mark" in action_forms and not action_forms["mark"].is_bound:
         # Offer the kinds of mark the message does not carry yet (the action refuses a second one anyway).
         carried = {mark.kind for mark in record.open_marks}
