@@ -2,7 +2,7 @@
 /messages/{id}/revisits records a 回访 (201, the documented shape); bad bodies answer 4xx in the error shape;
 the message's detail lists the revisits, what the citizen said for staff only; POST …/reopen hands it back."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -23,6 +23,11 @@ def replied(citizen, admin_user) -> Message:
     message = make_message(citizen, admin_user, MessageState.REPLIED)
     Message.objects.filter(pk=message.pk).update(replied_at=timezone.now() - timedelta(hours=1))
     return message
+
+
+def same_moment(text: str, moment: datetime) -> bool:
+    """JSON carries times to the millisecond."""
+    return abs(datetime.fromisoformat(text) - moment) < timedelta(milliseconds=1)
 
 
 def body(**changes) -> dict:
@@ -130,3 +135,23 @@ def test_who_may_record_a_revisit(citizen, leader, other_handler, handler, repli
     assert ApiClient(handler).post("/messages/999999/revisits", body()).status_code == 404
     ok(ApiClient(handler).post(f"/messages/{replied.id}/revisits", body()), 201)
     assert Revisit.objects.get().unit.code == "530900-education"
+
+
+def test_the_queue_api_lists_the_revisit_and_follow_up_queues_with_their_flags(
+    citizen, dispatcher, handler, replied
+):
+    ok(ApiClient(citizen).act(replied.id, "rate", {"resolution": 2, "attitude": 3, "speed": 3}))
+    ok(ApiClient(citizen).act(replied.id, "followup", {"text": "请问什么时候能疏导？"}))
+    message = Message.objects.get(pk=replied.pk)
+
+    response = ApiClient(dispatcher).get("/workbench/queues/desk_revisit")
+    page = assert_matches_openapi(response, "GET", "/api/v1/workbench/queues/{queue}")
+    assert page["total"] == 1
+    (row,) = page["rows"]
+    assert row["message_id"] == replied.id and {"revisit", "follow_up"} <= set(row["flags"])
+    assert same_moment(row["received_at"], message.replied_at)  # the time the queue goes by
+    page = ok(ApiClient(handler).get("/workbench/queues/unit_follow_ups"))
+    assert page["total"] == 1
+    (row,) = page["rows"]
+    assert row["message_id"] == replied.id
+    assert same_moment(row["deadline"], message.follow_up_deadline)

@@ -14,6 +14,7 @@ from liuyan.api.fields import Id, Line, PageNumber
 from liuyan.api.messages import ERRORS, MessageOut, RegionRef, ReplyOut, TypeRef
 from liuyan.board import queues as board_queues
 from liuyan.board import selectors
+from liuyan.board.choices import MessageState
 from liuyan.board.models import ExtensionRequest, Message, Reply
 from liuyan.board.paging import CappedPaginator
 from liuyan.intelligence.routing_choice import page_suggestions
@@ -124,8 +125,13 @@ class QueueRow(Schema):
     domain: QueueRef
     created_at: datetime = Field(description="留言的提交时间")
     received_at: datetime | None = Field(description="队列所示并据以排序的时间（如待交办为刊发时间）")
-    deadline: datetime | None = Field(description="当前所受的时限（受理或回复）")
-    flags: list[str] = Field(description="urgent、supervised、reminded、returned、overdue")
+    deadline: datetime | None = Field(
+        description="当前所受的时限（受理或回复；已回复留言有待答复的追问时为追问答复时限）"
+    )
+    flags: list[str] = Field(
+        description="urgent、supervised、reminded、returned、overdue、revisit（评价不满意待回访）、"
+        "follow_up（追问待答复）"
+    )
     remind_count: int
     returned: QueueReturn | None = Field(description="被退回队列：最近一次退回的理由、单位和经办人")
     suggestion: QueueSuggestion | None = Field(description="待交办、被退回队列：系统建议的办理单位")
@@ -142,7 +148,9 @@ class QueuePage(Schema):
 
 def _queue_row(row, message: Message, queue: str, now, returns, suggestions) -> dict:
     spec = board_queues.spec_for(queue)
-    deadline = selectors.running_deadline(message)
+    replied = message.state == MessageState.REPLIED
+    # A replied message runs against no handling deadline; a follow-up waiting for the unit's answer does.
+    deadline = selectors.running_deadline(message) or (message.follow_up_deadline if replied else None)
     returned = returns.get(message.pk)
     flags = [
         flag
@@ -152,6 +160,8 @@ def _queue_row(row, message: Message, queue: str, now, returns, suggestions) -> 
             ("reminded", message.remind_count > 0),
             ("returned", returned is not None),
             ("overdue", deadline is not None and deadline < now),
+            ("revisit", replied and message.awaiting_revisit),
+            ("follow_up", replied and message.follow_up_deadline is not None),
         )
         if on
     ]
