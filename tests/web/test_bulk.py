@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Message
+from liuyan.directory.models import Domain
+from liuyan.intelligence.routing_choice import suggested_unit_ids
 from tests.conftest import unit
 from tests.factories import latest_reply, make_message
 from tests.second_factor import SecondFactorClient
@@ -42,6 +44,23 @@ def test_a_desk_assigns_the_ticked_rows_to_their_suggestions(client, dispatcher,
     # Reloading the summary shows it again and runs nothing.
     assert "批量交办结果" in client.get(URL).content.decode()
     assert Event.objects.filter(kind=EventKind.ASSIGNED).count() == 3
+
+
+def test_each_row_goes_to_the_suggestion_its_queue_page_showed(client, dispatcher, citizen, admin_user):
+    message = make_message(citizen, admin_user, MessageState.PUBLISHED)
+    client.force_login(dispatcher)
+    page = client.get("/workbench/queues/desk_incoming/").content.decode()
+    assert "永德县教育局" in page  # the row's suggestion
+    # Were the suggestion worked out again now, the new domain would send it elsewhere.
+    Message.objects.filter(pk=message.pk).update(
+        domain=Domain.objects.get(name="交通", parent=None),
+        title="乡村公路破损严重",
+        body="村里通往镇上的公路坑洼很多，雨天积水，车辆通行困难。",
+    )
+    assert suggested_unit_ids(dispatcher, [message.pk])[message.pk] != unit("530923-education").pk
+    client.post(URL, {"action": "assign", "ids": [message.pk, message.pk], "unit_id": ""})
+    message.refresh_from_db()
+    assert message.state == MessageState.ASSIGNED and message.unit == unit("530923-education")
 
 
 def test_assigning_all_to_one_chosen_unit(client, dispatcher, citizen, admin_user):

@@ -9,7 +9,7 @@ from liuyan.api.errors import ApiError
 from liuyan.api.fields import Id, Line, Text
 from liuyan.api.messages import ERRORS
 from liuyan.board.actions.bulk import BULK_ACTIONS, BulkInput, BulkResult, bulk_ids, run_bulk
-from liuyan.intelligence.routing_choice import suggested_unit_ids
+from liuyan.intelligence.routing_choice import page_suggestions
 
 router = Router(tags=["留言"])
 
@@ -26,7 +26,10 @@ def run_bulk_action(
         raise ApiError(404, "unknown_action", f"没有这种批量操作：{name[:40]}。")
     suggestions = None
     if name == "assign" and unit_id is None:
-        suggestions = suggested_unit_ids(user, bulk_ids(ids))
+        # Those the queue's page showed (kept ten minutes per user and message): each row goes where the
+        # desk saw it would, and the classifier does not run again for rows just shown.
+        shown = page_suggestions(user, bulk_ids(ids))
+        suggestions = {pk: suggestion.unit.pk for pk, suggestion in shown.items()}
     given = BulkInput(unit_id=unit_id, suggestions=suggestions, note=note, reason=reason)
     return run_bulk(user, name, ids, given)
 
