@@ -33,6 +33,8 @@ def sign_in(page, live: str, username: str, password: str = PASSWORD) -> None:
         device = TOTPDevice.objects.get(user__username=username, confirmed=False)
         page.get_by_label("验证码").fill(authenticator_code(device))
         page.get_by_role("button", name="完成绑定").click()
+        # The click returns once the next page starts loading: wait for its codes before counting them.
+        page.locator(".account-codes li").last.wait_for()
         assert len(page.locator(".account-codes li").all()) == 10
         page.get_by_role("link", name="我已保存，继续").click()
     elif "/accounts/two-factor/" in page.url:
