@@ -184,7 +184,6 @@ STAFF = ExportKind(
 )
 
 
-
 def _mark(note: str | None) -> str:
     """An open mark's cell: its note, 是 when it has none; blank when the message is not so marked."""
     return "" if note is None else (note or "是")
@@ -219,7 +218,6 @@ TRACKED = ExportKind(
         Column("回复单位", lambda r: "、".join(dict.fromkeys(unit for unit, _text in r["replies"]))),
     ),
 )
-
 
 
 # ---- Rows ----
