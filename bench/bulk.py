@@ -83,7 +83,7 @@ def run(env: dict, *args: str) -> None:
 def admin_url(url: str) -> tuple[str, str]:
     """The URL of the server's `postgres` database, and the name of the one in `url`."""
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
+    return urlunsplit(parts._replace(path="/postgres", query="")), parts.path.lstrip("/")
 
 
 def create_database(url: str) -> None:
