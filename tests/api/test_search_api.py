@@ -85,6 +85,9 @@ def test_title_matches_first_with_their_marks(found, messages):
         ({"type": "建言"}, {"beijing"}),
         ({"state": "handled"}, {"handled"}),
         ({"state": "waiting"}, {"county", "beijing"}),
+        # A type no message has: nothing to rank, and no 500 from the planner's estimate (schema fuzz found it).
+        ({"type": "pickers"}, set()),
+        ({"type": "pickers", "state": "waiting"}, set()),
     ],
 )
 def test_each_filter(found, messages, params, expected):

@@ -104,7 +104,8 @@ def test_csv_rows_keep_their_times_replies_and_events(tmp_path, client):
         "第 8 行：答复时间早于留言时间",
     ]
     # The public site finds and shows the imported messages, reply included.
-    assert "学校门口 交通拥堵" in client.get("/search/", {"q": "拥堵"}).content.decode()
+    found = client.get("/search/", {"q": "拥堵"}).content.decode()
+    assert "学校门口 交通<mark>拥堵</mark>" in found  # the found word is marked
     page = client.get(f"/messages/{replied.pk}/").content.decode()
     assert "已安排交警在上下学时段疏导交通。" in page
 

@@ -213,9 +213,12 @@ def _planned_rows(queryset: QuerySet) -> int:
     try:
         if rows.query.is_empty():  # `.none()`: nothing to explain
             return 0
-        (plan,) = json.loads(rows.explain(format="json"))
+        explained = rows.explain(format="json")
     except EmptyResultSet:  # a filter that can match nothing (`type__in=[]`)
         return 0
+    if not explained:  # Django explains nothing for a statement its compiler finds empty
+        return 0
+    (plan,) = json.loads(explained)
     return int(plan["Plan"]["Plan Rows"])
 
 
