@@ -85,7 +85,7 @@ def test_title_matches_first_with_their_marks(found, messages):
         ({"type": "建言"}, {"beijing"}),
         ({"state": "handled"}, {"handled"}),
         ({"state": "waiting"}, {"county", "beijing"}),
-        # A type no message has: nothing to rank, and no 500 from the planner's estimate (schema fuzz found it).
+        # A type no message has: nothing to rank, no 500 from the planner's estimate (found by the fuzz).
         ({"type": "pickers"}, set()),
         ({"type": "pickers", "state": "waiting"}, set()),
     ],
