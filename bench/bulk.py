@@ -23,101 +23,20 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))  # tests.second_factor: staff's second factor for the test client's sign-in
-LIUYAN = Path(sys.executable).parent / "liuyan"
-DATA = Path(os.environ.get("LIUYAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
-TRAINING = DATA / "taidi2020" / "train_domains.csv"
+sys.path.insert(0, str(ROOT / "bench"))
+
+from desk_deployment import TOPICS, build, create_database, drop_database  # noqa: E402
+
 WARM_UP = 5  # messages assigned through each path first, unmeasured: a serving process is warm
 TARGET_SECONDS = 5.0
-
-# (domain, title, body): what 临沧市's citizens write about, one row per level-1 domain of the catalogue.
-TOPICS = [
-    (
-        "教育",
-        "学校门口上下学交通拥堵",
-        "每天上学放学时段学校门口严重拥堵，存在安全隐患，请教育部门和交警协调疏导。",
-    ),
-    (
-        "交通",
-        "乡村公路破损严重",
-        "村里通往镇上的公路坑洼很多，雨天积水，车辆通行困难，希望交通部门尽快修复。",
-    ),
-    (
-        "医疗",
-        "乡镇卫生院缺少医生",
-        "镇卫生院长期只有两名医生，看病排队时间很长，希望卫生健康部门增派医务人员。",
-    ),
-    (
-        "环保",
-        "工厂夜间排放刺鼻气味",
-        "小区附近的工厂经常在夜间排放刺鼻气体，居民无法开窗，请生态环境部门调查处理。",
-    ),
-    (
-        "城建",
-        "老旧小区雨污管道堵塞",
-        "小区雨污管道年久失修，一下雨就污水倒灌，希望住房和城乡建设部门尽快改造。",
-    ),
-    (
-        "就业",
-        "农民工工资被拖欠",
-        "我们在工地干了半年，包工头一直拖欠工资，请人力资源和社会保障部门帮助追讨。",
-    ),
-    ("三农", "烤烟收购价格偏低", "今年烤烟收购定级压价，烟农收入明显下降，希望农业农村部门了解情况并协调。"),
-    ("治安", "夜市周边经常有人打架", "夜市周边深夜经常有人酗酒打架，居民不敢出门，希望公安部门加强巡逻。"),
-]
-
-
-def run(env: dict, *args: str) -> None:
-    subprocess.run([str(LIUYAN), *args], env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def admin_url(url: str) -> tuple[str, str]:
-    """The URL of the server's `postgres` database, and the name of the one in `url`."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres", query="")), parts.path.lstrip("/")
-
-
-def create_database(url: str) -> None:
-    import psycopg  # only with PostgreSQL: the bench runs on SQLite without it
-
-    server, name = admin_url(url)
-    if not name.startswith("liuyan_bench_bulk"):
-        sys.exit(
-            f"refusing to create and drop {name!r}: the bench's database names start with liuyan_bench_bulk"
-        )
-    with psycopg.connect(server, autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            sys.exit(f"database {name} exists already: drop it or choose another --database-url")
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg  # only with PostgreSQL
-
-    server, name = admin_url(url)
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def build(env: dict, classifier: bool) -> None:
-    steps = [("migrate", ["migrate", "--noinput"]), ("seed_directory", ["seed_directory"])]
-    if classifier and TRAINING.exists():
-        steps.append(
-            ("train_classifier (domain)", ["train_classifier", "--kind", "domain", "--file", str(TRAINING)])
-        )
-    for label, command in steps:
-        started = time.perf_counter()
-        run(env, *command)
-        print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def measure(count: int) -> list[dict]:
@@ -257,7 +176,7 @@ def main() -> None:
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
-        create_database(args.database_url)
+        create_database(args.database_url, "liuyan_bench_bulk")
     else:
         env.pop("DATABASE_URL", None)
     database = args.database_url or f"SQLite in {scratch}"
@@ -275,7 +194,7 @@ def main() -> None:
         connections.close_all()
     finally:
         if args.database_url and not args.keep:
-            drop_database(args.database_url)
+            drop_database(args.database_url, "liuyan_bench_bulk")
     for f in figures:
         verdict = "within" if f["seconds"] <= TARGET_SECONDS * f["rows"] / 100 else "OVER"
         per_row = 1000 * f["seconds"] / f["rows"]
