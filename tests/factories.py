@@ -68,3 +68,20 @@ def other_unit(inside: bool) -> Unit:
 
 def unit_of(inside: bool) -> Unit:
     return Unit.objects.get(code=PLACES[inside]["unit"])
+
+
+def submitted_and_published(
+    author, staff, *, region: str = "530923", domain: str = "教育", title: str = "学校门口交通拥堵"
+):
+    """A message about `region` (a place under 临沧市 by default) published to the 临沧市 desk."""
+    message = submission.submit_message(
+        author,
+        leader_id=Leader.objects.get(code="530900-head").id,
+        message_type="complaint",
+        domain=domain,
+        title=title,
+        body="每天上学放学时段学校门口严重拥堵，存在安全隐患，请有关部门疏导。",
+        region_code=region,
+    )
+    moderation.publish_message(staff, message.id)
+    return Message.objects.get(pk=message.pk)

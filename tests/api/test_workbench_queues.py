@@ -6,34 +6,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from liuyan.board.actions import dispatch, moderation, submission
+from liuyan.board.actions import dispatch
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.directory.models import Leader, Region
+from liuyan.directory.models import Region
 from liuyan.intelligence.routing_choice import best_suggestions
 from tests.api.openapi import assert_matches_openapi
 from tests.api_client import ApiClient, ok
 from tests.factories import latest_reply, make_message
+from tests.factories import submitted_and_published as published
 
 pytestmark = pytest.mark.django_db
 
 PATH = "/api/v1/workbench/queues/{queue}"
-
-
-def published(
-    author, staff, *, region: str = "530923", domain: str = "教育", title: str = "学校门口交通拥堵"
-):
-    message = submission.submit_message(
-        author,
-        leader_id=Leader.objects.get(code="530900-head").id,
-        message_type="complaint",
-        domain=domain,
-        title=title,
-        body="每天上学放学时段学校门口严重拥堵，存在安全隐患，请有关部门疏导。",
-        region_code=region,
-    )
-    moderation.publish_message(staff, message.id)
-    return Message.objects.get(pk=message.pk)
 
 
 def get(user, queue: str, **params):

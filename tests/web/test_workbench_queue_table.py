@@ -11,36 +11,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from liuyan.board.actions import dispatch, handling, moderation, oversight, submission
+from liuyan.board.actions import dispatch, handling, oversight
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
-from liuyan.directory.models import Leader, Region
+from liuyan.directory.models import Region
 from liuyan.intelligence.analyze import message_domains, messages_domains
 from liuyan.intelligence.classifier import TextClassifier, forget_loaded_classifiers
 from liuyan.intelligence.routing_choice import best_suggestions
 from tests.factories import make_message, unit_of
+from tests.factories import submitted_and_published as published
 from tests.intelligence.test_classifier import HOSPITAL, SCHOOL, TRAFFIC
 
 pytestmark = pytest.mark.django_db
 
 DESK = "/workbench/queues/desk_incoming/"
-
-
-def published(
-    author, staff, *, region: str = "530923", domain: str = "教育", title: str = "学校门口交通拥堵"
-):
-    """A message about `region` (a place under 临沧市 by default) published to the 临沧市 desk."""
-    message = submission.submit_message(
-        author,
-        leader_id=Leader.objects.get(code="530900-head").id,
-        message_type="complaint",
-        domain=domain,
-        title=title,
-        body="每天上学放学时段学校门口严重拥堵，存在安全隐患，请有关部门疏导。",
-        region_code=region,
-    )
-    moderation.publish_message(staff, message.id)
-    return Message.objects.get(pk=message.pk)
 
 
 def serials(response) -> list[str]:
