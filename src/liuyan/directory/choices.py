@@ -7,6 +7,7 @@ class RegionLevel(models.TextChoices):
     PROVINCE = "province", "省级"
     PREFECTURE = "prefecture", "地级"
     COUNTY = "county", "县级"
+    TOWNSHIP = "township", "乡级"
 
 
 class UnitKind(models.TextChoices):

@@ -8,9 +8,11 @@ from liuyan.directory.choices import RegionLevel, UnitKind
 
 
 class Region(models.Model):
-    """An administrative division (行政区划) identified by its GB/T 2260 code."""
+    """An administrative division (行政区划) identified by its official code: six digits down to the counties
+    (GB/T 2260), nine for townships and street offices. A division that has gone stays, inactive, pointing to
+    its successor where one is clear, so that old messages, links and names still resolve."""
 
-    code = models.CharField("区划代码", max_length=6, primary_key=True)
+    code = models.CharField("区划代码", max_length=9, primary_key=True)
     name = models.CharField("名称", max_length=40)
     level = models.CharField("级别", max_length=16, choices=RegionLevel.choices)
     parent = models.ForeignKey(
@@ -20,6 +22,15 @@ class Region(models.Model):
     path = models.CharField("路径", max_length=64, db_index=True, editable=False)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    active = models.BooleanField("现行", default=True, help_text="已撤销或更名的区划不再现行。")
+    replaced_by = models.ForeignKey(
+        "self",
+        verbose_name="继承区划",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+    )
 
     scope_lookups = ScopeLookups(region_path="path")
 
@@ -112,8 +123,10 @@ class Unit(models.Model):
         ordering = ["region_id", "id"]
         indexes = [models.Index(fields=["region", "kind"])]
         constraints = [
+            # A central department, and the desk of one (its parent), have no region.
             models.CheckConstraint(
                 condition=Q(kind=UnitKind.CENTRAL, region__isnull=True)
+                | Q(kind=UnitKind.DISPATCH_DESK, region__isnull=True, parent__isnull=False)
                 | (~Q(kind=UnitKind.CENTRAL) & Q(region__isnull=False)),
                 name="unit_region_unless_central",
             ),
@@ -124,13 +137,25 @@ class Unit(models.Model):
 
 
 class Leader(models.Model):
-    """A public addressee (领导): a title held in a region, whose messages go to a dispatch desk."""
+    """A public addressee (领导): a title held in a region, or in a central department (部委), whose messages go
+    to a dispatch desk."""
 
     code = models.SlugField("代码", max_length=64, unique=True)
     title = models.CharField("职务", max_length=80)
     person_name = models.CharField("姓名", max_length=40, blank=True)
+    since = models.DateField("任职时间", null=True, blank=True)
+    photo = models.ImageField("照片", upload_to="leaders/", blank=True)
     region = models.ForeignKey(
-        Region, verbose_name="行政区划", on_delete=models.PROTECT, related_name="leaders"
+        Region, verbose_name="行政区划", null=True, blank=True, on_delete=models.PROTECT, related_name="leaders"
+    )
+    department = models.ForeignKey(
+        "Unit",
+        verbose_name="中央部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="department_leaders",
+        limit_choices_to={"kind": UnitKind.CENTRAL},
     )
     desk = models.ForeignKey(
         Unit,
@@ -147,6 +172,13 @@ class Leader(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "领导"
         ordering = ["region_id", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(region__isnull=False, department__isnull=True)
+                | Q(region__isnull=True, department__isnull=False),
+                name="leader_of_region_or_department",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title}{self.person_name}"

@@ -157,7 +157,10 @@ def submit_message(
     region = leader.region if leader else None
     if leader and region_code:
         region = lookups.region(region_code)
-        if region is None or not region.is_within(leader.region):
+        if leader.region is None:  # a central department's leader: any place, or none
+            if region is None:
+                errors["region_code"] = "所涉地区不存在，请重新选择。"
+        elif region is None or not region.is_within(leader.region):
             errors["region_code"] = f"所涉地区须在{leader.region.name}范围内。"
 
     if len(files) > attachment_rules.MAX_ATTACHMENTS:
