@@ -137,8 +137,8 @@ class Unit(models.Model):
 
 
 class Leader(models.Model):
-    """A public addressee (领导): a title held in a region, or in a central department (部委), whose messages go
-    to a dispatch desk."""
+    """A public addressee (领导): a title held in a region, or in a central department (部委), whose
+    messages go to a dispatch desk."""
 
     code = models.SlugField("代码", max_length=64, unique=True)
     title = models.CharField("职务", max_length=80)
@@ -146,7 +146,12 @@ class Leader(models.Model):
     since = models.DateField("任职时间", null=True, blank=True)
     photo = models.ImageField("照片", upload_to="leaders/", blank=True)
     region = models.ForeignKey(
-        Region, verbose_name="行政区划", null=True, blank=True, on_delete=models.PROTECT, related_name="leaders"
+        Region,
+        verbose_name="行政区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leaders",
     )
     department = models.ForeignKey(
         "Unit",
