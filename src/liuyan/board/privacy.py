@@ -167,31 +167,38 @@ def _hidden(written: str, folded: str, reading: _Reading) -> str:
     return "".join(out)
 
 
-def _mask(text: str, kinds: frozenset[_Kind], emails: bool) -> str:
-    if not text:
-        return text
+def _found(text: str, kinds: frozenset[_Kind]) -> tuple[str, list[re.Match], list[tuple[_Reading, int, int]]]:
+    """The text folded (positions as in `text`), its e-mail addresses, and its personal numbers of `kinds`
+    (reading, start, end)."""
     folded = _FOLDABLE.sub(lambda m: _FOLD[ord(m[0])], text)  # faster than translate on Chinese text
-    spans: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
     addresses = list(_EMAIL.finditer(folded)) if "@" in folded else []
-    if emails:
-        spans += [
-            (m.start(), m.end(), f"{text[m.start()]}***{text[m.start(2) : m.end()]}") for m in addresses
-        ]
     # An e-mail address is never read as numbers, whether it is masked or kept.
     pieces, at = [], 0
     for m in addresses:
         pieces += [folded[at : m.start()], "@" * (m.end() - m.start())]
         at = m.end()
-    folded = "".join(pieces) + folded[at:]
-    for run in _RUN.finditer(folded):
+    digits_only = "".join(pieces) + folded[at:]
+    numbers = []
+    for run in _RUN.finditer(digits_only):
         groups = [
             _Group(run.start() + g.start(), run.start() + g.end(), g[0]) for g in _GROUP.finditer(run[0])
         ]
+        numbers += [found for found in _numbers(groups) if found[0].kind in kinds]
+    return folded, addresses, numbers
+
+
+def _mask(text: str, kinds: frozenset[_Kind], emails: bool) -> str:
+    if not text:
+        return text
+    folded, addresses, numbers = _found(text, kinds)
+    spans: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text
+    if emails:
         spans += [
-            (start, end, _hidden(text[start:end], folded[start:end], reading))
-            for reading, start, end in _numbers(groups)
-            if reading.kind in kinds
+            (m.start(), m.end(), f"{text[m.start()]}***{text[m.start(2) : m.end()]}") for m in addresses
         ]
+    spans += [
+        (start, end, _hidden(text[start:end], folded[start:end], reading)) for reading, start, end in numbers
+    ]
     if not spans:
         return text
     out, at = [], 0
@@ -200,6 +207,17 @@ def _mask(text: str, kinds: frozenset[_Kind], emails: bool) -> str:
         at = end
     out.append(text[at:])
     return "".join(out)
+
+
+def personal_data_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where `mask_text` finds personal data in a citizen's text: (start, end, kind) in text order, kind one
+    of "mobile", "landline", "id_number", "bank_card", "email"."""
+    if not text:
+        return []
+    _folded, addresses, numbers = _found(text, CITIZEN_KINDS)
+    spans = [(m.start(), m.end(), "email") for m in addresses]
+    spans += [(start, end, reading.kind.value) for reading, start, end in numbers]
+    return sorted(spans)
 
 
 def mask_text(text: str) -> str:
