@@ -2,7 +2,8 @@
 "which objects may this user see" (DESIGN.md §3, STYLE.md §4).
 
 A role grants permissions (`ROLE_PERMISSIONS`) within a scope: platform-wide (editor, admin), a region
-subtree (leader; a dispatcher through its desk's region), or one unit (handler). Callers turn "outside
+subtree (leader; a dispatcher through its desk's region), one unit (handler), or what was addressed to one
+desk (a dispatcher of a ministry's desk, which has no region). Callers turn "outside
 the scope" into the same 404 as "missing".
 
 A model says where its rows sit by declaring `scope_lookups` (core/scoping.py: the lookups that reach a
@@ -26,15 +27,17 @@ from liuyan.directory.models import Unit
 
 @dataclass(frozen=True)
 class PermissionScope:
-    """Where a permission holds: everywhere, in region subtrees (by path prefix) or for given units."""
+    """Where a permission holds: everywhere, in region subtrees (by path prefix), for given units, or for
+    what was addressed to given desks."""
 
     everywhere: bool = False
     region_paths: frozenset[str] = field(default_factory=frozenset)
     unit_ids: frozenset[int] = field(default_factory=frozenset)
+    desk_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def empty(self) -> bool:
-        return not (self.everywhere or self.region_paths or self.unit_ids)
+        return not (self.everywhere or self.region_paths or self.unit_ids or self.desk_ids)
 
     def covers(self, obj: Model, lookups: ScopeLookups) -> bool:
         """Is this row, whose region path and unit `lookups` reach, in scope?"""
@@ -42,13 +45,18 @@ class PermissionScope:
             return True
         if lookups.unit is not None and self.unit_ids and _value(obj, lookups.unit) in self.unit_ids:
             return True
+        if lookups.desk is not None and self.desk_ids and _value(obj, lookups.desk) in self.desk_ids:
+            return True
         if lookups.region_path is None or not self.region_paths:
             return False
         path = _value(obj, lookups.region_path)
         return path is not None and any(path.startswith(p) for p in self.region_paths)
 
-    def filter(self, *, region_path: str | None = None, unit: str | None = None) -> Q:
-        """A filter for rows in scope, given the lookups that reach their region's path and their unit."""
+    def filter(
+        self, *, region_path: str | None = None, unit: str | None = None, desk: str | None = None
+    ) -> Q:
+        """A filter for rows in scope, given the lookups that reach their region's path, their unit and
+        their desk."""
         if self.everywhere:
             return ~Q(pk__in=[])  # not Q(): an empty Q vanishes when OR-ed with another condition
         condition = Q(pk__in=[])
@@ -57,6 +65,8 @@ class PermissionScope:
                 condition |= Q(**{f"{region_path}__startswith": path})
         if unit is not None and self.unit_ids:
             condition |= Q(**{f"{unit}__in": sorted(self.unit_ids)})
+        if desk is not None and self.desk_ids:
+            condition |= Q(**{f"{desk}__in": sorted(self.desk_ids)})
         return condition
 
 
@@ -92,7 +102,7 @@ def scope_for(user: User | AnonymousUser | None, permission: Permission) -> Perm
 def _compute_scope(user: User, permission: Permission) -> PermissionScope:
     if user.is_superuser:
         return PermissionScope(everywhere=True)
-    everywhere, paths, units = False, set[str](), set[int]()
+    everywhere, paths, units, desks = False, set[str](), set[int](), set[int]()
     # Read once per user object, like the scopes: a page asks about several permissions.
     if "_liuyan_memberships" not in user.__dict__:
         user.__dict__["_liuyan_memberships"] = list(user.memberships.select_related("unit__region", "region"))
@@ -107,7 +117,14 @@ def _compute_scope(user: User, permission: Permission) -> PermissionScope:
             paths.add(membership.region.path)
         elif membership.unit is not None and membership.unit.region is not None:
             paths.add(membership.unit.region.path)  # a dispatcher covers its desk's region subtree
-    return PermissionScope(everywhere=everywhere, region_paths=frozenset(paths), unit_ids=frozenset(units))
+        elif membership.unit is not None:
+            desks.add(membership.unit_id)  # a ministry's desk: what was addressed to it
+    return PermissionScope(
+        everywhere=everywhere,
+        region_paths=frozenset(paths),
+        unit_ids=frozenset(units),
+        desk_ids=frozenset(desks),
+    )
 
 
 def _reaches_central(permission: Permission, unit: Unit) -> bool:
@@ -133,7 +150,7 @@ def restrict(queryset: QuerySet, user: User | AnonymousUser | None, permission: 
     `permission`."""
     lookups = _lookups(queryset.model)
     scope = scope_for(user, permission)
-    condition = scope.filter(region_path=lookups.region_path, unit=lookups.unit)
+    condition = scope.filter(region_path=lookups.region_path, unit=lookups.unit, desk=lookups.desk)
     if queryset.model is Unit and permission == Permission.ASSIGN and not scope.empty:
         condition |= Q(kind=UnitKind.CENTRAL, active=True)
     return queryset.filter(condition)

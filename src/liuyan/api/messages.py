@@ -103,7 +103,7 @@ class MessageOut(Schema):
     supervised: bool
     type: TypeRef
     domain: Ref
-    region: RegionRef
+    region: RegionRef | None = Field(description="所涉地区；给中央部门、未涉及具体地区的留言为空")
     leader: LeaderRef
     campaign: str | None
     author: str = Field(description="留言人的昵称；匿名留言或未设昵称的显示为“网友”，从不显示登录名")

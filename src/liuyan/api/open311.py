@@ -367,17 +367,20 @@ def _request_payload(message: Message, names: dict[str, str]) -> dict:
         "requested_datetime": _iso(message.created_at),
         "updated_datetime": _iso(latest),
         "expected_datetime": None if closed else _iso(message.reply_deadline),
-        "address": "".join(names[code] for code in region.path.split("/") if code),
-        "address_id": region.code,
+        # A message to a central department may name no place.
+        "address": "".join(names[code] for code in region.path.split("/") if code) if region else None,
+        "address_id": region.code if region else None,
         "zipcode": None,
-        "lat": float(region.latitude) if region.latitude is not None else None,
-        "long": float(region.longitude) if region.longitude is not None else None,
+        "lat": float(region.latitude) if region and region.latitude is not None else None,
+        "long": float(region.longitude) if region and region.longitude is not None else None,
         "media_url": None,
     }
 
 
 def _payloads(messages: list[Message]) -> list[dict]:
-    codes = {code for message in messages for code in message.region.path.split("/") if code}
+    codes = {
+        code for message in messages if message.region for code in message.region.path.split("/") if code
+    }
     names = dict(Region.objects.filter(pk__in=codes).values_list("code", "name"))
     return [_request_payload(message, names) for message in messages]
 

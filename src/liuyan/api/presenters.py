@@ -22,6 +22,11 @@ def author_name(message: Message) -> str:
     return public_author_name(message.author.nickname, anonymous=message.anonymous)
 
 
+def region_ref(message: Message) -> dict | None:
+    """The place a message concerns, as the API names it; None when it names none (a ministry's message)."""
+    return {"code": message.region_id, "name": message.region.name} if message.region_id else None
+
+
 def message_summary(message: Message, viewer, *, originals: bool | None = None) -> dict:
     """A message as list rows show it."""
     if originals is None:
@@ -41,7 +46,7 @@ def message_summary(message: Message, viewer, *, originals: bool | None = None) 
         "supervised": message.supervised,
         "type": {"code": message.message_type.code, "name": message.message_type.name},
         "domain": {"id": message.domain_id, "name": message.domain.name},
-        "region": {"code": message.region_id, "name": message.region.name},
+        "region": region_ref(message),
         "leader": {"id": message.leader_id, "title": message.leader.title},
         "campaign": message.campaign.slug if message.campaign_id else None,
         "author": author_name(message),

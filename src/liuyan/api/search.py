@@ -6,6 +6,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
+from liuyan.api import presenters
 from liuyan.api.auth import viewer
 from liuyan.api.errors import ApiError, errors
 from liuyan.api.fields import Day, Id, Line, PageNumber
@@ -64,7 +65,7 @@ class SearchHit(Schema):
     state_label: str
     type: Named
     domain: str
-    region: Named
+    region: Named | None = Field(description="所涉地区；给中央部门、未涉及具体地区的留言为空")
     leader: str
     published_at: datetime | None
     replied_at: datetime | None
@@ -98,7 +99,7 @@ def hit(message, viewer, pattern) -> dict:
         "state_label": message.get_state_display(),
         "type": {"code": message.message_type.code, "name": message.message_type.name},
         "domain": message.domain.name,
-        "region": {"code": message.region_id, "name": message.region.name},
+        "region": presenters.region_ref(message),
         "leader": message.leader.title,
         "published_at": message.published_at,
         "replied_at": message.replied_at,

@@ -41,7 +41,7 @@ class SimilarOut(Schema):
 
 
 class StaffSimilarOut(SimilarOut):
-    region: str
+    region: str | None
     unit: str | None
     mergeable: bool = Field(description="调用者可将本留言并入这条留言（并单）")
 
@@ -83,7 +83,7 @@ def similar_staff(request, message_id: Id):
                 **similarity.public_payload(hit),
                 "title": candidate.title,
                 "url": reverse("web:workbench-message", args=[candidate.pk]),
-                "region": candidate.region.name,
+                "region": candidate.region.name if candidate.region_id else None,
                 "unit": candidate.unit.name if candidate.unit_id else None,
                 "mergeable": similarity.may_merge(user, message, candidate),
             }

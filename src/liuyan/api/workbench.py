@@ -120,7 +120,7 @@ class QueueRow(Schema):
     serial: str
     title: str
     state: str
-    region: RegionRef
+    region: RegionRef | None = Field(description="所涉地区；给中央部门、未涉及具体地区的留言为空")
     type: TypeRef
     domain: QueueRef
     created_at: datetime = Field(description="留言的提交时间")
@@ -172,7 +172,7 @@ def _queue_row(row, message: Message, queue: str, now, returns, suggestions) -> 
         "serial": message.serial,
         "title": message.title,
         "state": message.state,
-        "region": {"code": message.region_id, "name": message.region.name},
+        "region": presenters.region_ref(message),
         "type": {"code": message.message_type.code, "name": message.message_type.name},
         "domain": {"id": message.domain_id, "name": message.domain.name},
         "created_at": message.created_at,

@@ -135,8 +135,14 @@ class Message(models.Model):
     leader = models.ForeignKey(
         "directory.Leader", on_delete=models.PROTECT, related_name="messages", verbose_name="留言对象"
     )
+    # None for a message to a central department (部委) that names no place.
     region = models.ForeignKey(
-        "directory.Region", on_delete=models.PROTECT, related_name="messages", verbose_name="所涉地区"
+        "directory.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="所涉地区",
     )
     message_type = models.ForeignKey(
         "directory.MessageType", on_delete=models.PROTECT, related_name="messages", verbose_name="类型"
@@ -210,8 +216,9 @@ class Message(models.Model):
     # The masked title and body segmented by jieba, space-separated, for full-text search (board/search.py).
     search_tokens = models.TextField("检索词", blank=True, default="", editable=False)
 
-    # In a role's scope by the region it concerns, and for a handler by the unit now holding it.
-    scope_lookups = ScopeLookups(region_path="region__path", unit="unit")
+    # In a role's scope by the region it concerns, for a handler by the unit now holding it, and for the
+    # dispatcher of a ministry's desk (which has no region) by that desk.
+    scope_lookups = ScopeLookups(region_path="region__path", unit="unit", desk="desk")
 
     class Meta:
         verbose_name = verbose_name_plural = "留言"

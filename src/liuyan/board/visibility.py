@@ -21,7 +21,9 @@ def visible_messages(user: User | AnonymousUser | None) -> QuerySet[Message]:
     scope = scope_for(user, Permission.VIEW)
     lookups = Message.scope_lookups
     return Message.objects.filter(
-        PUBLIC_MESSAGE | Q(author=user) | scope.filter(region_path=lookups.region_path, unit=lookups.unit)
+        PUBLIC_MESSAGE
+        | Q(author=user)
+        | scope.filter(region_path=lookups.region_path, unit=lookups.unit, desk=lookups.desk)
     )
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ScopeLookups:
-    """Django lookups from a model: `region_path` reaches a region's `path`, `unit` a unit (its id).
-    None where rows have no such place (a region holds no unit)."""
+    """Django lookups from a model: `region_path` reaches a region's `path`, `unit` a unit (its id), `desk`
+    the dispatch desk a row was addressed to (its id). None where rows have no such place (a region holds
+    no unit)."""
 
     region_path: str | None = None
     unit: str | None = None
+    desk: str | None = None

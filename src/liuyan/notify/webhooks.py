@@ -98,7 +98,9 @@ def _matches(webhook: _Filter, event: Event) -> bool:
         return False
     if webhook.unit_id is not None and webhook.unit_id not in (event.unit_id, message.unit_id):
         return False
-    return webhook.region_path is None or message.region.path.startswith(webhook.region_path)
+    return webhook.region_path is None or (
+        message.region is not None and message.region.path.startswith(webhook.region_path)
+    )
 
 
 def enqueue_for_event(event: Event) -> list[WebhookDelivery]:

@@ -251,7 +251,7 @@ def _campaign_breakdowns(camp: Campaign, start: datetime, end: datetime):
     provinces = dict(Region.objects.filter(level=RegionLevel.PROVINCE).values_list("code", "name"))
     by_province: dict[str, int] = defaultdict(int)
     for code, count in day_messages.values_list("region_id").annotate(n=Count("pk")):
-        by_province[provinces.get(code[:2] + "0000", "其他")] += count
+        by_province[provinces.get(code[:2] + "0000", "其他") if code else "其他"] += count
     parents = dict(Domain.objects.values_list("pk", "parent_id"))
     names = dict(Domain.objects.values_list("pk", "name"))
 
@@ -301,7 +301,7 @@ def _case(
         message.id,
         message.serial,
         mask_text(message.title),
-        message.region.name,
+        message.region.name if message.region_id else "—",
         message.unit.name if message.unit_id else "—",
         _hours(message.replied_at, since) if since is not None else None,
         rating,
@@ -396,7 +396,7 @@ def _instructions(messages, start: datetime, end: datetime) -> list[InstructionR
         text = mask_text(row.text)
         excerpt = text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
         leader = row.leader.title
-        if not leader.startswith(row.leader.region.name):
+        if row.leader.region and not leader.startswith(row.leader.region.name):
             leader = f"{row.leader.region.name}{leader}"
         out.append(InstructionRow(leader, mask_text(row.message.title), row.message_id, excerpt))
     return out

@@ -80,8 +80,15 @@ Contribution = dict[RowKey, list[int]]
 
 
 def region_codes(path: str) -> list[str]:
-    """The codes of a region and its ancestors, from its materialised path ("530000/530900/530923/")."""
+    """The codes of a region and its ancestors, from its materialised path ("530000/530900/530923/"); none
+    from "" (a ministry's message that names no place)."""
     return [code for code in path.split("/") if code]
+
+
+def message_region_path(message: Message) -> str:
+    """The path of the region a message concerns; "" for none (a message to a central department may name
+    no place: it counts under its leader, and so its department, and nationally)."""
+    return message.region.path if message.region_id else ""
 
 
 def _keys(
@@ -173,7 +180,7 @@ def contribution(
     for at, satisfied in revisits:
         add(at, revisits=1, revisits_satisfied=int(satisfied))
     keys = _keys(
-        region_codes(message.region.path),
+        region_codes(message_region_path(message)),
         domain=message.domain_id,
         kind=message.message_type_id,
         unit=message.unit_id,
@@ -260,7 +267,7 @@ def count_new_later(message: Message) -> None:
         [
             message.pk,
             connection.ops.adapt_datefield_value(timezone.localdate(message.created_at)),
-            message.region.path,
+            message_region_path(message),
             message.domain_id,
             message.message_type_id,
             message.leader_id,
@@ -444,7 +451,14 @@ def _count_family(
     for group in _grouped(window, field, prefix, aggregates):
         values = [(INDEX[name], group[name] or 0) for name in aggregates]
         region, domain, kind, unit, leader, campaign = (group[f"k{i}"] for i in range(len(KEY_FIELDS)))
-        keys = _keys(paths[region], domain=domain, kind=kind, unit=unit, leader=leader, campaign=campaign)
+        keys = _keys(
+            paths[region] if region else [],
+            domain=domain,
+            kind=kind,
+            unit=unit,
+            leader=leader,
+            campaign=campaign,
+        )
         for dimension, key in keys:
             row = rows[(dimension, key, group["day"])]
             for index, value in values:

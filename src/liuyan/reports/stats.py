@@ -52,7 +52,7 @@ def leader_scope(code: str) -> Scope | None:
     leader = Leader.objects.filter(code=code).select_related("region").first()
     if leader is None:
         return None
-    name = f"{leader.region.name}{leader.title}"
+    name = f"{leader.region.name}{leader.title}" if leader.region else leader.title
     return Scope(Dimension.LEADER, leader.code, name, (str(leader.pk),))
 
 

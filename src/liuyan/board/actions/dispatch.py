@@ -135,9 +135,11 @@ def auto_assign_message(message_id: int, unit_id: int, *, confidence: float, rea
 
 
 def within_desk_region(unit: Unit, desk: Unit) -> bool:
-    """Whether the desk may have `unit` assigned automatically: a unit of the desk's region or below."""
-    desk_path = desk.region.path if desk.region else ""
-    return bool(unit.region and unit.region.path.startswith(desk_path))
+    """Whether the desk may have `unit` assigned automatically: a unit of the desk's region or below; for
+    a ministry's desk (no region), a central department."""
+    if desk.region is None:
+        return unit.region is None
+    return bool(unit.region and unit.region.path.startswith(desk.region.path))
 
 
 @transaction.atomic

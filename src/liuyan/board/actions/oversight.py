@@ -60,7 +60,7 @@ def _leader_for(user: User, message: Message) -> Leader | None:
     regions = [
         m.region
         for m in user.memberships.select_related("region").filter(role=Role.LEADER)
-        if m.region and message.region.is_within(m.region)
+        if m.region and message.region and message.region.is_within(m.region)
     ]
     if not regions and user.is_superuser:
         return message.leader

@@ -181,7 +181,8 @@ def submit_message(
             errors["campaign"] = "没有这个专栏。"
     if errors:
         raise Invalid(next(iter(errors.values())), errors=errors, code="invalid_message")
-    assert leader is not None and region is not None and kind is not None and field is not None  # else errors
+    # region stays None for a central department's leader when no place is named.
+    assert leader is not None and kind is not None and field is not None  # else errors
 
     now = timezone.now()
     if campaign is not None:
@@ -282,11 +283,11 @@ def _finish(message: Message) -> None:
     announce.finished(message, fresh=False)
 
 
-def _check_campaign(campaign: Campaign, region: Region, kind: MessageType, now: datetime) -> None:
+def _check_campaign(campaign: Campaign, region: Region | None, kind: MessageType, now: datetime) -> None:
     if not campaign.is_open(now):
         raise Conflict(f"专栏“{campaign.title}”当前不在征集时间内，不能留言。", code="campaign_closed")
     regions = list(campaign.regions.all())
-    if regions and not any(region.is_within(r) for r in regions):
+    if regions and (region is None or not any(region.is_within(r) for r in regions)):
         names = "、".join(r.name for r in regions)
         raise Invalid(f"专栏“{campaign.title}”只受理{names}的留言。", field="region_code")
     types = list(campaign.allowed_types.all())
