@@ -1,5 +1,6 @@
 """Directory endpoints: regions, leaders, units, domains and message types."""
 
+from datetime import date
 from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
@@ -40,9 +41,16 @@ class LeaderOut(Schema):
     id: int
     title: str
     person_name: str
-    region: str = Field(alias="region_id")
+    since: date | None = Field(None, description="任职时间")
+    photo: str | None = Field(None, description="照片地址；没有照片时为空")
+    region: str | None = Field(None, alias="region_id", description="所在行政区划；中央部门的领导为空")
+    department: UnitRef | None = Field(None, description="所在中央部门；地方领导为空")
     desk: UnitRef
     order: int
+
+    @staticmethod
+    def resolve_photo(leader) -> str | None:
+        return leader.photo.url if leader.photo else None
 
 
 class UnitOut(Schema):
@@ -74,8 +82,14 @@ class RegionFilter(Schema):
     parent: Line | None = Field(None, pattern=REGION_CODE, description="上级区划代码；省略时返回省级")
 
 
-class RegionRequired(Schema):
-    region: Line = Field(..., pattern=REGION_CODE, description="行政区划代码（六位）")
+class LeaderFilter(Schema):
+    region: Line | None = Field(None, pattern=REGION_CODE, description="行政区划代码（六位）")
+    central: bool = Field(False, description="true：中央部门（部委）的领导")
+    department: Line | None = Field(
+        None,
+        pattern=r"^[-a-z0-9]{1,64}$",
+        description="中央部门的单位代码（如 central-csrc），与 central=true 同用",
+    )
 
 
 class UnitFilter(Schema):
@@ -105,9 +119,22 @@ def get_region(request, code: Line):
     return region
 
 
-@router.get("/leaders", response={200: list[LeaderOut], 404: ErrorOut, 422: ErrorOut}, summary="某地的领导")
-def list_leaders(request, filters: Query[RegionRequired]):
-    return list(selectors.active_leaders(_region_or_404(filters.region)))
+@router.get(
+    "/leaders", response={200: list[LeaderOut], 404: ErrorOut, 422: ErrorOut}, summary="某地或中央部门的领导"
+)
+def list_leaders(request, filters: Query[LeaderFilter]):
+    if filters.central == bool(filters.region):
+        raise ApiError(
+            422, "invalid", "请指定行政区划（region），或用 central=true 查询中央部门的领导，二选一。"
+        )
+    if filters.region:
+        return list(selectors.active_leaders(_region_or_404(filters.region)))
+    if filters.department:
+        department = selectors.central_department(filters.department)
+        if department is None:
+            raise ApiError(404, "department_not_found", f"未找到中央部门：{filters.department}")
+        return list(selectors.department_leaders(department))
+    return list(selectors.department_leaders(None))
 
 
 @router.get("/units", response={200: list[UnitOut], 404: ErrorOut, 422: ErrorOut}, summary="办理单位")

@@ -117,6 +117,9 @@ def seed_directory() -> SeedReport:
     report.created["units"] = _seed_units(regions)
     report.created["unit domains"] = _seed_unit_domains(regions)
     report.created["leaders"] = _seed_leaders(regions)
+    desks, leaders = seed_ministries()
+    report.created["units"] += desks
+    report.created["leaders"] += leaders
     report.created["routing rules"] = _seed_routing_rules()
     return report
 
@@ -257,6 +260,43 @@ def _seed_leaders(regions: list[tuple[str, str, str]]) -> int:
                 title=title, region_id=code, desk_id=desk_ids[code], order=order, active=_in_service(path)
             )
     return _create_missing(Leader, "code", desired)
+
+
+def seed_ministries() -> tuple[int, int]:
+    """The ministry boards (部委留言板): for each central department its own dispatch desk (no region,
+    under the department) and its leaders (部长, 副部长 …), whose messages go to that desk. Returns how many
+    desks and leaders were created; existing rows are kept as administrators left them."""
+    central_ids = dict(Unit.objects.filter(kind=UnitKind.CENTRAL).values_list("code", "id"))
+    departments = {
+        key: (name, central_ids[f"central-{key}"])
+        for key, name, _domains in catalogue.CENTRAL_DEPARTMENTS
+        if f"central-{key}" in central_ids
+    }
+    desks = _create_missing(
+        Unit,
+        "code",
+        {
+            f"central-{key}-desk": dict(
+                name=catalogue.desk_name(name), kind=UnitKind.DISPATCH_DESK, region_id=None, parent_id=unit_id
+            )
+            for key, (name, unit_id) in departments.items()
+        },
+    )
+    desk_ids = dict(
+        Unit.objects.filter(kind=UnitKind.DISPATCH_DESK, region=None).values_list("parent_id", "id")
+    )
+    leaders = _create_missing(
+        Leader,
+        "code",
+        {
+            f"central-{key}-{role}": dict(
+                title=title, department_id=unit_id, desk_id=desk_ids[unit_id], order=order
+            )
+            for key, (name, unit_id) in departments.items()
+            for order, (role, title) in enumerate(catalogue.department_leader_titles(name), 1)
+        },
+    )
+    return desks, leaders
 
 
 @dataclass

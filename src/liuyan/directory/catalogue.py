@@ -225,3 +225,23 @@ CENTRAL_DEPARTMENTS = [
     ("mva", "退役军人事务部", ("政务",)),
     ("nab", "国家信访局", ("政务", "其他")),
 ]
+
+
+# The head of a central department by the ending of its name, and the deputy's title beside it: the
+# public addressees of a ministry board (部委留言板).
+_DEPARTMENT_HEADS = [
+    ("监督管理委员会", "主席", "副主席"),
+    ("委员会", "主任", "副主任"),
+    ("银行", "行长", "副行长"),
+    ("局", "局长", "副局长"),
+    ("部", "部长", "副部长"),
+]
+
+
+def department_leader_titles(name: str) -> list[tuple[str, str]]:
+    """The addressees of a central department, head first, as (role, title): 教育部 → 教育部部长,
+    教育部副部长; 中国证券监督管理委员会 → …主席, …副主席."""
+    for ending, head, deputy in _DEPARTMENT_HEADS:
+        if name.endswith(ending):
+            return [("head", f"{name}{head}"), ("deputy", f"{name}{deputy}")]
+    return [("head", f"{name}负责同志")]

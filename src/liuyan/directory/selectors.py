@@ -54,6 +54,25 @@ def active_leaders(region: Region) -> QuerySet[Leader]:
     return Leader.objects.filter(region=region, active=True).select_related("desk").order_by("order", "id")
 
 
+def central_department(code: str) -> Unit | None:
+    """The active central department (部委) whose unit code is `code`."""
+    return Unit.objects.filter(code=code, kind=UnitKind.CENTRAL, active=True).first()
+
+
+def ministries() -> list[Unit]:
+    """The active central departments that have an active leader to write to: the ministry boards."""
+    with_leaders = Exists(Leader.objects.filter(department=OuterRef("pk"), active=True))
+    return list(Unit.objects.filter(with_leaders, kind=UnitKind.CENTRAL, active=True).order_by("id"))
+
+
+def department_leaders(department: Unit | None) -> QuerySet[Leader]:
+    """The active leaders of a central department, or of every one when None, department by department."""
+    leaders = Leader.objects.filter(department__isnull=False, active=True)
+    if department is not None:
+        leaders = leaders.filter(department=department)
+    return leaders.select_related("desk", "department").order_by("department_id", "order", "id")
+
+
 def active_units(region: Region | None) -> QuerySet[Unit] | list[Unit]:
     """The active units of a region (the central departments when None), desk first."""
     units = Unit.objects.filter(active=True).prefetch_related("domains")

@@ -412,6 +412,8 @@ def rank_by_similarity(message: Message, candidates: Sequence[Message]) -> list[
 
 
 def _same_place(one: Message, other: Message) -> bool:
+    if one.region is None or other.region is None:  # a ministry's message naming no place: its desk decides
+        return one.desk_id == other.desk_id
     return one.region.is_within(other.region) or other.region.is_within(one.region)
 
 
