@@ -12,7 +12,7 @@ from liuyan.directory.models import Region
 
 router = Router(tags=["名录"])
 
-REGION_CODE = r"^\d{6}$"
+REGION_CODE = r"^\d{6}(\d{3})?$"
 
 
 class RegionRef(Schema):
@@ -83,7 +83,9 @@ class RegionFilter(Schema):
 
 
 class LeaderFilter(Schema):
-    region: Line | None = Field(None, pattern=REGION_CODE, description="行政区划代码（六位）")
+    region: Line | None = Field(
+        None, pattern=REGION_CODE, description="行政区划代码（县级及以上六位，乡级九位）"
+    )
     central: bool = Field(False, description="true：中央部门（部委）的领导")
     department: Line | None = Field(
         None,
@@ -107,6 +109,25 @@ def _region_or_404(code: str) -> Region:
 def list_regions(request, filters: Query[RegionFilter]):
     parent = _region_or_404(filters.parent) if filters.parent else None
     return list(selectors.regions_under(parent))
+
+
+class PlaceOut(Schema):
+    code: str = Field(alias="region.code")
+    name: str = Field(alias="region.name")
+    level: str = Field(alias="region.level")
+    label: str = Field(description="地名连同上级地名，如“福建省 福州市 鼓楼区 水部街道”")
+    path: list[str] = Field(description="从省级到本级的区划代码")
+    former_name: str = Field(description="输入的是已撤销或更名的旧地名时为该旧名（其现名为 name），否则为空")
+
+
+class PlaceQuery(Schema):
+    q: Line = Field(..., min_length=1, max_length=20, description="地名或其中几个字，如“水部”")
+
+
+# Before /regions/{code}, which would take "search" for a code.
+@router.get("/regions/search", response={200: list[PlaceOut], 422: ErrorOut}, summary="按名称查找地区")
+def search_regions(request, query: Query[PlaceQuery]):
+    return selectors.search_places(query.q)
 
 
 @router.get(

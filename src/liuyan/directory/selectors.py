@@ -3,18 +3,19 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from liuyan.directory import catalogue
-from liuyan.directory.choices import UnitKind
+from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Domain, Leader, MessageType, Region, SlaPolicy, Unit
 
 
 def regions_under(parent: Region | None) -> QuerySet[Region]:
-    """The regions directly under `parent` (the province level when None), each marked `has_children`."""
+    """The current regions directly under `parent` (the province level when None), each marked
+    `has_children`."""
     return (
-        Region.objects.filter(parent=parent)
-        .annotate(has_children=Exists(Region.objects.filter(parent=OuterRef("pk"))))
+        Region.objects.filter(parent=parent, active=True)
+        .annotate(has_children=Exists(Region.objects.filter(parent=OuterRef("pk"), active=True)))
         .order_by("code")
     )
 
@@ -48,6 +49,52 @@ def find_regions(query: str, limit: int = REGION_SEARCH_LIMIT) -> tuple[list[Reg
     )
     rows = sorted([*found, *children.order_by("path")[: limit + 1]], key=lambda r: r.path)
     return rows[:limit], len(rows) > limit
+
+
+PLACE_SEARCH_LIMIT = 20
+LEVEL_ORDER = [RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
+
+
+@dataclass(frozen=True)
+class FoundPlace:
+    """A place a citizen typed the name of: the region to choose (the successor of one that has gone) with
+    the places above it (云南省 临沧市 永德县), and the old name typed when it has gone (长乐市)."""
+
+    region: Region
+    label: str
+    path: list[str]
+    former_name: str = ""
+
+
+def search_places(query: str, limit: int = PLACE_SEARCH_LIMIT) -> list[FoundPlace]:
+    """The places whose name holds `query` (水部 finds 水部街道 of 福州市鼓楼区), the exact name first, then
+    names that start with it, higher levels before lower ones. A region that has gone is offered as its
+    successor, under its old name. Two queries."""
+    query = "".join(ch for ch in query.strip() if ch.isprintable() and not ch.isspace())[:20]
+    if not query:
+        return []
+    closeness = Case(
+        When(name=query, then=Value(0)), When(name__startswith=query, then=Value(1)), default=Value(2)
+    )
+    depth = Case(*(When(level=level, then=Value(i)) for i, level in enumerate(LEVEL_ORDER)), default=Value(9))
+    found = list(
+        Region.objects.filter(name__contains=query)
+        .filter(Q(active=True) | Q(replaced_by__active=True))
+        .select_related("replaced_by")
+        .annotate(closeness=closeness, depth=depth)
+        .order_by("closeness", "depth", "code")[:limit]
+    )
+    places: list[tuple[Region, str]] = []
+    for region in found:
+        chosen = region if region.active else region.replaced_by
+        assert chosen is not None  # the filter keeps a region that has gone only with an active successor
+        if all(place.code != chosen.code for place, _ in places):
+            places.append((chosen, "" if region.active else region.name))
+    labels = region_labels(place for place, _ in places)
+    return [
+        FoundPlace(place, labels[place.code], [c for c in place.path.split("/") if c], former)
+        for place, former in places
+    ]
 
 
 def active_leaders(region: Region) -> QuerySet[Leader]:

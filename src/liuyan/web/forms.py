@@ -12,6 +12,7 @@ from liuyan.accounts.limits import sign_in_refusal
 from liuyan.board.actions.base import ActionError
 from liuyan.board.attachments import MAX_ATTACHMENTS
 from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Campaign
+from liuyan.directory import lookups
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel
 from liuyan.directory.models import Leader, Region
@@ -177,11 +178,12 @@ class MultipleFileField(forms.FileField):
         return [upload for upload in (data or []) if upload]
 
 
-REGION_LEVELS = 3
+REGION_LEVELS = 4
 PLACE_LABELS = {
     RegionLevel.PROVINCE: "省（自治区、直辖市）",
     RegionLevel.PREFECTURE: "市（地区、州、盟）",
     RegionLevel.COUNTY: "县（市、区、旗）",
+    RegionLevel.TOWNSHIP: "乡（镇、街道）",
 }
 CHOOSE = "请选择"
 
@@ -189,15 +191,24 @@ CHOOSE = "请选择"
 class PostMessageForm(forms.Form):
     """A citizen's message: the place and the leader, what it is about, and the text.
 
-    The place is chosen level by level (`region_1` … `region_3`). Each level's choices come from the
-    level above, so that without JavaScript the page is re-shown with the next level after each choice;
-    post.js fills them in place from the API. The leaders offered are those of the chosen place and of
-    the places above it, nearest first. Lengths and the rest are checked by the submission action.
+    The place is chosen level by level (`region_1` … `region_4`), or found by its name (`place_q`). Each
+    level's choices come from the level above, so that without JavaScript the page is re-shown with the
+    next level after each choice; post.js fills them in place from the API. The leaders offered are those
+    of the chosen place and of the places above it, nearest first. Lengths and the rest are checked by the
+    submission action.
     """
 
     region_1 = forms.ChoiceField(label=PLACE_LABELS[RegionLevel.PROVINCE], required=False)
     region_2 = forms.ChoiceField(label=PLACE_LABELS[RegionLevel.PREFECTURE], required=False)
     region_3 = forms.ChoiceField(label=PLACE_LABELS[RegionLevel.COUNTY], required=False)
+    region_4 = forms.ChoiceField(label=PLACE_LABELS[RegionLevel.TOWNSHIP], required=False)
+    place_q = LineField(
+        label="按名称查找地区",
+        required=False,
+        max_length=20,
+        help_text="输入乡镇、街道或县市的名称，如“水部”",
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     leader_id = forms.TypedChoiceField(
         label="留言对象",
         coerce=int,
@@ -270,6 +281,12 @@ class PostMessageForm(forms.Form):
             for level in range(len(self.place) + 1, REGION_LEVELS + 1):
                 self.data[f"region_{level}"] = ""
         self.fields["leader_id"].choices = self._leader_choices()
+        searched = "" if self.is_bound else (self.initial.get("place_q") or "")
+        self.found_places = (
+            directory_selectors.search_places(searched)
+            if self.initial.get("find_place") and searched
+            else None
+        )
         kinds = list(directory_selectors.active_message_types())
         if campaign is not None and (allowed := list(campaign.allowed_types.all())):
             kinds = [kind for kind in kinds if kind in allowed]
@@ -342,7 +359,7 @@ class PostMessageForm(forms.Form):
             leader = Leader.objects.select_related("region").filter(pk=leader_id, active=True).first()
             if leader is not None:
                 region, initial["leader_id"] = leader.region, leader.id
-        if region is None and re.fullmatch(r"[0-9]{6}", code := query.get("region", "")[:6]):
+        if region is None and re.fullmatch(r"[0-9]{6}(?:[0-9]{3})?", code := query.get("region", "")[:9]):
             region = Region.objects.filter(pk=code).first()
         if region is None and campaign is not None and len(regions := list(campaign.regions.all())) == 1:
             region = regions[0]
@@ -357,6 +374,18 @@ class PostMessageForm(forms.Form):
         initial = {name: data.get(name, "") for name in cls.base_fields if name not in ("files",)}
         initial["public"] = "public" in data
         initial["anonymous"] = "anonymous" in data
+        initial["find_place"] = data.get("step") == "find"
+        # A place picked from those found by name: the whole cascade down to it, its leaders to choose from.
+        code = data.get("pick_place", "")
+        if (
+            re.fullmatch(r"[0-9]{6}(?:[0-9]{3})?", code)
+            and (picked := lookups.region(code))
+            and picked.active
+        ):
+            ancestors = picked.ancestors_and_self()[:REGION_LEVELS]
+            for level in range(1, REGION_LEVELS + 1):
+                initial[f"region_{level}"] = ancestors[level - 1].code if level <= len(ancestors) else ""
+            initial["leader_id"] = ""
         return initial
 
 

@@ -80,9 +80,9 @@ def post_message(request):
     status = 200
     if request.method == "GET":
         form = PostMessageForm(initial=PostMessageForm.initial_for(request.GET, campaign), campaign=campaign)
-    elif request.POST.get("step") in ("place", "similar"):
-        # Without JavaScript the place is chosen one level at a time, and similar messages are looked up
-        # by a button: show the form again, as typed.
+    elif request.POST.get("step") in ("place", "similar", "find") or "pick_place" in request.POST:
+        # Without JavaScript the place is chosen one level at a time or found by its name, and similar
+        # messages are looked up by a button: show the form again, as typed.
         form = PostMessageForm(initial=PostMessageForm.initial_from_post(request.POST), campaign=campaign)
     else:
         form = PostMessageForm(request.POST, request.FILES, campaign=campaign)

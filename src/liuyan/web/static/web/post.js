@@ -1,6 +1,7 @@
 /* The post form, enhanced: the place is chosen with cascading selects filled from the JSON API
-   (/api/v1/regions?parent=CODE, /api/v1/leaders?region=CODE) instead of one page load per level, and the
-   title and body show how many characters they hold. Without this script the form works as it is. */
+   (/api/v1/regions?parent=CODE, /api/v1/leaders?region=CODE) instead of one page load per level, or found
+   by its name as it is typed (/api/v1/regions/search?q=NAME), and the title and body show how many
+   characters they hold. Without this script the form works as it is. */
 (function () {
   "use strict";
 
@@ -13,9 +14,10 @@
   var LEVEL_LABELS = {
     province: "省（自治区、直辖市）",
     prefecture: "市（地区、州、盟）",
-    county: "县（市、区、旗）"
+    county: "县（市、区、旗）",
+    township: "乡（镇、街道）"
   };
-  var selects = [1, 2, 3].map(function (level) { return form.elements["region_" + level]; });
+  var selects = [1, 2, 3, 4].map(function (level) { return form.elements["region_" + level]; });
   var wrappers = selects.map(function (select) { return select.closest(".field"); });
   var leader = form.elements.leader_id;
   var leaderNote = form.querySelector("[data-empty-note]");
@@ -131,6 +133,10 @@
       .catch(fallBack);
   }
 
+  function childrenOf(code) {
+    return getJSON(form.dataset.regionsUrl + "?parent=" + encodeURIComponent(code));
+  }
+
   selects.forEach(function (select, index) {
     select.addEventListener("change", function () {
       var code = select.value;
@@ -139,7 +145,7 @@
       if (!code || index + 1 >= selects.length) {
         return;
       }
-      getJSON(form.dataset.regionsUrl + "?parent=" + encodeURIComponent(code))
+      childrenOf(code)
         .then(function (regions) {
           if (select.value === code) {
             fillLevel(index + 1, regions);
@@ -149,6 +155,99 @@
     });
   });
   showSteps(false);
+
+  // Finding a place by its name: the places found are listed as one types; picking one sets every level
+  // down to it (each level's choices read as if chosen by hand) and offers its leaders.
+  var search = form.querySelector("[data-place-search]");
+  if (search) {
+    var searchInput = search.querySelector("input");
+    var found = search.querySelector("[data-place-found]");
+    var searchButton = search.querySelector('button[value="find"]');
+    var searchTicket = 0;
+    var searchTimer = null;
+    searchButton.hidden = true;
+
+    var showFound = function (places, query) {
+      found.replaceChildren();
+      places.forEach(function (place) {
+        var button = document.createElement("button");
+        button.type = "button";
+        var name = document.createElement("strong");
+        name.textContent = place.name;
+        var label = document.createElement("span");
+        label.className = "meta";
+        label.textContent = " " + place.label + (place.former_name ? "（原" + place.former_name + "）" : "");
+        button.append(name, label);
+        button.addEventListener("click", function () { pickPlace(place); });
+        var item = document.createElement("li");
+        item.append(button);
+        found.append(item);
+      });
+      if (!places.length) {
+        var empty = document.createElement("li");
+        empty.className = "empty";
+        empty.textContent = "没有找到名称含“" + query + "”的地区。";
+        found.append(empty);
+      }
+      found.hidden = false;
+    };
+
+    var pickPlace = function (place) {
+      var ticket = (searchTicket += 1);
+      found.hidden = true;
+      searchInput.value = place.name;
+      // The province list is on the page; each level below is read from its parent's children.
+      var lists = place.path.slice(0, -1).map(childrenOf);
+      Promise.all(lists)
+        .then(function (levels) {
+          if (ticket !== searchTicket) {
+            return;
+          }
+          clearBelow(0);
+          levels.forEach(function (regions, index) { fillLevel(index + 1, regions); });
+          place.path.forEach(function (code, index) { selects[index].value = code; });
+          var last = place.path.length - 1;
+          if (last + 1 < selects.length) {
+            return childrenOf(place.path[last]).then(function (regions) {
+              if (ticket === searchTicket) {
+                fillLevel(last + 1, regions);
+              }
+            });
+          }
+        })
+        .then(refreshLeaders)
+        .catch(fallBack);
+    };
+
+    var lookUp = function () {
+      var query = searchInput.value.trim();
+      var ticket = (searchTicket += 1);
+      if (!query) {
+        found.hidden = true;
+        return;
+      }
+      getJSON(search.dataset.placeSearch + "?q=" + encodeURIComponent(query.slice(0, 20)))
+        .then(function (places) {
+          if (ticket === searchTicket) {
+            showFound(places, query);
+          }
+        })
+        .catch(function () { searchButton.hidden = false; });
+    };
+
+    searchInput.addEventListener("input", function () {
+      window.clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(lookUp, 250);
+    });
+    searchInput.addEventListener("keydown", function (event) {
+      // Enter looks the name up here instead of submitting the message.
+      if (event.key === "Enter") {
+        event.preventDefault();
+        window.clearTimeout(searchTimer);
+        lookUp();
+      }
+    });
+  }
 
   // Live character counts, as the submission action counts them (trimmed, in characters).
   function counted(field) {
