@@ -48,7 +48,7 @@ def test_a_trained_model_adds_domain_type_and_the_units_of_that_domain(trained):
     assert result["domain"]["label"] == "教育文体" and len(result["domain"]["top3"]) == 3
     assert result["type"]["label"] in {"complaint", "suggestion"}
     top = result["units"][0]
-    assert top["name"] == "永德县教育局" and "领域「教育」" in top["reason"]
+    assert top["name"] == "永德县教育局" and "领域“教育”" in top["reason"]
     assert set(top) == {"id", "name", "score", "reason"} and 0 < top["score"] <= 1
 
 

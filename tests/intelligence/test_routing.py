@@ -7,7 +7,7 @@ from liuyan.board.actions import dispatch, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region, RoutingRule
 from liuyan.intelligence.analyze import auto_assign_message
-from liuyan.intelligence.routing import suggest_units
+from liuyan.intelligence.routing import MIN_CONFIDENCE, suggest_units
 from tests.conftest import unit
 from tests.factories import make_message
 
@@ -32,7 +32,7 @@ def test_a_domain_goes_to_the_department_of_the_messages_own_region():
     suggestions = suggest_units(county, [(domain("教育"), 0.9)], "孩子读书要走很远的山路")
     assert suggestions[0].unit.code == "530923-education"
     assert suggestions[0].confidence == pytest.approx(0.9)
-    assert "领域「教育」" in suggestions[0].reason
+    assert "领域“教育”" in suggestions[0].reason
     assert len(suggestions) <= 3
 
 
@@ -100,8 +100,8 @@ def test_publishing_to_a_desk_with_auto_assignment_assigns_by_the_system(citizen
     assert message.state == MessageState.ASSIGNED and message.unit.code == "530923-education"
     event = message.events.get(kind=EventKind.ASSIGNED)
     # The chosen domain (教育, trusted at 75% with no classifier trained) and the keyword 学校 agree.
-    assert event.actor is None and event.note.startswith("自动交办（置信度 92%")
-    assert "领域「教育」" in event.note and "关键词「学校」" in event.note
+    assert event.actor is None and event.note.startswith("自动交办（置信度 89%")
+    assert "领域“教育”" in event.note and "关键词“学校”" in event.note
     assert message.reply_deadline is not None
     # The desk can still reassign until the unit accepts.
     dispatch.assign_message(dispatcher, message.pk, unit("530900-education").pk)
@@ -125,3 +125,67 @@ def test_no_auto_assignment_when_the_desk_has_turned_it_off(citizen, admin_user)
     moderation.publish_message(admin_user, message.pk)
     assert not DBTaskResult.objects.filter(task_path="liuyan.intelligence.tasks.auto_assign").exists()
     assert auto_assign_message(message.pk) is None
+
+
+def test_suggestions_are_sorted_by_confidence_floored_and_at_most_three():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("城建"), 0.55), (domain("交通"), 0.25), (domain("环保"), 0.12), (domain("教育"), 0.08)]
+    suggestions = suggest_units(county, domains, "小区道路破损，油烟扰民")
+    confidences = [s.confidence for s in suggestions]
+    assert 0 < len(suggestions) <= 3
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(c >= MIN_CONFIDENCE for c in confidences)
+    assert "530923-education" not in [s.unit.code for s in suggestions]
+
+
+def test_an_incidental_keyword_does_not_outrank_the_domain():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("交通"), 0.85), (domain("城建"), 0.1), (domain("教育"), 0.03)]
+    suggestions = suggest_units(county, domains, "学校对面的马路上车辆乱停乱放，堵住了公交站")
+    assert suggestions[0].unit.code == "530923-transport"
+    education = [s for s in suggestions if s.unit.code == "530923-education"]
+    assert not education or education[0].confidence < suggestions[0].confidence / 3
+
+
+def test_keywords_inside_personal_data_are_no_evidence():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("城建"), 0.94), (domain("金融"), 0.03)]
+    plain = "小区改造后排水沟堵塞，雨天积水进楼道，请尽快疏通。"
+    personal = plain + "我的身份证号码是53092319800101123X，银行卡号6222 0212 3456 7890 123，开户行农业银行。"
+    ranked = [(s.unit.code, round(s.confidence, 6), s.reason) for s in suggest_units(county, domains, plain)]
+    assert ranked == [
+        (s.unit.code, round(s.confidence, 6), s.reason) for s in suggest_units(county, domains, personal)
+    ]
+    assert "530923-public-security" not in [code for code, *_ in ranked]
+    # The word alone, without a number, is the matter itself.
+    assert suggest_units(county, [(domain("治安"), 0.5)], "补办身份证要跑几趟？")[0].unit.code == (
+        "530923-public-security"
+    )
+
+
+def test_the_reason_names_the_evidence_in_words():
+    county = Region.objects.get(pk="530923")
+    [first, *_rest] = suggest_units(county, [(domain("城建"), 0.82)], "小区物业不作为")
+    assert first.unit.code == "530923-housing"
+    assert first.reason == "领域“城建”（82%）；关键词“物业”"
+
+
+def test_the_unit_that_returned_a_message_is_not_suggested_again(citizen, admin_user, dispatcher, client):
+    from liuyan.accounts.choices import Role
+    from liuyan.intelligence.analyze import route_message
+    from tests.conftest import make_user
+
+    message = make_message(citizen, admin_user, MessageState.PUBLISHED)
+    assert route_message(message)[0].unit.code == "530923-education"
+    county_bureau = unit("530923-education")
+    dispatch.assign_message(dispatcher, message.pk, county_bureau.pk)
+    clerk = make_user("county-clerk", Role.HANDLER, unit=county_bureau)
+    dispatch.return_message(clerk, message.pk, "本单位不负责此事")
+    message.refresh_from_db()
+    suggested = [s.unit.code for s in route_message(message)]
+    assert suggested and "530923-education" not in suggested
+    # Nor on the desk's page, whose 系统建议 are what it assigns from.
+    client.force_login(dispatcher)
+    page = client.get(f"/workbench/messages/{message.pk}/").content.decode()
+    offered = page.split("<h4>系统建议</h4>")[1].split("</ol>")[0]
+    assert "永德县教育局" not in offered and "临沧市教育局" in offered

@@ -58,7 +58,7 @@ def test_the_assign_form_offers_the_routing_suggestions(client, dispatcher, citi
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
     client.force_login(dispatcher)
     page = client.get(f"/workbench/messages/{message.pk}/").content.decode()
-    assert "系统建议" in page and "永德县教育局" in page and "领域「教育」" in page
+    assert "系统建议" in page and "永德县教育局" in page and "领域“教育”" in page
     target = unit("530923-education")
     response = client.post(
         f"/workbench/messages/{message.pk}/assign/",

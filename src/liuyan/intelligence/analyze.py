@@ -1,17 +1,18 @@
 """Understanding a message in one call: where it is about, its domain and type, who should handle it and
 which earlier messages resemble it. Used by `liuyan analyze`, `POST /api/v1/analyze`, the post form and
-auto-assignment."""
+auto-assignment. Every step reads the text with personal data masked (`masking.mask_personal_data`)."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from liuyan.board.actions import dispatch
-from liuyan.board.choices import MessageState
-from liuyan.board.models import Message
+from liuyan.board.choices import EventKind, MessageState
+from liuyan.board.models import Event, Message
 from liuyan.directory import lookups
 from liuyan.directory.catalogue import DOMAIN_ALIASES
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
+from liuyan.intelligence.masking import mask_personal_data
 from liuyan.intelligence.regions import RegionGuess, resolve_region
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
 from liuyan.intelligence.similarity import similar_to_texts
@@ -102,7 +103,7 @@ def analyze_texts(
 ) -> list[Analysis]:
     """Analyse many (text, region hint) pairs at once: the classifiers see them in one batch, the similar
     messages of all are found in a few queries, and the routing catalogue and the domains are read once."""
-    texts = [text for text, _hint in items]
+    texts = [mask_personal_data(text) for text, _hint in items]
     domains = _predict_all("domain", texts)
     kinds = _predict_all("type", texts)
     rules = active_rules()
@@ -112,7 +113,7 @@ def analyze_texts(
     if with_similar:
         similar = similar_to_texts(texts, queryset=similar_scope)
     results = []
-    for (text, hint), domain, kind, hits in zip(items, domains, kinds, similar, strict=True):
+    for text, (_text, hint), domain, kind, hits in zip(texts, items, domains, kinds, similar, strict=True):
         analysis = Analysis(domain=domain, message_type=kind)
         guess = resolve_region(text, hint)
         if guess is not None:
@@ -150,13 +151,13 @@ CHOSEN_DOMAIN_WEIGHT = 0.5
 def message_domains(message: Message, text: str) -> list[tuple[Domain, float]]:
     """The level-1 domains a message on the board may belong to, with probabilities: the one its author
     chose, weighed with the classifier's guess when a model is trained."""
-    return _with_chosen_domain(message, level_one_domains(_predict("domain", text)))
+    return _with_chosen_domain(message, level_one_domains(_predict("domain", mask_personal_data(text))))
 
 
 def messages_domains(messages: Sequence[Message]) -> list[list[tuple[Domain, float]]]:
     """`message_domains` of each of `messages` (their title and body), with the classifier run once over
     all of them and the level-1 domains read once: a page of rows costs what one row does."""
-    texts = [f"{message.title}\n{message.body}" for message in messages]
+    texts = [mask_personal_data(f"{message.title}\n{message.body}") for message in messages]
     by_name = {domain.name: domain for domain in lookups.active_domains() if domain.parent_id is None}
     return [
         _with_chosen_domain(message, level_one_domains(prediction, by_name))
@@ -177,11 +178,23 @@ def _with_chosen_domain(message: Message, guessed: list[tuple[Domain, float]]) -
     return sorted(((domain, p) for domain, p in mixed.values()), key=lambda pair: -pair[1])
 
 
+def returned_units(message_ids: Iterable[int]) -> dict[int, set[int]]:
+    """The units that returned (退回) each of the messages, for those returned at all (one query)."""
+    returns = Event.objects.filter(
+        message_id__in=list(message_ids), kind=EventKind.RETURNED, unit__isnull=False
+    ).values_list("message_id", "unit_id")
+    found: dict[int, set[int]] = {}
+    for message_id, unit_id in returns:
+        found.setdefault(message_id, set()).add(unit_id)
+    return found
+
+
 def route_message(message: Message) -> list[UnitSuggestion]:
     """Routing suggestions for a message already on the board: its region is the one the citizen chose
-    (certain); its domain is weighed by `message_domains`."""
+    (certain); its domain is weighed by `message_domains`; a unit that returned it is not suggested."""
     text = f"{message.title}\n{message.body}"
-    return suggest_units(message.region, message_domains(message, text), text)
+    excluded = returned_units([message.pk]).get(message.pk, set())
+    return suggest_units(message.region, message_domains(message, text), text, excluded=excluded)
 
 
 def auto_assign_message(message_id: int) -> Message | None:

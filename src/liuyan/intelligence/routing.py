@@ -1,23 +1,43 @@
 """Routing suggestions: region + domain (+ keywords) → the routing catalogue (派单目录) → ranked units.
 
-A catalogue line names a unit, or a kind of department "of the message's own region" (本级教育局). Each
-line that applies gives its unit a score: the probability of the line's domain (from the classifier, or 1
-when the citizen chose the domain), times how strongly its keywords hit, times the line's weight, times
-the confidence of the region. `confidence` is the same product without the weight, so a desk's
-auto-assignment threshold reads as a probability.
+A catalogue line names a unit, or a kind of department "of the message's own region" (本级教育局). The
+confidence of a unit reads as the probability that it is the one to handle the message:
+
+- a domain line gives its unit the probability of the line's domain (from the classifier, or the domain the
+  citizen chose), times its weight against the heaviest line of that domain (a department's second domain
+  weighs less than its first; a region's own line outweighs the national one);
+- a keyword line whose words are in the text gives its unit the keywords' strength, times how plausible
+  that department is for the message: the probability of the domains it serves, with a floor so that a
+  keyword can still reach past a misread domain. A word such as 学校 in a parking complaint the domain
+  classifier reads as 交通 is then weak evidence for 教育局, not the first suggestion;
+- lines agreeing on a unit combine as independent evidence (1 − Π(1 − p));
+- all of it times the confidence of the region.
+
+The text is read with personal data masked (`masking.mask_personal_data`): a keyword inside a citizen's ID
+or bank details is no evidence. Suggestions under MIN_CONFIDENCE are not offered, at most `limit` are,
+best first, and never a unit the caller excludes (one that returned the message).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
 from liuyan.directory.models import Domain, RoutingRule, Unit
+from liuyan.intelligence.masking import mask_personal_data
 
-# A line without domain or keywords is a fallback: it must never look like a confident suggestion.
+# No suggestion under this confidence is offered: it would be noise beside the good ones.
+MIN_CONFIDENCE = 0.10
+# The line without domain or keywords (本级政府) is offered only when no other unit reaches MIN_CONFIDENCE,
+# and never as a confident suggestion.
 FALLBACK_CONFIDENCE = 0.2
+# How much a keyword's department is believed when the domains it serves look unlikely: a keyword may reach
+# past a misread domain, but an incidental word must not outrank the domain's own department.
+KEYWORD_FLOOR = 0.15
 # A domain the classifier gives less than this is no evidence for a unit (it would read "（0%）").
 MIN_DOMAIN_PROBABILITY = 0.01
+# A region's own line outweighs a national line of the same weight.
+REGIONAL_WEIGHT = 1.2
 
 
 @dataclass
@@ -25,9 +45,9 @@ class UnitSuggestion:
     """A unit the message could be assigned to, with why."""
 
     unit: Unit
-    score: float
     confidence: float
     reasons: list[str] = field(default_factory=list)
+    weight: int = 0  # the heaviest line behind it: between equal confidences, the heavier first
 
     @property
     def reason(self) -> str:
@@ -41,13 +61,62 @@ def _keyword_strength(rule: RoutingRule, text: str) -> tuple[float, list[str]]:
     return min(0.9, 0.6 + 0.1 * len(hits)), hits
 
 
-def _domain_probability(rule: RoutingRule, domains: dict[int, float]) -> float:
-    return domains.get(rule.domain_id, 0.0)
+def _target_key(rule: RoutingRule) -> tuple[str, object]:
+    return ("unit", rule.unit_id) if rule.unit_id else ("department", rule.department)
+
+
+def _weight(rule: RoutingRule) -> float:
+    return rule.weight * (REGIONAL_WEIGHT if rule.region_id else 1)
 
 
 def active_rules() -> list[RoutingRule]:
     """The whole active catalogue, for analysing many texts with one query."""
     return list(RoutingRule.objects.filter(active=True).select_related("domain", "unit", "region"))
+
+
+def _evidence(
+    rules: list[RoutingRule], domains: Sequence[tuple[Domain, float]], text: str
+) -> list[tuple[RoutingRule, float, str]]:
+    """(line, probability it gives its unit, why in words) for each line that applies to the text."""
+    probabilities = {domain.pk: p for domain, p in domains}
+    names = {domain.pk: domain.name for domain, _p in domains}
+    heaviest: dict[int, float] = {}
+    served: dict[tuple[str, object], set[int]] = {}
+    for rule in rules:
+        if rule.domain_id is not None and not rule.keywords:
+            heaviest[rule.domain_id] = max(heaviest.get(rule.domain_id, 0.0), _weight(rule))
+            served.setdefault(_target_key(rule), set()).add(rule.domain_id)
+    found = []
+    for rule in rules:
+        # A national line needs no note; a region's own line says whose it is.
+        where = f"（{rule.region.name}规则）" if rule.region_id else ""
+        strength, hits = _keyword_strength(rule, text) if rule.keywords else (1.0, [])
+        if rule.keywords and not hits:
+            continue
+        if rule.domain_id is not None:
+            p = probabilities.get(rule.domain_id, 0.0)
+            if p < MIN_DOMAIN_PROBABILITY:
+                continue
+            why = f"领域“{names[rule.domain_id]}”（{p:.0%}）"
+            if hits:
+                why += f"，关键词“{'、'.join(hits)}”"
+                p *= strength
+            else:
+                p *= _weight(rule) / heaviest[rule.domain_id]
+            found.append((rule, p, why + where))
+        elif hits:
+            # Without any domain to go by (no model trained, none chosen), the keyword stands alone.
+            plausible = (
+                sum(probabilities.get(pk, 0.0) for pk in served.get(_target_key(rule), ()))
+                if domains
+                else 1.0
+            )
+            p = strength * min(1.0, rule.weight / 100) * (KEYWORD_FLOOR + (1 - KEYWORD_FLOOR) * plausible)
+            found.append((rule, p, f"关键词“{'、'.join(hits)}”" + where))
+        else:
+            found.append((rule, FALLBACK_CONFIDENCE, "没有领域或关键词指向其他单位，由本级政府办理" + where))
+    # Reasons read the domain first, then the words.
+    return sorted(found, key=lambda item: item[0].domain_id is None)
 
 
 def suggest_units(
@@ -59,13 +128,14 @@ def suggest_units(
     limit: int = 3,
     rules: list[RoutingRule] | None = None,
     unit_cache: dict[str, Unit | None] | None = None,
+    excluded: Collection[int] = (),
 ) -> list[UnitSuggestion]:
-    """The best `limit` units for a message about `region` (a Region, or anything with its `path`) whose
-    domain is one of `domains` (level-1 domains with their probabilities), best first; departments are
-    looked for in the region and then up its tree (a county without a 金融 bureau → the city's).
-    `rules` (the catalogue from `active_rules()`) and `unit_cache` (a dict kept across calls) save
-    queries when the caller analyses many texts."""
-    chain = [code for code in region.path.split("/") if code] if region else []
+    """At most `limit` units for a message about `region` (a Region, or anything with its `path`) whose
+    domain is one of `domains` (level-1 domains with their probabilities), best first, none under
+    MIN_CONFIDENCE and none whose id is in `excluded`; departments are looked for in the region and then
+    up its tree (a county without a 金融 bureau → the city's). `rules` (the catalogue from `active_rules()`)
+    and `unit_cache` (a dict kept across calls) save queries when the caller analyses many texts."""
+    chain = region_chain(region)
     if rules is None:
         rules = list(
             RoutingRule.objects.filter(active=True)
@@ -74,51 +144,33 @@ def suggest_units(
         )
     else:
         rules = [rule for rule in rules if rule.region_id is None or rule.region_id in chain]
-    probabilities = {domain.pk: p for domain, p in domains}
-    domain_names = {domain.pk: domain.name for domain, _p in domains}
-
-    wanted: list[tuple[RoutingRule, float, float, str]] = []
-    for rule in rules:
-        strength, hits = _keyword_strength(rule, text) if rule.keywords else (1.0, [])
-        if rule.keywords and not hits:
-            continue
-        if rule.domain_id is not None:
-            p = _domain_probability(rule, probabilities)
-            if p < MIN_DOMAIN_PROBABILITY:
-                continue
-            why = f"领域「{domain_names[rule.domain_id]}」（{p:.0%}）"
-        elif hits:
-            p, why = 1.0, f"关键词「{'、'.join(hits)}」"
-        else:
-            p, why = FALLBACK_CONFIDENCE, "其他规则未适用时由本级政府办理"
-        confidence = p * strength * region_confidence
-        # A national line needs no note; a region's own line says whose it is.
-        where = f"（{rule.region.name}规则）" if rule.region_id else ""
-        wanted.append(
-            (
-                rule,
-                confidence,
-                confidence * rule.weight / 100 * (1.2 if rule.region_id else 1),
-                why + where,
-            )
-        )
-
-    units = _targets([rule for rule, *_ in wanted], chain, unit_cache)
+    found = _evidence(rules, domains, mask_personal_data(text))
+    units = _targets([rule for rule, *_ in found], chain, unit_cache, excluded)
     suggestions: dict[int, UnitSuggestion] = {}
-    for rule, confidence, score, why in wanted:
+    fallbacks: dict[int, UnitSuggestion] = {}
+    for rule, p, why in found:
         unit = units.get(rule.pk)
         if unit is None:
             continue
-        current = suggestions.get(unit.pk)
+        fallback = not rule.keywords and rule.domain_id is None
+        into = fallbacks if fallback else suggestions
+        current = into.get(unit.pk)
         if current is None:
-            suggestions[unit.pk] = UnitSuggestion(unit, score, confidence, [why])
+            into[unit.pk] = UnitSuggestion(unit, p, [why], rule.weight)
         else:
-            # Two lines agreeing on a unit reinforce each other, as independent evidence would.
-            current.confidence = 1 - (1 - current.confidence) * (1 - confidence)
-            current.score = max(current.score, score) + min(current.score, score) / 2
+            current.confidence = 1 - (1 - current.confidence) * (1 - p)
             current.reasons.append(why)
-    ranked = sorted(suggestions.values(), key=lambda s: (-s.score, s.unit.pk))
-    return ranked[:limit]
+            current.weight = max(current.weight, rule.weight)
+    for suggestion in suggestions.values():
+        suggestion.confidence *= region_confidence
+    offered = [s for s in suggestions.values() if s.confidence >= MIN_CONFIDENCE]
+    if not offered:
+        offered = list(fallbacks.values())
+        for suggestion in offered:
+            suggestion.confidence *= region_confidence
+    # Sorted as shown: by the confidence a person reads (to the percent), then the heavier line.
+    offered.sort(key=lambda s: (-round(s.confidence, 2), -s.weight, s.unit.pk))
+    return offered[:limit]
 
 
 def region_chain(region) -> list[str]:
@@ -150,22 +202,27 @@ def _read_units(codes: set[str], known: dict[str, Unit | None]) -> None:
 
 
 def _targets(
-    rules: list[RoutingRule], chain: list[str], known: dict[str, Unit | None] | None = None
+    rules: list[RoutingRule],
+    chain: list[str],
+    known: dict[str, Unit | None] | None = None,
+    excluded: Collection[int] = (),
 ) -> dict[int, Unit]:
     """The unit each rule points to for a message in the region whose codes (province first) are
     `chain`: one query for all of them, or none for the units already in `known` (a cache by unit code
-    that a caller analysing many texts passes along)."""
+    that a caller analysing many texts passes along). A department in `excluded` is passed over for the
+    same department higher up (the county's bureau returned it: the city's)."""
     codes = {f"{code}-{rule.department}" for rule in rules if rule.department for code in chain}
     by_code = known if known is not None else {}
     _read_units(codes, by_code)
     targets = {}
     for rule in rules:
         if rule.unit_id:
-            if rule.unit.active:
+            if rule.unit.active and rule.unit_id not in excluded:
                 targets[rule.pk] = rule.unit
             continue
         for code in reversed(chain):
-            if (unit := by_code.get(f"{code}-{rule.department}")) is not None:
+            unit = by_code.get(f"{code}-{rule.department}")
+            if unit is not None and unit.pk not in excluded:
                 targets[rule.pk] = unit
                 break
     return targets

@@ -11,26 +11,33 @@ from liuyan.accounts.models import User
 from liuyan.accounts.scope import can, restrict
 from liuyan.board import lifecycle
 from liuyan.board.models import Message
-from liuyan.intelligence.analyze import messages_domains
+from liuyan.intelligence.analyze import messages_domains, returned_units
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, preload_units, suggest_units
 
 
 def best_suggestions(user: User, message_ids: Iterable[int]) -> dict[int, UnitSuggestion]:
     """For each of the messages that `user` may assign and that can be assigned now, the best suggestion
-    whose unit the user may assign to; messages without one are left out. The routing catalogue is read
-    once for all of them, and the classifier runs once over all of them."""
+    whose unit the user may assign to (never one that returned the message); messages without one are left
+    out. The routing catalogue is read once for all of them, and the classifier runs once over all of them."""
     messages = list(
         restrict(Message.objects.all(), user, Permission.ASSIGN)
         .filter(pk__in=list(message_ids), state__in=lifecycle.ASSIGN.allowed_from, merged_into=None)
         .select_related("region", "domain__parent__parent")
         .order_by("pk")
     )
-    rules, units = active_rules(), {}
+    rules, units, returned = active_rules(), {}, returned_units(message.pk for message in messages)
     preload_units(rules, {message.region for message in messages}, units)
     best = {}
     for message, domains in zip(messages, messages_domains(messages), strict=True):
         text = f"{message.title}\n{message.body}"
-        ranked = suggest_units(message.region, domains, text, rules=rules, unit_cache=units)
+        ranked = suggest_units(
+            message.region,
+            domains,
+            text,
+            rules=rules,
+            unit_cache=units,
+            excluded=returned.get(message.pk, set()),
+        )
         choice = next((s for s in ranked if can(user, Permission.ASSIGN, s.unit)), None)
         if choice is not None:
             best[message.pk] = choice

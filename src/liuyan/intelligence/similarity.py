@@ -36,6 +36,7 @@ from liuyan.board.privacy import mask_text
 from liuyan.board.selectors import REPLIED_STATES, public_messages
 from liuyan.core.text import normalise_text
 from liuyan.directory.models import Region
+from liuyan.intelligence.masking import PLACEHOLDERS, mask_personal_data
 from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
 
 NUM_PERM = 128
@@ -44,7 +45,7 @@ BANDS, ROWS = 42, 3
 SHINGLE = 2
 # Bump when the normalisation, shingles or hashing change: older signatures are then rebuilt by
 # `liuyan index_similarity --missing`.
-VERSION = 1
+VERSION = 2
 
 # Estimated Jaccard similarity from which a message is shown as similar, and called a near-duplicate.
 SIMILAR_MIN = 0.2
@@ -70,6 +71,7 @@ BOILERPLATE = re.compile(
     )
 )
 _NOT_WORD = re.compile(r"[\W_]+")
+_PLACEHOLDER = re.compile("|".join(map(re.escape, PLACEHOLDERS)))
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -80,7 +82,9 @@ _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A
 
 
 def compared_text(text: str) -> str:
-    """The text as compared: NFKC, lower case, boilerplate dropped, letters and digits only."""
+    """The text as compared: personal data dropped (two messages sharing a phone number are not alike for
+    that), NFKC, lower case, boilerplate dropped, letters and digits only."""
+    text = _PLACEHOLDER.sub(" ", mask_personal_data(text))
     text = normalise_text(text, fold_width=True).lower()
     text = BOILERPLATE.sub(" ", text)
     return _NOT_WORD.sub("", text)
