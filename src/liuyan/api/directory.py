@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from liuyan.api.errors import ApiError, ErrorOut
@@ -50,7 +51,7 @@ class LeaderOut(Schema):
 
     @staticmethod
     def resolve_photo(leader) -> str | None:
-        return leader.photo.url if leader.photo else None
+        return reverse("web:leader-photo", args=[leader.pk]) if leader.photo else None
 
 
 class UnitOut(Schema):

@@ -47,11 +47,27 @@ class UnitAdmin(admin.ModelAdmin):
 
 @admin.register(Leader)
 class LeaderAdmin(admin.ModelAdmin):
-    list_display = ["title", "person_name", "region", "desk", "order", "active"]
-    list_filter = ["active", "region__level"]
-    search_fields = ["title", "person_name", "region__code"]
-    raw_id_fields = ["region", "desk"]
-    list_select_related = ["region", "desk"]
+    list_display = ["title", "person_name", "since", "has_photo", "region", "department", "desk", "active"]
+    list_filter = ["active", "region__level", ("department", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title", "person_name", "region__code", "department__code"]
+    raw_id_fields = ["region", "department", "desk"]
+    list_select_related = ["region", "department", "desk"]
+    fields = [
+        "title",
+        "person_name",
+        "since",
+        "photo",
+        "region",
+        "department",
+        "desk",
+        "order",
+        "active",
+        "code",
+    ]
+
+    @admin.display(description="照片", boolean=True)
+    def has_photo(self, leader: Leader) -> bool:
+        return bool(leader.photo)
 
 
 @admin.register(SlaPolicy)

@@ -56,6 +56,15 @@ def leader_scope(code: str) -> Scope | None:
     return Scope(Dimension.LEADER, leader.code, name, (str(leader.pk),))
 
 
+def department_scope(code: str) -> Scope | None:
+    """A central department's figures: those of the messages addressed to its leaders (部委留言板)."""
+    department = Unit.objects.filter(code=code, kind=UnitKind.CENTRAL).only("pk", "code", "name").first()
+    if department is None:
+        return None
+    leader_ids = Leader.objects.filter(department=department).order_by("pk").values_list("pk", flat=True)
+    return Scope(Dimension.LEADER, department.code, department.name, tuple(str(pk) for pk in leader_ids))
+
+
 def campaign_scope(slug: str) -> Scope | None:
     campaign = Campaign.objects.filter(slug=slug).only("pk", "slug", "title").first()
     return Scope(Dimension.CAMPAIGN, campaign.slug, campaign.title, (str(campaign.pk),)) if campaign else None

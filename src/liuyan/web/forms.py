@@ -15,7 +15,7 @@ from liuyan.board.models import BODY_MAX, BODY_MIN, TITLE_MAX, TITLE_MIN, Campai
 from liuyan.directory import lookups
 from liuyan.directory import selectors as directory_selectors
 from liuyan.directory.choices import RegionLevel
-from liuyan.directory.models import Leader, Region
+from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports.choices import Bucket
 
 
@@ -209,6 +209,10 @@ class PostMessageForm(forms.Form):
         help_text="输入乡镇、街道或县市的名称，如“水部”",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+    # 部委留言板: a central department, whose leaders are then offered first; the place becomes optional.
+    department = forms.ChoiceField(
+        label="部委", required=False, error_messages={"invalid_choice": "请从列表中选择部委。"}
+    )
     leader_id = forms.TypedChoiceField(
         label="留言对象",
         coerce=int,
@@ -280,6 +284,7 @@ class PostMessageForm(forms.Form):
             self.data = self.data.copy()
             for level in range(len(self.place) + 1, REGION_LEVELS + 1):
                 self.data[f"region_{level}"] = ""
+        self.department = self._choose_department(source)
         self.fields["leader_id"].choices = self._leader_choices()
         searched = "" if self.is_bound else (self.initial.get("place_q") or "")
         self.found_places = (
@@ -315,12 +320,21 @@ class PostMessageForm(forms.Form):
             options = list(directory_selectors.regions_under(picked)) if picked.has_children else []
         return chosen
 
+    def _choose_department(self, source) -> Unit | None:
+        """The central department chosen (部委), among those with leaders to write to."""
+        departments = directory_selectors.ministries()
+        self.fields["department"].choices = [("", "不给部委留言"), *((d.code, d.name) for d in departments)]
+        return next((d for d in departments if d.code == source.get("department")), None)
+
     def _leader_choices(self) -> list:
         groups = []
         for region in reversed(self.place):
             leaders = directory_selectors.active_leaders(region)
             if options := [(leader.id, str(leader)) for leader in leaders]:
                 groups.append((region.name, options))
+        if self.department is not None:
+            leaders = directory_selectors.department_leaders(self.department)
+            groups.insert(0, (self.department.name, [(leader.id, str(leader)) for leader in leaders]))
         self.has_leaders = bool(groups)
         return [("", CHOOSE if groups else "请先选择地区"), *groups]
 
@@ -356,9 +370,12 @@ class PostMessageForm(forms.Form):
         initial: dict = {"public": True, "campaign": campaign.slug if campaign else ""}
         region = None
         if leader_id := inputs.parse_id(query.get("leader", "")):
-            leader = Leader.objects.select_related("region").filter(pk=leader_id, active=True).first()
+            leaders = Leader.objects.select_related("region", "department")
+            leader = leaders.filter(pk=leader_id, active=True).first()
             if leader is not None:
                 region, initial["leader_id"] = leader.region, leader.id
+                if leader.department is not None:
+                    initial["department"] = leader.department.code
         if region is None and re.fullmatch(r"[0-9]{6}(?:[0-9]{3})?", code := query.get("region", "")[:9]):
             region = Region.objects.filter(pk=code).first()
         if region is None and campaign is not None and len(regions := list(campaign.regions.all())) == 1:

@@ -1,7 +1,7 @@
 from django.urls import include, path, re_path, register_converter
 
 from liuyan.reports import feeds
-from liuyan.web.views import account, briefs, citizen, exports, public, security, two_factor
+from liuyan.web.views import account, briefs, citizen, exports, ministries, public, security, two_factor
 from liuyan.web.views import stats as stats_pages
 
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("regions/", public.region_index, name="region-index"),
     path("regions/<region:code>/", public.region_detail, name="region-detail"),
     path("leaders/<int:leader_id>/", public.leader_detail, name="leader-detail"),
+    path("leaders/<int:leader_id>/photo", public.leader_photo, name="leader-photo"),
+    path("ministries/", ministries.ministry_index, name="ministry-index"),
+    path("ministries/<slug:code>/", ministries.ministry_detail, name="ministry-detail"),
     path("messages/", public.message_list, name="message-list"),
     path("messages/<int:message_id>/", public.message_detail, name="message-detail"),
     path("campaigns/", public.campaign_list, name="campaign-list"),
@@ -37,6 +40,7 @@ urlpatterns = [
     path("stats/regions/<region:code>/", stats_pages.region, name="stats-region"),
     path("stats/units/<slug:code>/", stats_pages.unit, name="stats-unit"),
     path("stats/leaders/<slug:code>/", stats_pages.leader, name="stats-leader"),
+    path("stats/ministries/<slug:code>/", stats_pages.ministry, name="stats-ministry"),
     path("stats/campaigns/<slug:slug>/", stats_pages.campaign, name="stats-campaign"),
     # The daily brief (reports.brief): archive, page, PDF, staff subscriptions.
     path("briefs/", briefs.archive, name="briefs"),

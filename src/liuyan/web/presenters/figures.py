@@ -15,10 +15,11 @@ from django.core.cache import cache
 from liuyan.accounts.choices import Permission
 from liuyan.accounts.scope import scope_for
 from liuyan.directory import lookups
-from liuyan.directory.models import Leader, Region
+from liuyan.directory.models import Leader, Region, Unit
 from liuyan.reports import figures as counted
 from liuyan.reports.choices import Dimension
 from liuyan.reports.figures import Figures, Period, Scope
+from liuyan.reports.stats import department_scope
 
 CACHE_SECONDS = 60
 
@@ -168,6 +169,14 @@ def leader_figures(leader: Leader, period: Period | None = None) -> Shown:
     scope = Scope(Dimension.LEADER, leader.code, leader.title, (str(leader.pk),))
     key = f"liuyan:figures:leader:{leader.pk}:{period.start:%Y%m%d}:{period.end:%Y%m%d}"
     return cache.get_or_set(key, lambda: shown(scope, period), CACHE_SECONDS)
+
+
+def department_figures(department: Unit, period: Period | None = None) -> Shown:
+    """The last year's figures (or `period`'s) of the messages addressed to a central department's leaders
+    (reports.stats.department_scope)."""
+    period = period or counted.recent()
+    key = f"liuyan:figures:department:{department.pk}:{period.start:%Y%m%d}:{period.end:%Y%m%d}"
+    return cache.get_or_set(key, lambda: shown(department_scope(department.code), period), CACHE_SECONDS)
 
 
 # ---- A leader's workbench ----

@@ -1,12 +1,13 @@
 """Public pages: the home page, the region and leader pages, message lists and a message's page, campaigns
 and search. Anyone may read them; what a message shows depends on who reads it (board.selectors)."""
 
+import mimetypes
 import re
 from dataclasses import dataclass
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -280,7 +281,7 @@ def region_detail(request, code: str):
 
 
 def leader_detail(request, leader_id: int):
-    leader = Leader.objects.select_related("region", "desk").filter(pk=leader_id).first()
+    leader = Leader.objects.select_related("region", "desk", "department").filter(pk=leader_id).first()
     if leader is None:
         raise Http404("没有这位领导。")
     tab = request.GET.get("state") if request.GET.get("state") in selectors.PUBLIC_TABS else None
@@ -290,13 +291,28 @@ def leader_detail(request, leader_id: int):
         "web/public/leader_detail.html",
         {
             "leader": leader,
-            "path": leader.region.ancestors_and_self(),
+            "path": leader.region.ancestors_and_self() if leader.region else [],
             "figures": figures.leader_figures(leader),
             "tabs": _tabs(tab),
             "page": page,
             "rows": rows,
         },
     )
+
+
+def leader_photo(request, leader_id: int):
+    """A leader's photo, from the media storage (only leaders' photos are served this way)."""
+    leader = Leader.objects.filter(pk=leader_id).only("photo").first()
+    if leader is None or not leader.photo:
+        raise Http404("没有这张照片。")
+    try:
+        photo = leader.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404("没有这张照片。") from None
+    response = FileResponse(photo, content_type=mimetypes.guess_type(leader.photo.name)[0])
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def message_list(request):

@@ -167,6 +167,19 @@ def leader(request, code: str):
     )
 
 
+def ministry(request, code: str):
+    scope = stats.department_scope(code)
+    if scope is None:
+        raise Http404("没有这个部委。")
+    return _scope_page(
+        request,
+        scope,
+        kind="部委",
+        back_url=reverse("web:ministry-detail", args=[code]),
+        back_label=f"{scope.name}留言板",
+    )
+
+
 def campaign(request, slug: str):
     if not selectors.public_campaigns().filter(slug=slug).exists():
         raise Http404("没有这个专栏。")
