@@ -90,6 +90,59 @@ def test_two_compounds_come_out_as_the_two_topics():
     assert by_first["a"].first_at == START and by_first["a"].last_at == START + timedelta(days=50)
 
 
+def test_a_topic_reads_as_a_phrase_from_its_titles_with_the_keywords_apart():
+    topics = find_hot_topics(items(), top=10)
+    by_first = {t.message_ids[0][0]: t for t in topics}
+    compound_b = by_first["b"]
+    # A cleaned member title (no 投诉/关于 …/的投诉), naming the place and the object.
+    assert "丽发新城" in compound_b.phrase and "搅拌站" in compound_b.phrase
+    assert not compound_b.phrase.startswith(("投诉", "关于")) and not compound_b.phrase.endswith("投诉")
+    assert compound_b.phrase in {clustering.clean_title(title) for title, _body in COMPOUND_B} | {
+        clause for title, _body in COMPOUND_B for clause in clustering._phrase_candidates(title)
+    }
+    assert compound_b.label == compound_b.phrase and " " not in compound_b.phrase
+    assert compound_b.as_dict()["phrase"] == compound_b.phrase
+    assert compound_b.as_dict()["keywords"] == compound_b.keywords
+    assert "景蓉华苑" in by_first["a"].phrase
+
+
+@pytest.mark.parametrize(
+    ("title", "phrase"),
+    [
+        ("尊敬的王书记：您好，关于A市丽发新城搅拌站噪音扰民的问题！", "丽发新城搅拌站噪音扰民"),
+        ("【投诉】A2区景蓉华苑物业乱收停车费", "景蓉华苑物业乱收停车费"),
+        ("请问A7县东六路下穿长永高速能否如期通车呢？", "东六路下穿长永高速能否如期通车"),
+        ("建议延长小学课后服务时间", "延长小学课后服务时间"),
+        ("市长您好！", ""),
+    ],
+)
+def test_titles_are_cleaned_into_phrases(title, phrase):
+    assert clustering.clean_title(title) == phrase
+
+
+# People asking the same way (予以解答, 办理, 材料, 想问) about different things: no shared subject.
+GENERIC_ASKING = [
+    (f"想问办理{thing}需要哪些材料", f"您好，想问一下办理{thing}要准备哪些材料，办理流程是什么，请予以解答。")
+    for thing in ["护照", "营业执照", "居住证", "结婚登记", "退休手续", "公积金提取", "残疾证"]
+]
+
+
+def generic_items() -> list[TopicItem]:
+    return items() + [
+        TopicItem(f"g{n}", title, body, START + timedelta(days=4 * n), 0, (), f"ug{n}")
+        for n, (title, body) in enumerate(GENERIC_ASKING)
+    ]
+
+
+def test_a_cluster_without_a_shared_place_object_or_problem_is_dropped(monkeypatch):
+    topics = find_hot_topics(generic_items(), top=10)
+    assert sorted(t.message_ids[0][0] for t in topics) == ["a", "b"]
+    # Without the generic words the same messages do make a topic: the rule is what drops it.
+    monkeypatch.setattr(clustering, "GENERIC_TERMS", frozenset())
+    topics = find_hot_topics(generic_items(), top=10)
+    assert "g" in {t.message_ids[0][0] for t in topics}
+
+
 def test_topics_rank_by_support_and_growth():
     # B is recent (all in the last third of the period) and supported: it leads.
     first, second = find_hot_topics(items(b_support=50), top=10)

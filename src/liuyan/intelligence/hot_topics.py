@@ -85,7 +85,7 @@ def hot_topics_between(
 
 
 def _cache_key(start: datetime, end: datetime, region: str | None, campaign: str | None, top: int) -> str:
-    return f"hot_topics:v2:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
+    return f"hot_topics:v3:{start.isoformat()}:{end.isoformat()}:{region or ''}:{campaign or ''}:{top}"
 
 
 def _public_items(
@@ -179,7 +179,7 @@ def _recent_period(days: int) -> tuple[datetime, datetime]:
 
 
 def _latest_key(days: int, top: int) -> str:
-    return f"hot_topics:v2:latest:{days}:{top}"
+    return f"hot_topics:v3:latest:{days}:{top}"
 
 
 # The home page's period and number of topics.
@@ -243,7 +243,7 @@ def stored_hot_topics() -> PeriodTopics | None:
         if stored is not None:
             result = _from_snapshot(stored)
             cache.set(latest, result, LATEST_SECONDS)
-    if result is None and cache.add("hot_topics:v2:warm-requested", 1, WARM_REQUEST_SECONDS):
+    if result is None and cache.add("hot_topics:v3:warm-requested", 1, WARM_REQUEST_SECONDS):
         # tasks.py imports this module for the work its task does.
         from liuyan.intelligence.tasks import warm_hot_topics
 

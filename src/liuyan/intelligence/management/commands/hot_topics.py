@@ -22,7 +22,8 @@ def _day(text: str) -> date:
 
 class Command(BaseCommand):
     help = (
-        "Cluster messages into hot topics ranked by volume, support and growth: those of a CSV file like "
+        "Cluster messages into hot topics ranked by volume, support and growth, each labelled with a phrase "
+        "and its keywords: those of a CSV file like "
         "hot_messages.csv (--file), or the public messages submitted from --from to --to inclusive "
         "(optionally within --region CODE's subtree or --campaign SLUG; when the period holds more than "
         "the newest 10,000 messages, those are used and a notice on stderr says so). With --json, one "
@@ -86,5 +87,6 @@ class Command(BaseCommand):
                 f"{rank}. {topic.label}：{topic.message_count} 条，点赞 {topic.support_total}，"
                 f"{topic.first_at:%Y-%m-%d} 至 {topic.last_at:%Y-%m-%d}，地区 {regions or '—'}"
             )
+            self.stdout.write(f"   关键词：{' · '.join(topic.keywords)}")
             for item in topic.representatives:
                 self.stdout.write(f"     {item.title}")
