@@ -1,6 +1,7 @@
 """Benchmark hot topics over taidi2020/hot_messages.csv (4,289 messages): elapsed seconds, the top 10
-topics, and a cross-check: how many of each topic's messages mention its first keyword
-(the compound / road / case name when there is one).
+topics with their phrase and keywords, and two cross-checks: how many of each topic's messages mention
+its first keyword (the compound / road / case name when there is one), and how many of its members'
+titles share a word of the phrase's subject (the topic's subject terms that the phrase contains).
 
     .venv/bin/python bench/hot_topics.py [--top 10]
 
@@ -46,9 +47,10 @@ def main() -> None:
     for rank, topic in enumerate(topics, start=1):
         regions = ", ".join(f"{name}×{count}" for name, count in topic.regions[:3])
         print(
-            f"\n{rank}. [{topic.label}] {topic.message_count} msgs / {topic.author_count} authors, "
+            f"\n{rank}. 「{topic.phrase}」 {topic.message_count} msgs / {topic.author_count} authors, "
             f"support {topic.support_total}, growth {topic.growth:+.2f}, score {topic.score:.1f}"
         )
+        print(f"   keywords: {' · '.join(topic.keywords)}")
         print(f"   {topic.first_at:%Y-%m-%d} – {topic.last_at:%Y-%m-%d}; regions {regions}")
         for item in topic.representatives[:2]:
             print(f"   · {item.title}")
@@ -56,6 +58,12 @@ def main() -> None:
         keyword = topic.keywords[0]
         sharing = sum(1 for mid in topic.message_ids if keyword in by_id[mid].title + by_id[mid].body)
         print(f"   cross-check: {sharing}/{topic.message_count} messages mention “{keyword}”")
+        named = [word for word in topic.keywords if word in topic.phrase]
+        titled = sum(1 for mid in topic.message_ids if any(word in by_id[mid].title for word in named))
+        print(
+            f"   phrase names {'、'.join(named) or 'no keyword'}; "
+            f"{titled}/{topic.message_count} titles carry one of them"
+        )
 
 
 if __name__ == "__main__":
