@@ -538,7 +538,8 @@ class _Importer:
         region = next((r for r in regions if r.code == key), regions[0])
         leader = self.options.leader
         if leader is not None:
-            if not region.is_within(leader.region):
+            # A central department's leader takes messages about any place.
+            if leader.region is not None and not region.is_within(leader.region):
                 return f"地区“{key}”不在{leader.region.name}范围内"
             return region, leader
         leader = (
@@ -891,7 +892,7 @@ def resolve_options(
         region_obj = Region.objects.filter(code=region).first()
         if region_obj is None:
             raise ImportFileError(f"没有区划代码为“{region}”的行政区划。")
-        if leader_obj and not region_obj.is_within(leader_obj.region):
+        if leader_obj and leader_obj.region and not region_obj.is_within(leader_obj.region):
             raise ImportFileError(f"{region_obj.name}不在{leader_obj}所辖的{leader_obj.region.name}范围内。")
     elif leader_obj:
         region_obj = leader_obj.region
