@@ -3,14 +3,13 @@
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
 
-from liuyan.directory import catalogue
+from liuyan.directory import catalogue, divisions
 from liuyan.directory.choices import RegionLevel, UnitKind
+from liuyan.directory.divisions import Division
 from liuyan.directory.models import (
     Domain,
     Leader,
@@ -44,57 +43,62 @@ class SeedReport:
                 "units",
                 "unit domains",
                 "leaders",
+                "routing rules",
             )
         ]
 
 
-def read_region_table(path: Path | None = None) -> list[dict]:
-    """The places of cpca's adcode table as region rows (code, name, level, parent, path, lon, lat),
-    parents before children, without the placeholder rows that are no places."""
-    path = path or catalogue.cpca_resource("adcodes.csv")
-    with path.open(encoding="utf-8") as file:
-        places = {
-            row["adcode"][:6]: row
-            for row in csv.DictReader(file)
-            if row["name"] not in catalogue.PLACEHOLDER_NAMES
-        }
+def region_rows(table: dict[str, Division] | None = None) -> list[dict]:
+    """The regions the directory holds, as rows, parents before children: every division of the official
+    table (`table`, the installed 2025 one by default), then each code of cpca's older table that has gone,
+    inactive, with its successor where one is clear. cpca's coordinates are kept for the codes it has and
+    lent to a successor that has none. A province the official table lacks (台湾省) stays as cpca has it."""
+    new = table or divisions.read_division_table()
+    cpca = divisions.read_cpca_table()
+    gone_to = divisions.successors(cpca.divisions, new)
+    coordinates = dict(cpca.coordinates)
+    for code, successor in gone_to.items():
+        if successor and code in coordinates:
+            coordinates.setdefault(successor, coordinates[code])
     rows = []
-    for code in sorted(places, key=lambda c: (list(RegionLevel).index(catalogue.level_of(c)), c)):
-        level = catalogue.level_of(code)
-        if level == RegionLevel.PROVINCE:
-            parent = None
-        elif level == RegionLevel.PREFECTURE or code[:4] + "00" not in places:
-            # Districts of the municipalities and county-level cities directly under a province
-            # sit under a placeholder prefecture row: their parent is the province.
-            parent = code[:2] + "0000"
-        else:
-            parent = code[:4] + "00"
-        row = places[code]
-        rows.append(
-            {
-                "code": code,
-                "name": row["name"].strip(),
-                "level": level,
-                "parent_id": parent,
-                "longitude": Decimal(row["longitude"]) if row["longitude"] else None,
-                "latitude": Decimal(row["latitude"]) if row["latitude"] else None,
-            }
-        )
-    paths: dict[str, str] = {}
+    for division in new.values():
+        rows.append(_region_row(division, coordinates, active=True, replaced_by=None))
+    for code, successor in gone_to.items():
+        division = cpca.divisions[code]
+        kept = division.code[:2] + "0000" not in new
+        rows.append(_region_row(division, coordinates, active=kept, replaced_by=None if kept else successor))
+    paths: dict[str | None, str] = {}
     for row in rows:
         paths[row["code"]] = paths.get(row["parent_id"], "") + row["code"] + "/"
         row["path"] = paths[row["code"]]
     return rows
 
 
+def _region_row(division: Division, coordinates: dict, *, active: bool, replaced_by: str | None) -> dict:
+    longitude, latitude = coordinates.get(division.code, (None, None))
+    return {
+        "code": division.code,
+        "name": division.name,
+        "level": division.level,
+        "parent_id": division.parent,
+        "longitude": longitude,
+        "latitude": latitude,
+        "active": active,
+        "replaced_by_id": replaced_by,
+    }
+
+
 @transaction.atomic
 def seed_directory() -> SeedReport:
     """Create what the directory lacks: domains, types, the national deadlines, regions, and for every
-    region its dispatch desk, party committee, government, standard departments and leaders; plus the
-    central departments.
+    region down to the counties its dispatch desk, party committee, government, standard departments and
+    leaders; for every township its government and leaders, whose messages go to the desk above it; plus
+    the central departments.
 
-    Regions follow the region table (names and coordinates are corrected); every other row is only
-    created when missing, so what administrators changed afterwards is kept. A second run changes nothing.
+    Regions follow the official table (a region moves to its new name, parent and path; one that has gone
+    is kept, inactive, with its successor, and its leaders stop being addressable; none is deleted); every
+    other row is only created when missing, so what administrators changed afterwards is kept. A second run
+    changes nothing.
     """
     report = SeedReport()
     report.created["domains"] = _create_missing(
@@ -112,8 +116,9 @@ def seed_directory() -> SeedReport:
         },
     )
     report.created["sla policies"] = _seed_sla_policies()
-    report.created["regions"], report.updated["regions"] = _sync_regions(read_region_table())
-    regions = list(Region.objects.values_list("code", "name", "path"))
+    report.created["regions"], report.updated["regions"] = _sync_regions(region_rows())
+    report.updated["leaders"] = _retire_leaders_of_gone_regions()
+    regions = list(Region.objects.filter(active=True).values_list("code", "name", "path"))
     report.created["units"] = _seed_units(regions)
     report.created["unit domains"] = _seed_unit_domains(regions)
     report.created["leaders"] = _seed_leaders(regions)
@@ -175,21 +180,31 @@ def _seed_sla_policies() -> int:
 
 
 def _sync_regions(rows: list[dict]) -> tuple[int, int]:
+    """Write the regions that differ from `rows`, by code: coordinates only where the row has some, so
+    that those an administrator entered stay."""
     existing = {region.code: region for region in Region.objects.all()}
-    fields = ["name", "level", "parent_id", "path", "longitude", "latitude"]
+    fields = ["name", "level", "parent_id", "path", "active", "replaced_by_id", "longitude", "latitude"]
     created, updated = [], []
     for row in rows:
         region = existing.get(row["code"])
         if region is None:
             created.append(Region(**row))
-        elif any(getattr(region, f) != row[f] for f in fields):
-            for f in fields:
+            continue
+        wanted = [f for f in fields if row[f] is not None or f not in ("longitude", "latitude")]
+        if any(getattr(region, f) != row[f] for f in wanted):
+            for f in wanted:
                 setattr(region, f, row[f])
             updated.append(region)
     # Parents come first in `rows`, so each batch only refers to codes already written.
-    Region.objects.bulk_create(created, batch_size=1000)
+    Region.objects.bulk_create(created, batch_size=2000)
     Region.objects.bulk_update(updated, fields, batch_size=1000)
     return len(created), len(updated)
+
+
+def _retire_leaders_of_gone_regions() -> int:
+    """A region that has gone takes no new messages: its leaders are no longer addressable. Its units stay
+    as they are, to finish what they hold."""
+    return Leader.objects.filter(region__active=False, active=True).update(active=False)
 
 
 def _in_service(path: str) -> bool:
@@ -200,9 +215,10 @@ def _seed_units(regions: list[tuple[str, str, str]]) -> int:
     top: dict[str, dict] = {}
     for code, name, path in regions:
         active = _in_service(path)
-        top[f"{code}-desk"] = dict(
-            name=catalogue.desk_name(name), kind=UnitKind.DISPATCH_DESK, region_id=code, active=active
-        )
+        if catalogue.level_of(code) != RegionLevel.TOWNSHIP:  # a township's messages go to the desk above
+            top[f"{code}-desk"] = dict(
+                name=catalogue.desk_name(name), kind=UnitKind.DISPATCH_DESK, region_id=code, active=active
+            )
         if party := catalogue.party_committee_name(code, name):
             top[f"{code}-party"] = dict(
                 name=party, kind=UnitKind.PARTY_COMMITTEE, region_id=code, active=active
@@ -253,11 +269,13 @@ def _seed_leaders(regions: list[tuple[str, str, str]]) -> int:
     desk_ids = dict(Unit.objects.filter(kind=UnitKind.DISPATCH_DESK).values_list("region_id", "id"))
     desired = {}
     for code, name, path in regions:
+        # A township has no desk of its own: the county's (or the prefecture's, where it has no counties).
+        desk_id = desk_ids.get(code) or desk_ids[path.split("/")[-3]]
         for order, (role, title) in enumerate(
             zip(("secretary", "head"), catalogue.leader_titles(code, name), strict=False), 1
         ):
             desired[f"{code}-{role}"] = dict(
-                title=title, region_id=code, desk_id=desk_ids[code], order=order, active=_in_service(path)
+                title=title, region_id=code, desk_id=desk_id, order=order, active=_in_service(path)
             )
     return _create_missing(Leader, "code", desired)
 

@@ -68,6 +68,8 @@ def cpca_resource(name: str) -> Path:
 
 
 def level_of(code: str) -> RegionLevel:
+    if len(code) == 9:
+        return RegionLevel.TOWNSHIP
     if code.endswith("0000"):
         return RegionLevel.PROVINCE
     if code.endswith("00"):
@@ -97,9 +99,27 @@ def short_autonomous_name(name: str, suffix: str) -> str:
     return stripped + suffix
 
 
+# A township's kind by the ending of its name: the head's title and its government's name. 苏木 is a 乡
+# of Inner Mongolia; a 区公所 is a county's agency over a few townships.
+_TOWNSHIP_KINDS = [
+    ("街道", "党工委书记", "办事处主任", "{name}办事处"),
+    ("区公所", "党委书记", "区长", "{name}"),
+    ("镇", "党委书记", "镇长", "{name}人民政府"),
+    ("乡", "党委书记", "乡长", "{name}人民政府"),
+    ("苏木", "党委书记", "乡长", "{name}人民政府"),
+]
+
+
+def _township_kind(name: str) -> tuple[str, str, str, str]:
+    return next((kind for kind in _TOWNSHIP_KINDS if name.endswith(kind[0])), _TOWNSHIP_KINDS[-1])
+
+
 def leader_titles(code: str, name: str) -> list[str]:
     """The public addressees of a place, first the party secretary, then the head of government."""
     level = level_of(code)
+    if level == RegionLevel.TOWNSHIP:
+        _ending, secretary, head, _government = _township_kind(name)
+        return [f"{name}{secretary}", f"{name}{head}"]
     if level == RegionLevel.PROVINCE:
         if name.endswith("特别行政区"):
             return [f"{name}行政长官"]
@@ -126,12 +146,16 @@ def desk_name(name: str) -> str:
 
 
 def party_committee_name(code: str, name: str) -> str | None:
-    if name.endswith("特别行政区"):
+    """None where no party committee is seeded as a unit: the special administrative regions, and the
+    townships, whose one handling unit is their government."""
+    if name.endswith("特别行政区") or level_of(code) == RegionLevel.TOWNSHIP:
         return None
     return f"中共{name}委员会"
 
 
 def government_name(code: str, name: str) -> str:
+    if level_of(code) == RegionLevel.TOWNSHIP:
+        return _township_kind(name)[3].format(name=name)
     if name.endswith("特别行政区"):
         return f"{name}政府"
     if name.endswith(("地区", "盟")) and level_of(code) == RegionLevel.PREFECTURE:
@@ -158,7 +182,7 @@ class Department:
             RegionLevel.PROVINCE: self.province,
             RegionLevel.PREFECTURE: self.prefecture,
             RegionLevel.COUNTY: self.county,
-        }[level]
+        }.get(level)  # none at a township
 
 
 DEPARTMENTS = [
@@ -225,7 +249,6 @@ CENTRAL_DEPARTMENTS = [
     ("mva", "退役军人事务部", ("政务",)),
     ("nab", "国家信访局", ("政务", "其他")),
 ]
-
 
 # The head of a central department by the ending of its name, and the deputy's title beside it: the
 # public addressees of a ministry board (部委留言板).
