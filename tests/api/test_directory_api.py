@@ -52,7 +52,8 @@ def test_children_of_a_region(client):
     assert {"code": "530923", "name": "永德县"}.items() <= next(
         r for r in body if r["code"] == "530923"
     ).items()
-    assert all(r["parent"] == "530900" and r["has_children"] is False for r in body)
+    assert all(r["parent"] == "530900" and r["has_children"] is True for r in body)  # their townships
+    assert all(r["active"] is True and r["replaced_by"] is None for r in body)
     _, beijing = get(client, "/api/v1/regions?parent=110000", "/api/v1/regions")
     assert "110105" in {r["code"] for r in beijing}
 
@@ -66,6 +67,34 @@ def test_region_with_its_path(client):
         ("530923", "永德县"),
     ]
     assert body["longitude"] is not None
+    assert (body["active"], body["replaced_by"]) == (True, None)
+
+
+def test_townships_of_a_county(client):
+    status, body = get(client, "/api/v1/regions?parent=530923", "/api/v1/regions")
+    assert status == 200
+    assert [(r["code"], r["name"]) for r in body][:3] == [
+        ("530923100", "德党镇"),
+        ("530923101", "小勐统镇"),
+        ("530923102", "永康镇"),
+    ]
+    assert len(body) == 10
+    assert all(r["level"] == "township" and r["has_children"] is False for r in body)
+    status, township = get(client, "/api/v1/regions/530923100", "/api/v1/regions/{code}")
+    assert status == 200
+    assert [p["code"] for p in township["path"]] == ["530000", "530900", "530923", "530923100"]
+
+
+def test_a_region_that_has_gone_names_its_successor(client):
+    status, body = get(client, "/api/v1/regions/430221", "/api/v1/regions/{code}")
+    assert status == 200
+    assert (body["name"], body["active"]) == ("株洲县", False)
+    assert body["replaced_by"] == {"code": "430212", "name": "渌口区", "level": "county"}
+    assert [p["code"] for p in body["path"]] == ["430000", "430200", "430221"]
+    # It is no longer listed among the current places under its parent; its successor is.
+    _, zhuzhou = get(client, "/api/v1/regions?parent=430200", "/api/v1/regions")
+    assert "430221" not in {r["code"] for r in zhuzhou}
+    assert "430212" in {r["code"] for r in zhuzhou}
 
 
 @pytest.mark.parametrize(
@@ -74,6 +103,8 @@ def test_region_with_its_path(client):
         ("/api/v1/regions/999999", "/api/v1/regions/{code}", 404, "region_not_found"),
         ("/api/v1/regions?parent=999999", "/api/v1/regions", 404, "region_not_found"),
         ("/api/v1/regions?parent=abc", "/api/v1/regions", 422, "validation_error"),
+        ("/api/v1/regions?parent=5309231", "/api/v1/regions", 422, "validation_error"),
+        ("/api/v1/regions/530923999", "/api/v1/regions/{code}", 404, "region_not_found"),
         ("/api/v1/leaders", "/api/v1/leaders", 422, "validation_error"),
         ("/api/v1/leaders?region=12", "/api/v1/leaders", 422, "validation_error"),
         ("/api/v1/units?region=999999", "/api/v1/units", 404, "region_not_found"),

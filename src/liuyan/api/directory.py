@@ -27,6 +27,8 @@ class RegionOut(RegionRef):
     longitude: Decimal | None
     latitude: Decimal | None
     has_children: bool
+    active: bool = Field(description="现行区划为 true；已撤销或更名的为 false，不再接受新留言")
+    replaced_by: RegionRef | None = Field(None, description="已撤销区划的继承区划（能确定时）")
 
 
 class RegionDetailOut(RegionOut):
@@ -101,7 +103,7 @@ class UnitFilter(Schema):
 
 def _region_or_404(code: str) -> Region:
     try:
-        return Region.objects.get(pk=code)
+        return Region.objects.select_related("replaced_by").get(pk=code)
     except Region.DoesNotExist:
         raise ApiError(404, "region_not_found", f"未找到行政区划：{code}") from None
 
