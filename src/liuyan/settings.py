@@ -271,6 +271,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("LIUYAN_MEDIA_DIR", str(VAR_DIR / "media")))
 # Domain and type classifier files written by `liuyan train_classifier` (intelligence/classifier.py).
 LIUYAN_MODEL_DIR = Path(env_str("LIUYAN_MODEL_DIR", str(VAR_DIR / "models")))
+# The real message data set beside the project (never copied into it): `setup_demo` trains the type model
+# from the labelled references in tests/intelligence/labels/types.csv to its messages when it is there.
+LIUYAN_SHARED_DATA = Path(env_str("LIUYAN_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

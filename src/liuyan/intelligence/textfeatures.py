@@ -111,6 +111,47 @@ COMMON_WORDS = frozenset(
 )
 
 
+# Words that show what a writer wants, by message type: a question (咨询), a proposal (建言), thanks
+# (感谢), a charge against someone (投诉), a plea about the writer's own plight (求助). Character n-grams
+# see these words too, but not where they stand: in the title, or as the body's closing request, they
+# say far more.
+TYPE_CUES = {
+    "question": re.compile(
+        r"请问|能否|是否|可否|可不可以|能不能|有没有|何时|什么时候|多久|怎么|如何|哪里|哪个|多少|为什么|为何"
+        r"|咨询|吗[？?]?$|[？?]"
+    ),
+    "proposal": re.compile(r"建议|希望|恳请|呼吁|请求|期盼|期待|加快|增设|增加|设置|开通|尽快"),
+    "thanks": re.compile(r"感谢|点赞|表扬|致敬|称赞|赞扬|谢谢|感激|好干部|好书记"),
+    "complaint": re.compile(
+        r"投诉|举报|反映|严惩|违规|违法|非法|扰民|乱收费|拖欠|欺诈|诈骗|不作为|强制|污染|噪音|偷排|违章|霸道"
+    ),
+    "help": re.compile(r"求助|救救|帮帮|帮助|困难|无助|走投无路|讨薪|血汗钱|工资|补偿|安置|养老|低保|房产证"),
+}
+CLOSING_CHARACTERS = 60  # the end of a body where its request usually stands
+
+
+def type_cues(text: str) -> list[float]:
+    """The type cues of a message ("title\nbody"), each in [0, 1]: per TYPE_CUES entry, whether the title
+    has it, how often the body has it (five times or more: 1) and whether the body's closing has it; then
+    whether the title ends in a question mark, opens with 请问, and whether the body ends in a question."""
+    title, _, body = text.partition("\n")
+    title, body = normalise_text(title, fold_width=True), normalise_text(body, fold_width=True)
+    closing = body[-CLOSING_CHARACTERS:]
+    values = []
+    for pattern in TYPE_CUES.values():
+        values += [
+            float(bool(pattern.search(title))),
+            min(len(pattern.findall(body)), 5) / 5,
+            float(bool(pattern.search(closing))),
+        ]
+    values += [
+        float(title.endswith("?")),
+        float(title.startswith("请问")),
+        float(body.rstrip("。!.谢 ").endswith("?")),
+    ]
+    return values
+
+
 @dataclass
 class LabelledTexts:
     """The usable rows of a labelled file, and the rows left out with the reason."""
@@ -191,3 +232,44 @@ def read_unlabelled(path: Path, text_column: str | None = None) -> list[str]:
         )
     texts = (_text_of(row, text_column).strip() for _line, row in rows)
     return [text for text in texts if text]
+
+
+def read_references(
+    path: Path, data_dir: Path, label_column: str = "type"
+) -> tuple[LabelledTexts, LabelledTexts]:
+    """A labelled set kept as references to messages of shared files (columns source, id, `label_column`,
+    aside): each message's title and body are read from `data_dir`/<source> by its 留言编号. Returns the
+    training rows (aside 0) and the held-out rows (aside 1); a row whose file or message cannot be found,
+    or whose label or aside is empty, is skipped with the reason (in the training part's `skipped`)."""
+    rows = _open_rows(path)
+    _line, columns = next(rows)
+    _check_columns(path, columns, ["source", "id", label_column, "aside"])
+    sources: dict[str, dict[str, str] | None] = {}
+    training, held_out = LabelledTexts(), LabelledTexts()
+    for line, row in rows:
+        source, number = row["source"].strip(), row["id"].strip()
+        label, aside = normalise_text(row[label_column]), row["aside"].strip()
+        if source not in sources:
+            sources[source] = _messages_by_number(data_dir / source) if "/" not in source else None
+        messages = sources[source]
+        if messages is None:
+            training.skipped.append((line, f"找不到文件 {source}"))
+        elif number not in messages:
+            training.skipped.append((line, f"{source} 中没有编号为 {number} 的留言"))
+        elif not label or aside not in ("0", "1"):
+            training.skipped.append((line, "空标签" if not label else f"aside 应为 0 或 1，而不是“{aside}”"))
+        else:
+            part = held_out if aside == "1" else training
+            part.texts.append(messages[number])
+            part.labels.append(label)
+    return training, held_out
+
+
+def _messages_by_number(path: Path) -> dict[str, str] | None:
+    """Title + body of each message of a shared file, by its 留言编号; None when the file is missing."""
+    if not path.is_file():
+        return None
+    rows = _open_rows(path)
+    _line, columns = next(rows)
+    _check_columns(path, columns, ["留言编号", "留言主题", "留言详情"])
+    return {row["留言编号"].strip(): _text_of(row, None).strip() for _line, row in rows}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from liuyan.intelligence.classifier import ClassifierError, evaluate
+from liuyan.intelligence.classifier import KINDS, ClassifierError, evaluate
 from liuyan.intelligence.textfeatures import read_labelled, read_unlabelled
 
 
@@ -19,6 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--train", type=Path, required=True)
         parser.add_argument("--test", type=Path, required=True)
+        parser.add_argument("--kind", choices=KINDS, default="domain", help="train as this kind is trained")
         parser.add_argument("--text-column", default="text")
         parser.add_argument("--label-column", default="label")
         parser.add_argument(
@@ -40,7 +41,9 @@ class Command(BaseCommand):
         if not test.texts:
             raise CommandError(f"{options['test']}：没有可用的测试样本。")
         try:
-            result = evaluate(train.texts, train.labels, test.texts, test.labels, unlabeled)
+            result = evaluate(
+                train.texts, train.labels, test.texts, test.labels, unlabeled, kind=options["kind"]
+            )
         except ClassifierError as error:
             raise CommandError(str(error)) from None
         if options["json"]:
