@@ -1,6 +1,8 @@
 """Townships for the tests: the seeded ones when the directory holds them, otherwise made here as the seed
 makes them (leaders dispatched by the county's desk, a government that handles messages)."""
 
+from liuyan.board.actions import dispatch, handling, moderation, replies, submission
+from liuyan.board.models import Message
 from liuyan.directory.choices import RegionLevel, UnitKind
 from liuyan.directory.models import Leader, Region, Unit
 
@@ -37,3 +39,25 @@ def township(code: str, name: str, county_code: str) -> Region:
             region=region,
         )
     return region
+
+
+def answered_in(township_region: Region, author, staff) -> Message:
+    """A message to the township's head, assigned to its government and answered there, through the actions
+    (`staff` a superuser)."""
+    head = Leader.objects.filter(region=township_region, active=True).order_by("order", "id").last()
+    government = Unit.objects.get(region=township_region, kind=UnitKind.GOVERNMENT)
+    message = submission.submit_message(
+        author,
+        leader_id=head.id,
+        message_type="complaint",
+        domain="城建",
+        title=f"{township_region.name}集市路段路灯不亮",
+        body=f"{township_region.name}集市旁的路段路灯坏了两个多月，晚上出行很不安全，希望尽快维修。",
+        region_code=township_region.code,
+    )
+    moderation.publish_message(staff, message.id)
+    dispatch.assign_message(staff, message.id, government.id)
+    handling.accept_message(staff, message.id)
+    replies.submit_reply(staff, message.id, "已安排维修路灯，本周内修复。")
+    replies.approve_reply(staff, message.replies.order_by("-id").first().id)
+    return Message.objects.get(pk=message.pk)

@@ -10,7 +10,7 @@ from liuyan import inputs
 from liuyan.api.errors import ApiError, ErrorOut
 from liuyan.api.fields import Line
 from liuyan.directory.models import Region
-from liuyan.reports import stats
+from liuyan.reports import coverage, stats
 from liuyan.reports.choices import Bucket, RankBy
 
 router = Router(tags=["统计"])
@@ -236,3 +236,56 @@ def rank_children(request, code: Line, query: Query[RankingQuery]):
 def rank_units(request, code: Line, query: Query[RankingQuery]):
     region, scope = _region(code)
     return _ranking(scope, query, lambda *args: stats.rank_units(region, *args))
+
+
+class LevelCoverageOut(Schema):
+    level: str = Field(description="级别：province、prefecture、county 或 township")
+    label: str
+    places: int = Field(description="现行行政区划数")
+    onboarded: int = Field(description="已入驻：有可留言的领导（其留言办理工作机构启用）且有启用的办理单位")
+    onboarded_rate: float | None = Field(description="入驻率 = 已入驻 / 行政区划数")
+    replying: int = Field(description="已入驻且其办理单位在统计期内有回复公开的")
+    replying_rate: float | None = Field(description="近期有回复的占比 = 近期有回复 / 已入驻")
+
+
+class ProvinceCoverageOut(Schema):
+    code: str
+    name: str
+    levels: list[LevelCoverageOut]
+
+
+class CoverageOut(Schema):
+    as_of: date = Field(description="统计日期")
+    replies_since: date = Field(description="回复统计期的第一天（含），至统计日期共 90 天")
+    levels: list[LevelCoverageOut]
+    provinces: list[ProvinceCoverageOut]
+
+
+def _level_coverage(row: coverage.LevelCoverage) -> dict:
+    return {
+        "level": row.level,
+        "label": row.label,
+        "places": row.places,
+        "onboarded": row.onboarded,
+        "onboarded_rate": _round(row.onboarded_rate, 4),
+        "replying": row.replying,
+        "replying_rate": _round(row.replying_rate, 4),
+    }
+
+
+@router.get("/stats/coverage", response=CoverageOut, summary="入驻情况（各级、各省份）")
+def coverage_stats(request):
+    figures = coverage.coverage()
+    return {
+        "as_of": figures.as_of,
+        "replies_since": figures.since,
+        "levels": [_level_coverage(row) for row in figures.levels],
+        "provinces": [
+            {
+                "code": province.code,
+                "name": province.name,
+                "levels": [_level_coverage(row) for row in province.levels],
+            }
+            for province in figures.provinces
+        ],
+    }

@@ -3,12 +3,14 @@ from django.urls import include, path, re_path, register_converter
 from liuyan.reports import feeds
 from liuyan.web.views import account, briefs, citizen, exports, ministries, public, security, two_factor
 from liuyan.web.views import stats as stats_pages
+from liuyan.web.views.coverage import coverage_page
 
 
 class RegionCode:
-    """A region's GB/T 2260 code, six ASCII digits: any other text names no page (404, not a lookup)."""
+    """A region's code, six ASCII digits (GB/T 2260) or nine for a township: any other text names no page
+    (404, not a lookup)."""
 
-    regex = "[0-9]{6}"
+    regex = "[0-9]{6}(?:[0-9]{3})?"
 
     def to_python(self, value: str) -> str:
         return value
@@ -37,6 +39,7 @@ urlpatterns = [
     # Statistics and rankings (reports.stats, reports.charts).
     path("stats/", stats_pages.national, name="stats"),
     path("stats/rankings/", stats_pages.rankings, name="stats-rankings"),
+    path("stats/coverage/", coverage_page, name="stats-coverage"),
     path("stats/regions/<region:code>/", stats_pages.region, name="stats-region"),
     path("stats/units/<slug:code>/", stats_pages.unit, name="stats-unit"),
     path("stats/leaders/<slug:code>/", stats_pages.leader, name="stats-leader"),

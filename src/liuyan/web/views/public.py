@@ -28,6 +28,7 @@ from liuyan.directory.models import Domain, Leader, Region
 from liuyan.intelligence.hot_topics import stored_hot_topics
 from liuyan.web.forms import DATE_ERROR, FollowUpForm, LineField, RatingForm, day_in_range
 from liuyan.web.presenters import figures
+from liuyan.web.presenters.coverage import headline as coverage_headline
 from liuyan.web.presenters.highlight import highlighted
 from liuyan.web.presenters.stats import home_ranking
 
@@ -248,6 +249,7 @@ def home(request):
             "campaigns": list(selectors.open_campaigns()),
             "hot_topics": stored_hot_topics(),
             "ranking": home_ranking(),
+            "coverage": coverage_headline(),
             "provinces": directory_selectors.regions_under(None),
             "search_form": SearchForm(),
         },
@@ -258,22 +260,49 @@ def region_index(request):
     return render(request, "web/region_index.html", {"provinces": directory_selectors.regions_under(None)})
 
 
+CHILD_LABELS = {
+    RegionLevel.PROVINCE: "下辖地区",
+    RegionLevel.PREFECTURE: "下辖区县",
+    RegionLevel.COUNTY: "下辖乡镇（街道）",
+}
+# A county's 10–30 townships, grouped by kind as the division table names them.
+TOWNSHIP_GROUPS = [("街道", "街道"), ("镇", "镇"), ("乡", "乡")]
+
+
+def township_groups(children) -> list[tuple[str, list[Region]]]:
+    """A county's townships by kind: street offices, towns, townships, then the rest (苏木, 农场 …)."""
+    groups: dict[str, list[Region]] = {label: [] for label, _suffix in TOWNSHIP_GROUPS}
+    groups["其他"] = []
+    for child in children:
+        label = next((label for label, suffix in TOWNSHIP_GROUPS if child.name.endswith(suffix)), "其他")
+        groups[label].append(child)
+    return [(label, regions) for label, regions in groups.items() if regions]
+
+
 def region_detail(request, code: str):
     region = Region.objects.filter(pk=code).first()
     if region is None:
         raise Http404("没有这个行政区划。")
     units = directory_selectors.active_units(region)
+    leaders = list(directory_selectors.active_leaders(region))
+    children = list(directory_selectors.regions_under(region))
+    # A township's leaders are dispatched by its county's desk.
+    desk = next((u for u in units if u.kind == UnitKind.DISPATCH_DESK), None) or (
+        leaders[0].desk if leaders else None
+    )
     return render(
         request,
         "web/region_detail.html",
         {
             "region": region,
             "path": region.ancestors_and_self(),
-            "children": directory_selectors.regions_under(region),
-            "child_label": "下辖区县" if region.level == RegionLevel.PREFECTURE else "下辖地区",
-            "leaders": directory_selectors.active_leaders(region),
+            "successor": region.replaced_by if not region.active else None,
+            "children": children,
+            "child_groups": township_groups(children) if region.level == RegionLevel.COUNTY else None,
+            "child_label": CHILD_LABELS.get(region.level, "下辖地区"),
+            "leaders": leaders,
             "figures": figures.region_figures(region),
-            "desk": next((u for u in units if u.kind == UnitKind.DISPATCH_DESK), None),
+            "desk": desk,
             "organs": [u for u in units if u.kind in (UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT)],
             "departments": [u for u in units if u.kind == UnitKind.DEPARTMENT],
         },
@@ -442,7 +471,7 @@ def search(request):
 
 
 def _chosen_region(code: str) -> Region | None:
-    return Region.objects.filter(pk=code).first() if re.fullmatch(r"\d{6}", code) else None
+    return Region.objects.filter(pk=code).first() if re.fullmatch(r"[0-9]{6}(?:[0-9]{3})?", code) else None
 
 
 def _marked_rows(messages, user, pattern) -> list[Row]:

@@ -84,7 +84,7 @@ def region(request, code: str):
     chart, trend_rows = trend(scope, period)
     children = stats.rank_children(place, period.start, period.end, by)
     units = stats.rank_units(place, period.start, period.end, by)
-    child_label = "区县" if place.level == RegionLevel.PREFECTURE else "地市"
+    child_label = {RegionLevel.PREFECTURE: "区县", RegionLevel.COUNTY: "乡镇"}.get(place.level, "地市")
     return render(
         request,
         "web/stats/region.html",
