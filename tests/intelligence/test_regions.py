@@ -1,4 +1,4 @@
-"""Region resolution (intelligence/regions.py) on the seeded directory."""
+"""Region resolution (intelligence/regions.py) on the seeded directory, down to the townships."""
 
 import csv
 from collections import Counter
@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from liuyan.directory.models import Region
+from liuyan.intelligence.gazetteer import short_township_name
 from liuyan.intelligence.regions import find_mentions, resolve_region
 
 pytestmark = pytest.mark.django_db
 
-SENTENCES = Path(__file__).with_name("region_sentences.csv")
+PLACES = Path(__file__).parent / "labels" / "places.csv"
 
 
 def code_of(text: str, hint: str | None = None) -> str | None:
@@ -49,28 +50,94 @@ def test_a_repeated_name_stays_at_the_common_ancestor_when_it_cannot_be_told_apa
 
 
 def test_short_forms_of_autonomous_places():
-    assert code_of("耿马县孟定镇的自来水三天没来了") == "530926"
+    assert code_of("耿马县的自来水三天没来了") == "530926"
     assert code_of("耿马的甘蔗收购价太低了", "530900") == "530926"
     assert code_of("楚雄州的烤烟收购价格太低") == "532300"
     assert code_of("建议广西出台政策支持甘蔗种植户") == "450000"
     assert code_of("楚雄的烤烟") == "532300"  # the prefecture, not 楚雄市 under it
 
 
-def test_renamed_places_map_to_the_code_the_table_has():
-    assert code_of("襄樊市的老城区改造拆迁补偿不合理") == "420600"
-    assert code_of("成都市郫都区的地铁施工扰民") == "510124"
-    assert code_of("重庆市梁平区的柚子滞销") == "500228"  # 梁平县 in the table
+def test_old_names_give_the_region_that_took_their_place():
+    assert code_of("株洲县的农村公路养护没人管") == "430212"  # 渌口区
+    assert code_of("长乐市的机场高速收费太贵", "350100") == "350112"  # 长乐区
+    assert code_of("郫县的豆瓣厂异味很大") == "510117"  # 郫都区
+    assert code_of("襄樊市的老城区改造拆迁补偿不合理") == "420600"  # not in any table: RENAMED
     assert code_of("北京宣武区的老胡同拆迁") == "110102"
-    # 莱芜区 moved under 济南 after the table was made: 济南 agrees with it rather than competing.
     guess = resolve_region("济南市莱芜区的钢厂搬迁")
-    assert guess.code == "371202" and guess.confidence > 0.8
+    assert guess.code == "370116" and guess.confidence > 0.8
+    # An old code as the addressee reads as its successor.
+    assert code_of("农村公路养护没人管", "430221") == "430212"
+    assert code_of("株洲县渌口镇的渡口停运了") == "430212100"
+
+
+def test_townships_and_street_offices():
+    assert code_of("水部街道的老旧小区改造一直没动静", "350100") == "350102008"
+    assert code_of("水部街道办事处对占道经营不管不问") == "350102008"
+    assert code_of("耿马县孟定镇的自来水三天没来了") == "530926103"
+    assert code_of("乌木龙乡的村民饮水困难", "530923") == "530923204"  # 乌木龙彝族乡
+    assert code_of("朝阳区常营乡的回迁房", "110000") == "110105033"  # 常营回族乡
+    # A township named after a place is the township, not the place: longest name first.
+    assert code_of("台江区上海街道的老旧小区加装电梯") == "350103005"
+    assert code_of("浏阳沙市镇的乡村公路太窄") == "430181100"
+
+
+def test_a_township_stem_alone_is_no_place():
+    assert code_of("孟定口岸附近的物流车辆乱停乱放", "530900") == "530900"
+    assert code_of("梅溪湖中心二期的地下车库漏水", "430100") == "430100"
+
+
+def test_a_repeated_township_stays_at_the_level_above_unless_something_decides():
+    text = "城关镇的棚户区改造补偿标准太低"
+    assert code_of(text) is None  # 82 of them
+    assert code_of(text, "610900") == "610900"  # nine in 安康市
+    assert code_of(text, "610921") == "610921100"  # one in 汉阴县
+    assert code_of("汉阴县" + text) == "610921100"
+    assert code_of("我是紫阳县城关镇的居民，河堤年久失修", "610900") == "610924100"
+    assert code_of("房县城关镇的老城区排水不畅") == "420325100"  # a one-character county
+    # Two towns of one county: the county.
+    assert code_of("德党镇到永康镇的公路塌方了", "530900") == "530923"
+
+
+def test_a_name_inside_a_longer_word_is_no_place():
+    for text, hint in (
+        ("东光花园小区的物业擅自涨价", "350100"),
+        ("大庆路与中山路交叉口红绿灯时间太短", "350100"),
+        ("浦东大道上的公交站台被拆了", "430100"),
+        ("浏阳河边上的风光带晚上没有路灯", "430100"),
+        ("西藏中路的老房子什么时候改造", "310000"),
+        ("沙县小吃店门口的垃圾没人清理", "430100"),
+    ):
+        assert code_of(text, hint) == hint, text
+    assert code_of("东光花园小区的物业擅自涨价") is None
+    assert code_of("中山市场的摊位费太贵") is None
+    # Written as a place, it is one; and two provinces side by side are not a river's name.
+    assert code_of("东光县的农村公路", "350100") == "130923"
+    assert [m.text for m in find_mentions("湖北河南两省交界的公路")] == ["湖北", "河南"]
+
+
+def test_given_a_hint_a_bare_name_elsewhere_needs_its_parent():
+    assert code_of("沿河6米的人行道被商铺占用", "350100") == "350100"
+    assert code_of("东光的梨今年卖不出去", "350100") == "350100"
+    assert code_of("沧州东光的梨今年卖不出去", "350100") == "130923"
+    assert code_of("东光的梨今年卖不出去") == "130923"  # with no addressee, the county
+    # A township outside the addressee's region needs a place above it named.
+    assert code_of("德党镇的中学教师周转房", "350100") == "350100"
+    assert code_of("永德县德党镇的中学教师周转房", "350100") == "530923100"
+
+
+def test_short_township_names():
+    assert short_township_name("乌木龙彝族乡") == "乌木龙乡"
+    assert short_township_name("大雪山彝族拉祜族傣族乡") == "大雪山乡"
+    assert short_township_name("得力其尔鄂温克民族乡") == "得力其尔乡"
+    assert short_township_name("鄂温克民族苏木") is None
+    assert short_township_name("孟定镇") is None
 
 
 def test_municipality_districts_hang_under_the_municipality():
     guess = resolve_region("北京市海淀区的学区房政策调整")
     assert (guess.code, guess.level, guess.path) == ("110108", "county", "110000/110108/")
     assert guess.region == Region.objects.get(pk="110108")
-    assert code_of("江北区的嘉陵江大桥堵车", "500000") == "500105"
+    assert code_of("渝中区的解放碑停车难", "500000") == "500103"
 
 
 def test_hint_alone_and_nothing_at_all():
@@ -122,36 +189,60 @@ def test_an_unknown_hint_is_refused():
     assert code_of("鼓楼区的老小区停车难", "南京市") == "320106"  # a unique full name is accepted
 
 
-def load_sentences() -> list[dict]:
-    with SENTENCES.open(encoding="utf-8") as file:
+def load_places() -> list[dict]:
+    with PLACES.open(encoding="utf-8") as file:
         return list(csv.DictReader(file))
 
 
+def level_of(code: str) -> str:
+    if not code:
+        return "none"
+    if len(code) == 9:
+        return "township"
+    if code.endswith("0000"):
+        return "province"
+    return "prefecture" if code.endswith("00") else "county"
+
+
 def test_the_labelled_set_covers_what_the_issue_asks():
-    rows = load_sentences()
-    assert len(rows) >= 220
-    levels = Counter(
-        "none"
-        if not r["expected"]
-        else "province"
-        if r["expected"].endswith("0000")
-        else "prefecture"
-        if r["expected"].endswith("00")
-        else "county"
-        for r in rows
-    )
+    rows = load_places()
+    assert len(rows) >= 400
+    assert sum(1 for r in rows if r["note"].startswith("township")) >= len(rows) / 4
+    levels = Counter(level_of(r["expected"]) for r in rows)
     assert min(levels.values()) >= 25, levels
     notes = " ".join(r["note"] for r in rows)
     for kind in ("repeated name", "short form", "renamed", "none", "hint only", "municipality"):
         assert notes.count(kind) >= 10, kind
-    assert sum(1 for r in rows if r["hint"]) >= 50
-    known = set(Region.objects.values_list("code", flat=True))
-    assert all(r["expected"] in known for r in rows if r["expected"])
-    assert all(r["hint"] in known for r in rows if r["hint"])
+    for kind in ("named after a place", "repeated 城关镇", "street office"):
+        assert notes.count(kind) >= 8, kind
+    assert sum(1 for r in rows if r["hint"]) >= 150
+    active = set(Region.objects.filter(active=True).values_list("code", flat=True))
+    assert all(r["expected"] in active for r in rows if r["expected"])
+    assert all(r["hint"] in active for r in rows if r["hint"])
+    # The held-out fifth: a fifth of each level.
+    for level, count in levels.items():
+        held = sum(1 for r in rows if r["aside"] == "1" and level_of(r["expected"]) == level)
+        assert held == round(count / 5), level
 
 
-def test_the_labelled_set_reaches_ninety_percent_exact():
-    rows = load_sentences()
-    misses = [r for r in rows if (code_of(r["text"], r["hint"] or None) or "") != r["expected"]]
-    accuracy = 1 - len(misses) / len(rows)
-    assert accuracy >= 0.90, [(r["text"], r["hint"], r["expected"]) for r in misses]
+def outside_the_subtree(answer: str | None, expected: str, paths: dict[str, str]) -> bool:
+    if not answer:
+        return False
+    if not expected:
+        return True
+    return not (paths[answer].startswith(paths[expected]) or paths[expected].startswith(paths[answer]))
+
+
+@pytest.mark.parametrize("part", ["aside", "all"])
+def test_the_labelled_set_reaches_ninety_five_percent_exact(part):
+    rows = [r for r in load_places() if part == "all" or r["aside"] == "1"]
+    paths = dict(Region.objects.values_list("code", "path"))
+    answers = [code_of(r["text"], r["hint"] or None) for r in rows]
+    misses = [
+        (r["text"], r["hint"], r["expected"], a)
+        for r, a in zip(rows, answers, strict=True)
+        if (a or "") != r["expected"]
+    ]
+    outside = [m for m in misses if outside_the_subtree(m[3], m[2], paths)]
+    assert len(misses) <= 0.05 * len(rows), misses
+    assert len(outside) <= 0.01 * len(rows), outside

@@ -1,25 +1,32 @@
-"""The gazetteer: every way a message may name a region (full names, short forms, old names), built once
-per process from the Region table and read by `regions.resolve_region`.
+"""The gazetteer: every way a message may name a region (full names, short forms, old names), down to the
+townships, built once per process from the Region table and read by `regions.resolve_region`.
 
 Each alias carries a weight, the prior belief that the alias means that region:
 
-- the full name (临沧市, 朝阳区) and a province's short form (广西, 内蒙古, 北京): 1.0;
-- a short form that keeps its suffix (楚雄州 for 楚雄彝族自治州, 耿马县 for 耿马傣族佤族自治县): 0.95;
-- a name from `RENAMED` (襄樊 → 襄阳市): 0.9;
-- a bare stem (耿马, 临沧, 鼓楼): 0.85;
-- the stem with another level's suffix, for 撤县设区 / 撤县设市 / 撤地设市 after the table was made
-  (梁平区 for 梁平县, 那曲市 for 那曲地区): 0.7;
-- a bare stem that is also an everyday word (安康, 和平, 长安, 东风): 0.45, so that it only counts when
-  the hint or another mention agrees.
+- the full name (临沧市, 朝阳区, 水部街道) and a province's short form (广西, 内蒙古, 北京): 1.0;
+- a short form that keeps its suffix (楚雄州 for 楚雄彝族自治州, 耿马县 for 耿马傣族佤族自治县, 常营乡 for
+  常营回族乡): 0.95;
+- an old name: of a region that has gone (株洲县, 长乐市, read as its successor 渌口区, 长乐区) or from
+  `RENAMED` (襄樊 → 襄阳市): 0.9;
+- a bare stem of a county or higher (耿马, 临沧, 鼓楼): 0.85;
+- the stem with another level's suffix (梁平县 for 梁平区, 那曲地区 for 那曲市): 0.7;
+- a bare stem that is also an everyday word (安康, 和平, 长安, 东风), or a township name that is one
+  (小城镇): 0.45, so that it only counts when the hint or another mention agrees.
+
+A township is only named with its suffix (孟定镇, 水部街道, 水部街道办事处): its bare stem (孟定, 梅溪湖) is
+no alias, there being 38,000 of them, many of them estates', rivers' and roads' names as well.
 
 Stems shorter than two characters are never aliases (沛县 is only matched whole), nor are generic names
 that are ordinary words (城区, 郊区, 矿区). Aliases of two characters and bare stems are only taken where
 jieba's segmentation of the message puts a word boundary on both sides (`Alias.needs_word_boundary`), so
-中山路, 哈密瓜, 长治久安 and 县城 in 乡镇和县城 do not count as places.
+中山路, 哈密瓜, 长治久安 and 县城 in 乡镇和县城 do not count as places. An alias not written in full (a
+bare stem or a province's short form) is `Alias.written_in_full` False: `regions` reads it only where it
+is not part of a longer name (大庆路, 东光花园) and, given an addressee, only inside the addressee's region
+unless its parent is named too.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import jieba
@@ -30,19 +37,16 @@ from liuyan.directory.models import Region
 
 FULL = 1.0
 SUFFIXED_SHORT = 0.95
-RENAMED_NAME = 0.9
+OLD_NAME = 0.9
 STEM = 0.85
 OTHER_SUFFIX = 0.7
 COMMON_WORD_STEM = 0.45
 
-# Old names and names newer than cpca's region table (it dates from mid-2016: it still has 莱芜市,
-# 那曲地区, 梁平县), mapped to the code the table has for that place. Sources: the Ministry of Civil
-# Affairs' yearly announcements of changes to county-level and higher divisions (民政部《行政区划变更情况》),
-# as summarised on the Chinese Wikipedia pages of each place; the year of the change is given. Changes of
-# suffix only (晋宁县 → 晋宁区, 临安市 → 临安区, 那曲地区 → 那曲市) need no entry: `OTHER_SUFFIX` aliases
-# cover them.
+# Old names the Region table does not hold (older than cpca's table, from which the regions that have gone
+# come), mapped to the region that succeeded them. Sources: the Ministry of Civil Affairs' yearly
+# announcements of changes to county-level and higher divisions (民政部《行政区划变更情况》), as summarised on
+# the Chinese Wikipedia pages of each place; the year of the change is given.
 RENAMED = {
-    # Older than the table: the table has the new name.
     "襄樊": "420600",  # 襄樊市 → 襄阳市, 2010
     "襄樊市": "420600",
     "思茅市": "530800",  # 思茅市 → 普洱市, 2007 (思茅区 remains a district of 普洱市)
@@ -66,33 +70,16 @@ RENAMED = {
     "绍兴县": "330603",  # 绍兴县 → 柯桥区, 2013
     "达县": "511703",  # 达县 → 达川区, 2013
     "通什市": "469001",  # 通什市 → 五指山市, 2001
-    # Newer than the table: the table still has the old name.
-    "郫都区": "510124",  # 郫县 → 郫都区, 2016
-    "郫都": "510124",
-    "色尼区": "542421",  # 那曲县 → 色尼区, 2017
-    "叙州区": "511521",  # 宜宾县 → 叙州区, 2018
-    "叙州": "511521",
-    "彬州市": "610427",  # 彬县 → 彬州市, 2018
-    "彬州": "610427",
-    "滦州市": "130223",  # 滦县 → 滦州市, 2018
-    "滦州": "130223",
-    "莱芜区": "371202",  # 莱芜市 abolished, 莱城区 → 济南市莱芜区, 2019
-    "龙港市": "330327",  # split from 苍南县, 2019
-    "龙港": "330327",
 }
 
-# Places that moved to another parent after the table was made: the region → its new parent. A mention
-# of the new parent then agrees with the place (济南市莱芜区).
-MOVED_UNDER = {
-    "371202": "370100",  # 莱城区 (now 莱芜区) → 济南市, 2019
-    "371203": "370100",  # 钢城区 → 济南市, 2019
-}
+# Everyday words a one-character-longer name may hide in (于城镇 in 属于城镇, 海城市 in 沿海城市).
+GLUING_WORDS = frozenset({"城镇", "城区", "城市", "乡镇", "市区", "县城"})
 
 # Names in the table that are also ordinary words and would match everywhere: never aliases.
 GENERIC_NAMES = frozenset({"城区", "郊区", "矿区", "东区", "西区", "市中"})
 
-# Full names that are also common phrases (老城区改造): read with the common-word weight.
-COMMON_WORD_NAMES = frozenset({"老城区", "新城区", "解放区", "新市区"})
+# Full names that are also common phrases (老城区改造, 小城镇建设): read with the common-word weight.
+COMMON_WORD_NAMES = frozenset({"老城区", "新城区", "解放区", "新市区", "小城镇", "新城镇"})
 
 # Stems that are everyday words (祝您安康, 和平年代, 东风路) or parts of common names (中山路, 长安汽车).
 # jieba's tags cannot tell them apart from city names (it tags 合肥 and 烟台 as nouns, 大连 as an
@@ -105,7 +92,7 @@ COMMON_WORD_STEMS = frozenset(
     太和 共和 阿里 中卫 玉树 爱民 安居 回民 海棠 七星 天涯 灯塔 同心 小店 民权 无为
     双桥 丰满 大观 三门 桃源 名山 平和 莲花 大方 三元 振兴 石门 洞口 芙蓉 平定 宏伟
     清新 长子 复兴 前锋 清水 富裕 大名 工农 会同 南岸 光泽 万年 运河 新兴 红星 新民
-    富民""".split()  # noqa: SIM905 - a word list reads better as text
+    富民 两江""".split()  # noqa: SIM905 - a word list reads better as text
 )
 
 # A county stem that jieba's dictionary holds as a non-place word (比如, 合作, 资源, 通道, 公安 are
@@ -119,6 +106,7 @@ PREFECTURE_SUFFIXES = ("地区", "市", "盟", "州")
 COUNTY_SUFFIXES = ("林区", "特区", "新区", "县", "区", "市", "旗")
 OTHER_COUNTY_SUFFIXES = ("县", "区", "市")
 OTHER_PREFECTURE_SUFFIXES = ("市", "地区", "州", "盟")
+TOWNSHIP_SUFFIXES = ("镇", "乡", "苏木")
 
 
 @dataclass(frozen=True)
@@ -133,12 +121,11 @@ class Place:
 
 @dataclass(frozen=True)
 class Candidate:
-    """One region an alias may mean, with the prior weight of that reading and the paths by which
-    other mentions may agree with it (more than one for a place that moved)."""
+    """One region an alias may mean, with the prior weight of that reading and the region's path."""
 
     code: str
     weight: float
-    paths: tuple[str, ...]
+    path: str
 
 
 @dataclass(frozen=True)
@@ -148,20 +135,33 @@ class Alias:
     text: str
     candidates: tuple[Candidate, ...]
     needs_word_boundary: bool
+    written_in_full: bool
 
 
 @dataclass
 class Gazetteer:
-    """All aliases, indexed by their first character for a longest-match scan."""
+    """All aliases, indexed by their first two characters for a longest-match scan, and the active regions."""
 
     places: dict[str, Place]
     aliases: dict[str, Alias]
-    # For each first character, the alias lengths that start with it, longest first.
-    lengths_by_first: dict[str, tuple[int, ...]]
+    # For each first two characters (every alias has two or more), the alias lengths that start with them,
+    # longest first: most places in a text start no alias, and cost one look-up.
+    lengths_by_prefix: dict[str, tuple[int, ...]]
+    # A region that has gone → the active region that took its place (its successor, else its parent).
+    successors: dict[str, str] = field(default_factory=dict)
+    _by_name: dict[str, list[Place]] | None = field(default=None, repr=False)
 
     def place_by_name(self, name: str) -> Place | None:
-        matches = [p for p in self.places.values() if p.name == name]
+        if self._by_name is None:
+            self._by_name = {}
+            for place in self.places.values():
+                self._by_name.setdefault(place.name, []).append(place)
+        matches = self._by_name.get(name, [])
         return matches[0] if len(matches) == 1 else None
+
+    def place(self, code: str) -> Place | None:
+        """The active region of `code`, or its successor's when it has gone."""
+        return self.places.get(self.successors.get(code, code))
 
 
 def _stem(name: str, level: str) -> tuple[str, str] | None:
@@ -185,6 +185,20 @@ def _stem(name: str, level: str) -> tuple[str, str] | None:
     return None
 
 
+def short_township_name(name: str) -> str | None:
+    """An ethnic township's name without its peoples, as people write it: 常营回族乡 → 常营乡,
+    乌木龙彝族乡 → 乌木龙乡, 得力其尔鄂温克民族乡 → 得力其尔乡; None for any other township, or when
+    only the people's name would be left (鄂温克民族苏木)."""
+    for suffix in TOWNSHIP_SUFFIXES:
+        if name.endswith(suffix) and "族" in name:
+            stem = name.removesuffix(suffix).removesuffix("民族")
+            # The peoples are stripped as from an autonomous place's name (双江拉祜族佤族布朗族傣族自治县).
+            short = short_autonomous_name(stem + "自治" + suffix, suffix)
+            if short != stem + "自治" + suffix and len(short) - len(suffix) >= 2:
+                return short
+    return None
+
+
 def _jieba_words(words: set[str]) -> dict[str, tuple[int, str]]:
     """jieba's dictionary entries (frequency, tag) for the given words."""
     found = {}
@@ -205,9 +219,13 @@ def is_common_word(stem: str, level: str, jieba_entry: tuple[int, str] | None) -
     return tag not in _PLACE_TAGS and freq >= _COMMON_WORD_MIN_FREQ
 
 
-def build_gazetteer(places: list[Place]) -> Gazetteer:
-    """The aliases of the given places (see the module docstring for the weights)."""
+def build_gazetteer(places: list[Place], gone: dict[str, tuple[str, str | None]] | None = None) -> Gazetteer:
+    """The aliases of the given active `places` (see the module docstring for the weights), and of the
+    regions that have gone: `gone` maps such a region's code to (its name, the code of the region that took
+    its place, or None when no single one did: its parent's is used then, as the parent named in the
+    code's first digits, down to the province)."""
     by_code = {place.code: place for place in places}
+    successors = _successors(gone or {}, by_code)
     entries: dict[str, dict[str, float]] = {}
     # Aliases that end with a suffix somewhere (a name, not a bare stem) need no word-boundary check.
     suffixed: set[str] = set()
@@ -223,6 +241,10 @@ def build_gazetteer(places: list[Place]) -> Gazetteer:
     stems: list[tuple[str, str, Place]] = []
     for place in places:
         add(place.name, place.code, COMMON_WORD_STEM if place.name in COMMON_WORD_NAMES else FULL)
+        if place.level == RegionLevel.TOWNSHIP:
+            if short := short_township_name(place.name):
+                add(short, place.code, SUFFIXED_SHORT)
+            continue
         stemmed = _stem(place.name, place.level)
         if stemmed is None:
             continue
@@ -233,41 +255,74 @@ def build_gazetteer(places: list[Place]) -> Gazetteer:
             continue
         if suffix in ("州", "县", "旗") and not place.name.endswith(stem + suffix):
             add(stem + suffix, place.code, SUFFIXED_SHORT)  # 楚雄州, 耿马县
+
+    dictionary = _jieba_words({stem for stem, _suffix, _place in stems})
+    common_stems = set()
+    for stem, suffix, place in stems:
+        if place.level == RegionLevel.PROVINCE:
+            continue
+        if place.name in COMMON_WORD_NAMES or is_common_word(stem, place.level, dictionary.get(stem)):
+            common_stems.add(stem)
+            add(stem, place.code, COMMON_WORD_STEM, bare=True)
+            continue  # no 比如市 for 比如县, no 新建县 for 新建区: they are phrases first
+        add(stem, place.code, STEM, bare=True)
         others = OTHER_PREFECTURE_SUFFIXES if place.level == RegionLevel.PREFECTURE else OTHER_COUNTY_SUFFIXES
         for other in others:
             if other != suffix:
                 add(stem + other, place.code, OTHER_SUFFIX)
 
-    dictionary = _jieba_words({stem for stem, _suffix, _place in stems})
-    for stem, _suffix, place in stems:
-        if place.level != RegionLevel.PROVINCE:
-            common = place.name in COMMON_WORD_NAMES or is_common_word(
-                stem, place.level, dictionary.get(stem)
-            )
-            weight = COMMON_WORD_STEM if common else STEM
-            add(stem, place.code, weight, bare=True)
-
+    for code, (name, _successor) in (gone or {}).items():
+        if code in successors:
+            add(name, successors[code], OLD_NAME)
     for alias, code in RENAMED.items():
-        add(alias, code, RENAMED_NAME, bare=not alias.endswith(("市", "区", "县", "地区")))
+        if (target := successors.get(code, code)) in by_code:
+            add(alias, target, OLD_NAME, bare=not alias.endswith(("市", "区", "县", "地区")))
 
-    moved_paths = {
-        code: by_code[parent].path + code + "/" for code, parent in MOVED_UNDER.items() if code in by_code
-    }
     aliases = {}
     for text, codes in entries.items():
         candidates = tuple(
-            Candidate(code, weight, (by_code[code].path, *filter(None, [moved_paths.get(code)])))
-            for code, weight in sorted(codes.items())
+            Candidate(code, weight, by_code[code].path) for code, weight in sorted(codes.items())
         )
-        aliases[text] = Alias(text, candidates, needs_word_boundary=len(text) <= 2 or text not in suffixed)
+        full = text in suffixed
+        # A name that starts with an everyday word (城东区, 新华街道) or whose first character may end the
+        # word before it (属于城镇 → 于城镇, 沿海城市 → 海城市) is only a name where jieba sees one.
+        glued = (len(text) == 3 and text[:2] in common_stems) or text[1:3] in GLUING_WORDS
+        aliases[text] = Alias(
+            text, candidates, needs_word_boundary=len(text) <= 2 or not full or glued, written_in_full=full
+        )
     lengths: dict[str, set[int]] = {}
     for text in aliases:
-        lengths.setdefault(text[0], set()).add(len(text))
+        lengths.setdefault(text[:2], set()).add(len(text))
     return Gazetteer(
         places=by_code,
         aliases=aliases,
-        lengths_by_first={c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()},
+        lengths_by_prefix={c: tuple(sorted(ls, reverse=True)) for c, ls in lengths.items()},
+        successors=successors,
     )
+
+
+def _successors(gone: dict[str, tuple[str, str | None]], active: dict[str, Place]) -> dict[str, str]:
+    """Each gone region → the active region standing for it: its successor's (followed while that has gone
+    too), else its nearest active ancestor's by code (县 → 市 → 省); left out when there is none."""
+    found = {}
+    for code in gone:
+        seen, current = set(), code
+        while current in gone and current not in seen:
+            seen.add(current)
+            current = gone[current][1] or _parent_code(current)
+        while current and current not in active:
+            current = _parent_code(current)
+        if current:
+            found[code] = current
+    return found
+
+
+def _parent_code(code: str) -> str:
+    if len(code) == 9:
+        return code[:6]
+    if code.endswith("0000"):
+        return ""
+    return code[:2] + "0000" if code.endswith("00") else code[:4] + "00"
 
 
 @cache
@@ -275,5 +330,12 @@ def gazetteer() -> Gazetteer:
     """The gazetteer of the Region table, built on first use and kept for the process
     (`gazetteer.cache_clear()` after the table changes)."""
     jieba.setLogLevel(logging.WARNING)
-    places = [Place(*row) for row in Region.objects.values_list("code", "name", "level", "path")]
-    return build_gazetteer(places)
+    rows = Region.objects.values_list("code", "name", "level", "path", "active", "replaced_by_id")
+    places: list[Place] = []
+    gone: dict[str, tuple[str, str | None]] = {}
+    for code, name, level, path, active, replaced_by in rows.iterator(chunk_size=5000):
+        if active:
+            places.append(Place(code, name, level, path))
+        else:
+            gone[code] = (name, replaced_by)
+    return build_gazetteer(places, gone)
