@@ -11,7 +11,7 @@ from liuyan.board import lifecycle
 from liuyan.board.actions import dispatch, handling, marks, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.visibility import visible_messages
-from liuyan.directory.models import Unit
+from liuyan.directory.models import MessageType, Unit
 from tests.api_client import ApiClient, ok
 from tests.conftest import make_user
 from tests.factories import latest_reply, make_message, other_unit, unit_of
@@ -32,6 +32,9 @@ def request_for(action, message, inside, staff):
     if action == "decide-extension":
         extension = handling.request_extension(staff, pk, 5, "需要现场勘查")
         return f"/extensions/{extension.id}/decide", {"approve": True}
+    if action == "reclassify":
+        other = MessageType.objects.exclude(pk=message.message_type_id).order_by("pk").first()
+        return f"/messages/{pk}/reclassify", {"message_type": other.code}
     if action == "merge":
         into = make_message(message.author, staff, MessageState.PUBLISHED, inside=inside)
         return f"/messages/{pk}/merge", {"into_id": into.id}
@@ -85,6 +88,7 @@ STATES = {
     "instruct": MessageState.IN_PROGRESS,
     "mark": MessageState.IN_PROGRESS,
     "unmark": MessageState.IN_PROGRESS,
+    "reclassify": MessageState.PUBLISHED,
     "approve-reply": MessageState.REPLY_REVIEW,
     "send-back-reply": MessageState.REPLY_REVIEW,
     "rate": MessageState.REPLIED,

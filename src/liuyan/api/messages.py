@@ -16,6 +16,7 @@ from liuyan.api.fields import Id, Line, Moment, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import lifecycle, paging, selectors
 from liuyan.board.actions import (
+    classification,
     dispatch,
     feedback,
     handling,
@@ -300,6 +301,8 @@ class ActionIn(Schema):
     comment: Text | None = None
     into_id: Id | None = None
     kind: Text | None = None  # mark / unmark: track (跟踪督办) or lead (报道线索)
+    domain: Id | Line | None = None  # reclassify: 领域 id or top-level name
+    message_type: Line | None = None  # reclassify: 类型 code or name
 
 
 class ReplyIn(Schema):
@@ -499,6 +502,9 @@ CALLS = {
     "instruct": lambda u, pk, b: oversight.instruct_message(u, pk, b.text),
     "mark": lambda u, pk, b: marks.mark_message(u, pk, b.kind, b.note or b.text),
     "unmark": lambda u, pk, b: marks.unmark_message(u, pk, b.kind, b.note or b.text),
+    "reclassify": lambda u, pk, b: classification.reclassify_message(
+        u, pk, b.domain, b.message_type, b.note or b.text
+    ),
     "rate": lambda u, pk, b: feedback.rate_message(
         u, pk, resolution=b.resolution, attitude=b.attitude, speed=b.speed, comment=b.comment
     ),

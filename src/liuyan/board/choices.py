@@ -61,6 +61,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", "办结"
     MARKED = "marked", "编辑标记"
     UNMARKED = "unmarked", "取消编辑标记"
+    RECLASSIFIED = "reclassified", "修改领域或类型"
 
 
 # The public timeline of a message (提交 → 刊发 → 交办 → 受理 → 回复 …) shows only these kinds.

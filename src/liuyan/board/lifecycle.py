@@ -226,6 +226,17 @@ MARK = Step("mark", "标记", ANY_STATE, None, Who.STAFF, (EventKind.MARKED,), _
 UNMARK = Step(
     "unmark", "取消标记", ANY_STATE, None, Who.STAFF, (EventKind.UNMARKED,), _states(Permission.MODERATE)
 )
+# Staff correct the domain or type the citizen chose (with the system's suggestion) before it is handled;
+# intelligence records each change as a correction that retraining learns from.
+RECLASSIFY = Step(
+    "reclassify",
+    "修改领域或类型",
+    _states(S.PENDING_REVIEW, S.PUBLISHED, S.ASSIGNED, S.IN_PROGRESS),
+    None,
+    Who.STAFF,
+    (EventKind.RECLASSIFIED,),
+    _states(Permission.MODERATE, Permission.ASSIGN),
+)
 RATE = Step("rate", "评价", _states(S.REPLIED), None, Who.AUTHOR, (EventKind.RATED,))
 FOLLOW_UP = Step(
     "followup",
@@ -312,6 +323,7 @@ STEPS: tuple[Step, ...] = (
     INSTRUCT,
     MARK,
     UNMARK,
+    RECLASSIFY,
     RATE,
     FOLLOW_UP,
     REVISIT,

@@ -478,6 +478,7 @@ _OFFERED_WHEN: dict[str, Callable[[Message, HandlingRecord], bool]] = {
     "instruct": lambda message, record: True,
     "mark": lambda message, record: len(record.open_marks) < len(MarkKind.values),
     "unmark": lambda message, record: bool(record.open_marks),
+    "reclassify": _live,
 }
 
 

@@ -12,3 +12,4 @@ class IntelligenceConfig(AppConfig):
 
         announce.submission_finished.connect(subscribers.index_submission)
         announce.event_recorded.connect(subscribers.auto_assign_published)
+        announce.event_recorded.connect(subscribers.record_correction)

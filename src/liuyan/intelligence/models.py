@@ -1,8 +1,11 @@
 """What the intelligence app stores: the similar-message index (MinHash signatures, LSH band keys), the
-hot topics' tokens and the home page's last topics."""
+hot topics' tokens and the home page's last topics, and the staff's corrections of suggestions."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from liuyan.intelligence.choices import CorrectionField
 
 
 class SimilaritySignature(models.Model):
@@ -87,3 +90,33 @@ class TopicSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Correction(models.Model):
+    """Staff changing what the system suggested or the citizen chose for a message: its domain or type
+    (修改领域或类型), or the unit it is assigned to other than the first routing suggestion (交办).
+    Retraining (`train_classifier --from-history`) learns the domains and types from them."""
+
+    message = models.ForeignKey(
+        "board.Message", on_delete=models.CASCADE, related_name="corrections", verbose_name="留言"
+    )
+    field = models.CharField("更正项", max_length=10, choices=CorrectionField.choices)
+    # Domain and type: the root domain's name and the type's code, as the classifiers label them; unit:
+    # the unit's name.
+    suggested = models.CharField("原值", max_length=100, blank=True)
+    chosen = models.CharField("更正为", max_length=100)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name="更正人",
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人工更正"
+        indexes = [models.Index(fields=["field", "message"], name="correction_field_message")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.field}: {self.suggested} → {self.chosen}"

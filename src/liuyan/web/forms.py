@@ -296,7 +296,7 @@ class PostMessageForm(forms.Form):
         if campaign is not None and (allowed := list(campaign.allowed_types.all())):
             kinds = [kind for kind in kinds if kind in allowed]
         self.fields["type"].choices = [("", CHOOSE), *((kind.code, kind.name) for kind in kinds)]
-        self.fields["domain"].choices = [("", CHOOSE), *_domain_choices()]
+        self.fields["domain"].choices = [("", CHOOSE), *domain_choices()]
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"id_{name}_help"
@@ -406,7 +406,7 @@ class PostMessageForm(forms.Form):
         return initial
 
 
-def _domain_choices() -> list[tuple[int, str]]:
+def domain_choices() -> list[tuple[int, str]]:
     """Domains depth-first, sub-domains indented under their parent."""
     domains = list(directory_selectors.active_domains())
     children: dict[int | None, list] = {}

@@ -9,7 +9,7 @@ from django.utils import timezone
 from liuyan import inputs
 from liuyan.board.choices import CampaignState, MarkKind, RevisitMethod, RevisitOutcome
 from liuyan.directory.selectors import active_message_types
-from liuyan.web.forms import LineField, TextField, day_in_range
+from liuyan.web.forms import LineField, TextField, day_in_range, domain_choices
 
 
 def _text(
@@ -202,6 +202,27 @@ class UnmarkForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"required": "请选择要取消的标记。", "invalid_choice": "请选择要取消的标记。"},
     )
+
+
+class ReclassifyForm(forms.Form):
+    """Staff correct a message's domain and type (领域 / 类型); the change is kept as a correction that
+    retraining the classifiers learns from."""
+
+    domain = forms.TypedChoiceField(
+        label="领域",
+        coerce=int,
+        error_messages={"required": "请选择领域。", "invalid_choice": "请选择领域。"},
+    )
+    message_type = forms.ChoiceField(
+        label="留言类型",
+        error_messages={"required": "请选择留言类型。", "invalid_choice": "请选择留言类型。"},
+    )
+    note = _text("说明", help_text="可不填；记入办理记录。", rows=2, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["domain"].choices = domain_choices()
+        self.fields["message_type"].choices = [(t.code, t.name) for t in active_message_types()]
 
 
 class RegionCodesField(forms.Field):

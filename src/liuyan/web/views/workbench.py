@@ -29,7 +29,16 @@ from liuyan.accounts.scope import can, scope_for
 from liuyan.accounts.selectors import user_summary
 from liuyan.board import lifecycle, selectors
 from liuyan.board.actions import campaigns as campaign_actions
-from liuyan.board.actions import dispatch, handling, marks, moderation, oversight, replies, revisits
+from liuyan.board.actions import (
+    classification,
+    dispatch,
+    handling,
+    marks,
+    moderation,
+    oversight,
+    replies,
+    revisits,
+)
 from liuyan.board.actions.base import ActionError, Forbidden, NotFound
 from liuyan.board.choices import CampaignState, EventKind, MessageState
 from liuyan.board.models import Campaign, Message
@@ -320,6 +329,13 @@ ACTIONS: dict[str, WorkbenchAction] = {
         lambda user, pk, data: marks.unmark_message(user, pk, data["kind"]),
         lambda mark, data: f"已取消{mark.get_kind_display()}标记。",
     ),
+    "reclassify": WorkbenchAction(
+        wf.ReclassifyForm,
+        lambda user, pk, data: classification.reclassify_message(
+            user, pk, data["domain"], data["message_type"], data["note"]
+        ),
+        lambda m, data: f"留言 {m.serial} 的领域和类型已改为{m.domain.name}、{m.message_type.name}。",
+    ),
     "revisit": WorkbenchAction(
         wf.RevisitForm,
         lambda user, pk, data: revisits.record_revisit(
@@ -391,6 +407,10 @@ def render_message_page(request, message: Message, bound: tuple[str, forms.Form]
         carried = {mark.kind for mark in record.open_marks}
         kind = action_forms["mark"].fields["kind"]
         kind.choices = [(value, label) for value, label in kind.choices if value not in carried]
+    if "reclassify" in action_forms and not action_forms["reclassify"].is_bound:
+        action_forms["reclassify"].initial.update(
+            domain=message.domain_id, message_type=message.message_type.code
+        )
     if "decide-extension" in action_forms and pending and not action_forms["decide-extension"].is_bound:
         action_forms["decide-extension"].initial["extension_id"] = pending.pk
     pickers = {}

@@ -1,17 +1,28 @@
 """`liuyan train_classifier`: train the domain or type classifier from a file or from handled messages."""
 
+import csv
 import json
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain
 from liuyan.intelligence.classifier import KINDS, ClassifierError, classifier_for, cross_validate, evaluate
-from liuyan.intelligence.textfeatures import read_labelled, read_references, read_unlabelled
+from liuyan.intelligence.corrections import corrected_labels, history_examples
+from liuyan.intelligence.retraining import DECIDING_FIGURE, held_out_split, retrain
+from liuyan.intelligence.textfeatures import (
+    LabelledTexts,
+    read_labelled,
+    read_references,
+    read_unlabelled,
+)
 
+# The type labels read from the shared files (by reference), with their held-out rows marked aside.
+TYPE_REFERENCES = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "types.csv"
 # Messages a desk has assigned: an editor published them and a dispatcher routed them by their domain
 # and type, so those labels have been looked at twice. Hidden and merged-away messages are left out.
 HANDLED_STATES = [
@@ -26,8 +37,14 @@ HANDLED_STATES = [
 def handled_messages(kind: str) -> tuple[list[str], list[str]]:
     """(texts, labels) of the deployment's handled messages: title + body, and the level-1 domain name
     (the root of the message's domain in the Domain tree) or the message type's code."""
+    rows = handled_rows(kind)
+    return [text for _id, text, _label in rows], [label for _id, _text, label in rows]
+
+
+def handled_rows(kind: str) -> list[tuple[int, str, str]]:
+    """`handled_messages` as (message id, text, label) rows."""
     messages = Message.objects.filter(state__in=HANDLED_STATES, hidden=False, merged_into=None)
-    rows = messages.values_list("title", "body", "domain_id", "message_type__code").order_by("id")
+    rows = messages.values_list("id", "title", "body", "domain_id", "message_type__code").order_by("id")
     parents = dict(Domain.objects.values_list("id", "parent_id"))
     names = dict(Domain.objects.values_list("id", "name"))
 
@@ -36,11 +53,10 @@ def handled_messages(kind: str) -> tuple[list[str], list[str]]:
             domain_id = parents[domain_id]
         return names[domain_id]
 
-    texts, labels = [], []
-    for title, body, domain_id, type_code in rows.iterator(chunk_size=2000):
-        texts.append(f"{title}\n{body}")
-        labels.append(root(domain_id) if kind == "domain" else type_code)
-    return texts, labels
+    return [
+        (pk, f"{title}\n{body}", root(domain_id) if kind == "domain" else type_code)
+        for pk, title, body, domain_id, type_code in rows.iterator(chunk_size=2000)
+    ]
 
 
 class Command(BaseCommand):
@@ -62,6 +78,20 @@ class Command(BaseCommand):
             "the kind: type or domain, aside); scored on its aside rows, then trained on all of them",
         )
         parser.add_argument("--texts", type=Path, help="the folder of the files --references names")
+        source.add_argument(
+            "--from-history",
+            action="store_true",
+            help="learn from the shared labelled data (--shared) plus the handled messages with the desk's "
+            "corrections; scored on a held-out part of the shared data before and after, and made current "
+            "only when it scores no worse",
+        )
+        parser.add_argument(
+            "--shared",
+            type=Path,
+            help="with --from-history: the shared labelled data, a text,label CSV (a fixed fifth held "
+            "out) or references with an aside column (default: train_domains.csv of the shared data for "
+            "domains, tests/intelligence/labels/types.csv for types)",
+        )
         parser.add_argument("--text-column", default="text")
         parser.add_argument("--label-column", default="label")
         parser.add_argument(
@@ -71,6 +101,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the model's metadata as JSON")
 
     def handle(self, *args, kind: str, **options):
+        if options["from_history"]:
+            self._from_history(kind, options)
+            return
         skipped: list[tuple[int, str]] = []
         held_out = None
         if options["references"] and not options["texts"]:
@@ -134,3 +167,65 @@ class Command(BaseCommand):
                 f"模型只用其余各行训练）：macro-F1 {figures['macro_f1']:.4f}，各标签召回率：{recalls}"
             )
         self.stdout.write(f"训练用时 {metrics['training_seconds']:.1f} 秒")
+
+    def _from_history(self, kind: str, options: dict) -> None:
+        try:
+            shared, held_out = _shared_data(kind, options["shared"], options["texts"])
+            history_texts, history_labels = history_examples(kind, handled_rows(kind))
+            unlabeled = [text for path in options["unlabeled"] for text in read_unlabelled(path)]
+            done = retrain(kind, shared, held_out, history_texts, history_labels, unlabeled)
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise CommandError(str(error)) from None
+        except ClassifierError as error:
+            raise CommandError(f"无法训练（历史数据）：{error}") from None
+        corrected = len(corrected_labels(kind))
+        if options["json"]:
+            payload = {
+                key: getattr(done, key)
+                for key in (
+                    "kind",
+                    "shared_rows",
+                    "history_rows",
+                    "held_out_rows",
+                    "replaced",
+                    "version_before",
+                )
+            }
+            payload.update(before=done.before, after=done.after, corrected_messages=corrected)
+            payload["version"] = done.model.version if done.replaced else done.version_before
+            self.stdout.write(json.dumps(payload, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"训练数据：共享数据 {done.shared_rows} 条 + 本平台历史 {done.history_rows} 条"
+            f"（已办理留言及人工更正，其中 {corrected} 条留言经人工更正）"
+        )
+        figure = DECIDING_FIGURE
+        before = "无（尚未启用模型）" if done.before is None else f"{done.before[figure]:.4f}"
+        self.stdout.write(
+            f"留出集（共享数据中固定留出的 {done.held_out_rows} 条，不参与训练）macro-F1："
+            f"当前模型 {before} → 新模型 {done.after[figure]:.4f}"
+        )
+        recalls = "，".join(f"{label} {row['recall']:.2f}" for label, row in done.after["labels"].items())
+        self.stdout.write(f"新模型各标签召回率：{recalls}")
+        if done.replaced:
+            self.stdout.write(self.style.SUCCESS(f"已启用新模型 {done.model.version}"))
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"新模型在留出集上的 macro-F1 低于当前模型，未替换：仍使用 {done.version_before}"
+                )
+            )
+
+
+def _shared_data(kind: str, path: Path | None, texts_dir: Path | None) -> tuple[LabelledTexts, LabelledTexts]:
+    """The shared labelled data as (training rows, held-out rows): references with an aside column keep
+    their own held-out rows; a text,label file has a fixed fifth held out."""
+    shared = settings.LIUYAN_SHARED_DATA / "taidi2020"
+    if path is None:
+        path = shared / "train_domains.csv" if kind == "domain" else TYPE_REFERENCES
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = {name.strip() for name in next(csv.reader(handle), [])}
+    if {"source", "id", "aside"} <= header:
+        return read_references(path, texts_dir or shared, kind)
+    data = read_labelled(path, "text", "label")
+    return held_out_split(data.texts, data.labels)
