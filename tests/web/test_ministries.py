@@ -223,3 +223,24 @@ def test_a_leader_page_shows_the_name_photo_and_since(client, settings, tmp_path
     assert client.get(f"/leaders/{other.pk}/photo").status_code == 404
     api = client.get("/api/v1/leaders?central=true&department=central-csrc").json()
     assert api[0]["photo"] == f"/leaders/{head.pk}/photo" and api[0]["since"] == "2024-02-07"
+
+
+def test_statistics_count_a_ministry_message_under_its_department(client, citizen, editor):
+    post_to_ministry(client, citizen)
+    deputy = Leader.objects.get(code="central-csrc-deputy")
+    post_to_ministry(client, citizen, leader_id=str(deputy.id), title=TITLE + "（二）", region_1="530000")
+    for message in Message.objects.filter(title__startswith=TITLE):
+        assert post_action(client, editor, message, "publish").status_code in (200, 302)
+
+    ministry = client.get("/api/v1/stats/ministries/central-csrc")
+    assert ministry.status_code == 200
+    body = ministry.json()
+    assert body["scope"]["name"] == "中国证券监督管理委员会"
+    assert body["figures"]["published"] == 2
+    head = client.get("/api/v1/stats/leaders/central-csrc-head").json()
+    assert head["figures"]["published"] == 1
+    other = client.get("/api/v1/stats/ministries/central-moe").json()
+    assert other["figures"]["published"] == 0
+    yunnan = client.get("/api/v1/stats/regions/530000").json()
+    assert yunnan["figures"]["published"] == 1  # the one naming 云南省 counts there too
+    assert client.get("/api/v1/stats/ministries/central-nothing").status_code == 404

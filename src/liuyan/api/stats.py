@@ -184,6 +184,12 @@ def leader_stats(request, code: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.leader_scope(code), "领导"), query)
 
 
+@router.get("/stats/ministries/{code}", response={200: StatsOut, **ERRORS}, summary="部委留言统计")
+def ministry_stats(request, code: Line, query: Query[TrendQuery]):
+    """A central department's figures: the messages addressed to its leaders, naming a place or none."""
+    return _stats(_found(stats.department_scope(code), "部委"), query)
+
+
 @router.get("/stats/units/{code}", response={200: StatsOut, **ERRORS}, summary="办理单位统计")
 def unit_stats(request, code: Line, query: Query[TrendQuery]):
     return _stats(_found(stats.unit_scope(code), "办理单位"), query)
