@@ -8,7 +8,7 @@ from liuyan.board.actions import moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event, Message
 from liuyan.intelligence import similarity
-from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
+from liuyan.intelligence.models import SimilarityBand, SimilaritySignature, SimilarityTitleKey
 from tests.api.openapi import assert_matches_openapi
 from tests.factories import make_message
 
@@ -84,6 +84,75 @@ def test_many_texts_at_once_find_what_each_finds_alone(
     assert [[hit.message for hit in hits] for hits in together] == [[copy, original], [], [library], []]
     monkeypatch.setattr(similarity, "IN_CHUNK", 5)  # keys and ids go to the database in chunks
     assert similarity.similar_to_texts(texts) == alone
+
+
+# ---- Titles ---------------------------------------------------------------------------------------------
+
+AFTER_SCHOOL = "建议延长小学课后服务时间"
+# Five citizens' own words under that one title: different enough that MinHash alone misses some.
+AFTER_SCHOOL_BODIES = [
+    "双职工家庭下午五点半才下班，学校三点半放学，孩子没人接，只能送托管班，费用高还不放心。",
+    "现在课后服务只到四点半，家长根本赶不回来，希望学校能把看护延长到六点，收费可以合理一些。",
+    "我家两个孩子在城北小学读书，爷爷奶奶年纪大了接送困难，恳请教育部门研究把课后服务延后。",
+    "很多城市已经推行弹性离校，学校可以组织作业辅导和兴趣活动，解决家长接孩子难的实际困难。",
+    "放学太早，校门口每天下午堵车，家长请假接孩子影响工作，盼望出台政策把课后服务时间拉长。",
+]
+
+
+def test_messages_with_the_same_title_are_found_and_listed_first(citizen, admin_user):
+    # The issue's case: five public messages carry exactly the title a citizen is typing.
+    same = [published(citizen, admin_user, title=AFTER_SCHOOL, body=body) for body in AFTER_SCHOOL_BODIES]
+    new_body = "孩子读二年级，每天三点半放学，我们六点才下班，中间这段时间没人照看，请领导重视。"
+    # Another title, the new message's very words: MinHash scores it above any of the five.
+    overlap = published(citizen, admin_user, title="小学放学时间太早家长接送困难", body=new_body)
+    hits = similarity.similar_public(AFTER_SCHOOL, new_body, limit=8)
+    assert {hit.message.pk for hit in hits[:5]} == {m.pk for m in same}
+    assert all(hit.match == similarity.Match.SAME_TITLE and hit.near_duplicate for hit in hits[:5])
+    assert hits[0].match_label == "标题相同"
+    assert hits[5].message == overlap and hits[5].match == similarity.Match.OVERLAP
+    assert hits[5].score > max(hit.score for hit in hits[:5])
+
+
+def test_the_same_title_in_other_words_and_a_title_in_a_body_are_found(citizen, admin_user):
+    reworded = published(
+        citizen, admin_user, title="关于延长小学课后服务时间的建议", body=AFTER_SCHOOL_BODIES[1]
+    )
+    restated = published(
+        citizen,
+        admin_user,
+        title="家长的一点心声",
+        body="各位领导：建议延长小学课后服务时间。" + AFTER_SCHOOL_BODIES[2],
+    )
+    unrelated = published(citizen, admin_user, title=OTHER_TITLE, body=OTHER_BODY)
+    hits = similarity.similar_public(AFTER_SCHOOL, "孩子放学早，家长下班晚，中间没人照看。")
+    matches = {hit.message.pk: hit.match for hit in hits}
+    assert matches[reworded.pk] == similarity.Match.NEAR_TITLE
+    assert matches[restated.pk] == similarity.Match.TITLE_IN_BODY
+    assert unrelated.pk not in matches
+    assert [hit.message for hit in hits[:2]] == [reworded, restated]
+    # The other way round: an earlier message's title is a sentence of the new message's body.
+    hits = similarity.similar_public("家长接孩子难", "我们的诉求很简单：建议延长小学课后服务时间！谢谢。")
+    assert {hit.message.pk: hit.match for hit in hits}[reworded.pk] == similarity.Match.TITLE_IN_BODY
+
+
+def test_title_matches_come_from_the_index_in_few_queries(citizen, admin_user, django_assert_max_num_queries):
+    for body in AFTER_SCHOOL_BODIES:
+        published(citizen, admin_user, title=AFTER_SCHOOL, body=body)
+    message = Message.objects.latest("pk")
+    assert SimilarityTitleKey.objects.filter(message=message, in_body=False).count() == 1
+    assert similarity.title_key("关于延长小学课后服务时间的建议") == similarity.title_key(AFTER_SCHOOL)
+    assert similarity.title_key("你好") is None
+    # Overlap candidates, their signatures, the messages; title keys, their messages, their signatures.
+    with django_assert_max_num_queries(6):
+        hits = similarity.similar_public(AFTER_SCHOOL, "孩子放学早")
+    assert len(hits) == 5
+
+
+def test_staff_see_the_same_title_first_but_never_the_message_itself(client, dispatcher, citizen, admin_user):
+    first = published(citizen, admin_user, title=AFTER_SCHOOL, body=AFTER_SCHOOL_BODIES[0])
+    second = published(citizen, admin_user, title=AFTER_SCHOOL, body=AFTER_SCHOOL_BODIES[3])
+    hits = similarity.similar_for_staff(dispatcher, second)
+    assert hits and hits[0].message == first and hits[0].match == similarity.Match.SAME_TITLE
 
 
 def test_index_message_is_idempotent_and_the_command_fills_what_is_missing(citizen, admin_user):

@@ -53,6 +53,25 @@ class SimilarityBand(models.Model):
         return f"{self.message_id}:{self.band}"
 
 
+class SimilarityTitleKey(models.Model):
+    """A key of a message's title, or of a title-sized sentence of its body, with the words that vary
+    between two wordings of one request (关于…的建议, 请求…) left out: messages sharing a key carry the same
+    title, or one's title is a sentence of the other's body (intelligence/similarity.py)."""
+
+    message = models.ForeignKey(
+        "board.Message", on_delete=models.CASCADE, related_name="+", verbose_name="留言"
+    )
+    key = models.BigIntegerField("键")
+    in_body = models.BooleanField("出自正文", default=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "相似留言标题键"
+        indexes = [models.Index(fields=["key", "message"], name="similarity_title_key")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}:{'body' if self.in_body else 'title'}"
+
+
 class TopicTokens(models.Model):
     """A message's hot-topic tokens (intelligence/hot_topics.py), kept so that a period's topics need not
     segment every message again: jieba is most of the time of a computation. `digest` fingerprints the

@@ -17,6 +17,7 @@ The hashing is numpy, the same universal hashing as `datasketch.MinHash` ((a·x 
 bits) but vectorised over the shingles, which are packed code points (no per-shingle Python hashing).
 """
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,8 +37,8 @@ from liuyan.board.privacy import mask_text
 from liuyan.board.selectors import REPLIED_STATES, public_messages
 from liuyan.core.text import normalise_text
 from liuyan.directory.models import Region
-from liuyan.intelligence.masking import PLACEHOLDERS, mask_personal_data
-from liuyan.intelligence.models import SimilarityBand, SimilaritySignature
+from liuyan.intelligence.masking import drop_personal_data
+from liuyan.intelligence.models import SimilarityBand, SimilaritySignature, SimilarityTitleKey
 
 NUM_PERM = 128
 # 42 bands of 3 rows use 126 of the 128 positions (bench/similar.py compares 32×4, 42×3, 64×2).
@@ -45,7 +46,7 @@ BANDS, ROWS = 42, 3
 SHINGLE = 2
 # Bump when the normalisation, shingles or hashing change: older signatures are then rebuilt by
 # `liuyan index_similarity --missing`.
-VERSION = 2
+VERSION = 3
 
 # Estimated Jaccard similarity from which a message is shown as similar, and called a near-duplicate.
 SIMILAR_MIN = 0.2
@@ -71,7 +72,6 @@ BOILERPLATE = re.compile(
     )
 )
 _NOT_WORD = re.compile(r"[\W_]+")
-_PLACEHOLDER = re.compile("|".join(map(re.escape, PLACEHOLDERS)))
 
 _MERSENNE = np.uint64((1 << 61) - 1)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -84,7 +84,7 @@ _BAND_SALT = np.arange(1, BANDS + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A
 def compared_text(text: str) -> str:
     """The text as compared: personal data dropped (two messages sharing a phone number are not alike for
     that), NFKC, lower case, boilerplate dropped, letters and digits only."""
-    text = _PLACEHOLDER.sub(" ", mask_personal_data(text))
+    text = drop_personal_data(text)
     text = normalise_text(text, fold_width=True).lower()
     text = BOILERPLATE.sub(" ", text)
     return _NOT_WORD.sub("", text)
@@ -92,6 +92,46 @@ def compared_text(text: str) -> str:
 
 def message_text(title: str, body: str) -> str:
     return f"{title or ''}\n{body or ''}"
+
+
+# Words that vary between two wordings of one request: 关于延长课后服务时间的建议 is 建议延长课后服务时间.
+TITLE_FILLER = re.compile(
+    "关于|有关|的|了|一下|问题|事宜|情况|建议|请求|恳请|希望|要求|呼吁|反映|咨询|投诉|举报|请问|能否|可否|是否|尽快"
+    "|请|我们|我|本人"
+)
+# A title (or a sentence of a body) keyed for the title index must keep this many characters once normalised;
+# a body gives at most BODY_SENTENCES sentences of up to TITLE_MAX characters (titles are restated early).
+TITLE_MIN, TITLE_MAX, BODY_SENTENCES = 5, 40, 12
+_SENTENCE_END = re.compile(r"[。！？!?；;\n\r，,：:]+")
+
+
+def title_core(text: str) -> str:
+    """A title as the title index compares it: compared_text without the words of TITLE_FILLER."""
+    return TITLE_FILLER.sub("", compared_text(text))
+
+
+def _key_of(core: str) -> int:
+    return int.from_bytes(hashlib.blake2b(core.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def title_key(title: str) -> int | None:
+    """The title's key in the title index; None for a title too short to tell anything apart."""
+    core = title_core(title)
+    return _key_of(core) if len(core) >= TITLE_MIN else None
+
+
+def body_keys(body: str, *, limit: int | None = BODY_SENTENCES) -> list[int]:
+    """Keys of the body's title-sized sentences (the first `limit` of them; None: all), in order."""
+    keys = []
+    for sentence in _SENTENCE_END.split(body or ""):
+        core = title_core(sentence)
+        if TITLE_MIN <= len(core) <= TITLE_MAX:
+            key = _key_of(core)
+            if key not in keys:
+                keys.append(key)
+                if limit is not None and len(keys) == limit:
+                    break
+    return keys
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -154,6 +194,16 @@ def _rows_for(message_id: int, signature: np.ndarray) -> tuple[SimilaritySignatu
     return record, bands
 
 
+def _title_rows(message_id: int, title: str, body: str) -> list[SimilarityTitleKey]:
+    own = title_key(title)
+    rows = [] if own is None else [SimilarityTitleKey(message_id=message_id, key=own)]
+    return rows + [
+        SimilarityTitleKey(message_id=message_id, key=key, in_body=True)
+        for key in body_keys(body)
+        if key != own
+    ]
+
+
 # No savepoint: inside submit_message this joins its transaction at no extra cost.
 @transaction.atomic(savepoint=False)
 def index_message(message: Message, *, fresh: bool = False) -> bool:
@@ -163,6 +213,8 @@ def index_message(message: Message, *, fresh: bool = False) -> bool:
     if not fresh:
         SimilarityBand.objects.filter(message_id=message.pk).delete()
         SimilaritySignature.objects.filter(message_id=message.pk).delete()
+        SimilarityTitleKey.objects.filter(message_id=message.pk).delete()
+    SimilarityTitleKey.objects.bulk_create(_title_rows(message.pk, message.title, message.body))
     if signature is None:
         return False
     SimilaritySignature.objects.create(
@@ -212,8 +264,9 @@ def index_all(
         )
         if not batch:
             return indexed
-        records, bands = [], []
+        records, bands, titles = [], [], []
         for pk, title, body in batch:
+            titles.extend(_title_rows(pk, title, body))
             signature = signature_of(message_text(title, body))
             if signature is not None:
                 record, rows = _rows_for(pk, signature)
@@ -223,8 +276,10 @@ def index_all(
         with transaction.atomic():
             SimilarityBand.objects.filter(message_id__in=ids).delete()
             SimilaritySignature.objects.filter(message_id__in=ids).delete()
+            SimilarityTitleKey.objects.filter(message_id__in=ids).delete()
             SimilaritySignature.objects.bulk_create(records)
             SimilarityBand.objects.bulk_create(bands, batch_size=2000)
+            SimilarityTitleKey.objects.bulk_create(titles, batch_size=2000)
         indexed += len(records)
         done += len(batch)
         last_id = batch[-1][0]
@@ -235,13 +290,35 @@ def index_all(
 # ---- Queries ------------------------------------------------------------------------------------------
 
 
+class Match:
+    """How a similar message was found, in the order they are listed: the same title, the same title in
+    other words, a title that is a sentence of the other's body, then shared wording (MinHash)."""
+
+    SAME_TITLE = "same_title"
+    NEAR_TITLE = "near_title"
+    TITLE_IN_BODY = "title_in_body"
+    OVERLAP = "overlap"
+    ORDER = (SAME_TITLE, NEAR_TITLE, TITLE_IN_BODY, OVERLAP)
+    LABELS = {
+        SAME_TITLE: "标题相同",
+        NEAR_TITLE: "标题几乎相同",
+        TITLE_IN_BODY: "标题与正文相同",
+        OVERLAP: "内容相似",
+    }
+
+
 @dataclass(frozen=True)
 class SimilarHit:
-    """A message similar to a text, with its estimated Jaccard similarity."""
+    """A message similar to a text, with its estimated Jaccard similarity and how it was found."""
 
     message: Message
     score: float
     near_duplicate: bool
+    match: str = Match.OVERLAP
+
+    @property
+    def match_label(self) -> str:
+        return Match.LABELS[self.match]
 
 
 # Band keys and message ids per query: well under every database's limit on parameters.
@@ -342,15 +419,97 @@ def similar_to_texts(
     )
 
 
+def _title_matches(
+    title: str, body: str, queryset: QuerySet[Message], *, exclude_id: int | None, related: Iterable[str]
+) -> list[tuple[Message, str]]:
+    """Messages of `queryset` whose title is this title (in the same or other words), or a sentence of this
+    body, or whose body has this title as a sentence, with how each matches: two indexed queries."""
+    own = title_key(title)
+    sentences = [key for key in body_keys(body, limit=None) if key != own][:IN_CHUNK]
+    wanted = Q(key__in=sentences, in_body=False)  # not two bodies sharing a sentence: MinHash judges those
+    if own is not None:
+        wanted |= Q(key=own)
+    elif not sentences:
+        return []
+    rows = SimilarityTitleKey.objects.filter(wanted)
+    if exclude_id is not None:
+        rows = rows.exclude(message_id=exclude_id)
+    found: dict[int, str] = {}
+    for message_id, key, in_body in rows.order_by("-message_id").values_list("message_id", "key", "in_body")[
+        :MAX_CANDIDATES
+    ]:
+        match = Match.NEAR_TITLE if key == own and not in_body else Match.TITLE_IN_BODY
+        if Match.ORDER.index(match) < Match.ORDER.index(found.get(message_id, Match.OVERLAP)):
+            found[message_id] = match
+    if not found:
+        return []
+    exact = compared_text(title)
+    messages = queryset.filter(pk__in=list(found)).select_related(*related).defer("search_tokens")
+    return [
+        (
+            m,
+            Match.SAME_TITLE
+            if found[m.pk] == Match.NEAR_TITLE and compared_text(m.title) == exact
+            else found[m.pk],
+        )
+        for m in messages
+    ]
+
+
+def _titles_first(
+    title: str,
+    body: str,
+    signature: np.ndarray | None,
+    overlaps: list[SimilarHit],
+    queryset: QuerySet[Message],
+    *,
+    exclude_id: int | None,
+    limit: int,
+    related: Iterable[str],
+) -> list[SimilarHit]:
+    """The title matches first (same title, then in other words, then title in body; each by similarity),
+    then the MinHash overlaps not among them, `limit` in all."""
+    matches = _title_matches(title, body, queryset, exclude_id=exclude_id, related=related)
+    if not matches:
+        return overlaps[:limit]
+    stored = {
+        pk: _from_bytes(data)
+        for pk, data in SimilaritySignature.objects.filter(
+            message_id__in=[m.pk for m, _match in matches], version=VERSION
+        ).values_list("message_id", "signature")
+    }
+    overlap_scores = {hit.message.pk: hit.score for hit in overlaps}
+    titled = []
+    for message, match in matches:
+        if message.pk in overlap_scores:
+            score = overlap_scores[message.pk]
+        elif signature is not None and message.pk in stored:
+            score = round(float((stored[message.pk] == signature).mean()), 3)
+        else:
+            score = 0.0
+        near = match in (Match.SAME_TITLE, Match.NEAR_TITLE) or score >= NEAR_DUPLICATE_MIN
+        titled.append(SimilarHit(message, score, near, match))
+    titled.sort(key=lambda hit: (Match.ORDER.index(hit.match), -hit.score, -hit.message.pk))
+    shown = {hit.message.pk for hit in titled}
+    return (titled + [hit for hit in overlaps if hit.message.pk not in shown])[:limit]
+
+
 def similar_public(
     title: str, body: str, *, region: Region | None = None, limit: int = 5
 ) -> list[SimilarHit]:
     """What a citizen writing this title and body is shown: public, published, visible messages (in the
-    region's subtree when given), not those merged into another."""
+    region's subtree when given), not those merged into another; those with the same title, or whose title
+    and body match this one's the other way round, first."""
     messages = public_messages()
     if region is not None:
         messages = messages.filter(region__path__startswith=region.path)
-    return similar_messages(message_text(title, body), queryset=messages, limit=limit)
+    signature = signature_of(message_text(title, body))
+    overlaps = _rank(
+        [signature], messages, exclude_id=None, limit=limit, min_score=SIMILAR_MIN, related=("region",)
+    )[0]
+    return _titles_first(
+        title, body, signature, overlaps, messages, exclude_id=None, limit=limit, related=("region",)
+    )
 
 
 def staff_candidates(user) -> QuerySet[Message]:
@@ -371,16 +530,29 @@ def similar_for_staff(user, message: Message, *, limit: int = 8) -> list[Similar
     signature = (
         _from_bytes(stored) if stored is not None else signature_of(message_text(message.title, message.body))
     )
-    if signature is None:
-        return []
-    hits = _rank(
-        [signature],
-        staff_candidates(user),
+    candidates, related = staff_candidates(user), ("region", "unit")
+    overlaps = (
+        []
+        if signature is None
+        else _rank(
+            [signature],
+            candidates,
+            exclude_id=message.pk,
+            limit=limit,
+            min_score=SIMILAR_MIN,
+            related=related,
+        )[0]
+    )
+    hits = _titles_first(
+        message.title,
+        message.body,
+        signature,
+        overlaps,
+        candidates,
         exclude_id=message.pk,
         limit=limit,
-        min_score=SIMILAR_MIN,
-        related=("region", "unit"),
-    )[0]
+        related=related,
+    )
     return [hit if _same_place(message, hit.message) else replace(hit, near_duplicate=False) for hit in hits]
 
 
@@ -440,6 +612,8 @@ def public_payload(hit: SimilarHit) -> dict:
         "title": mask_text(message.title),
         "score": hit.score,
         "near_duplicate": hit.near_duplicate,
+        "match": hit.match,
+        "match_label": hit.match_label,
         "state": message.state,
         "state_label": MessageState(message.state).label,
         "replied": message.state in REPLIED_STATES,
