@@ -87,6 +87,15 @@ def fresh_directory_lookups():
 
 
 @pytest.fixture(autouse=True)
+def fresh_search_estimates():
+    """Each test's searches ask the planner anew: a process keeps its estimates for minutes
+    (board/search.py), and a test's statistics are not the next one's."""
+    from liuyan.board import search
+
+    search.forget_estimates()
+
+
+@pytest.fixture(autouse=True)
 def no_trained_classifiers(tmp_path_factory):
     """Each test starts with no domain or type model, whatever a local `make run` trained into var/models
     or an earlier test (setup_demo trains both) left behind; tests that need one train it."""

@@ -20,7 +20,7 @@ EXCERPT_CHARS = 90
 
 def beyond_ranked(matches) -> str | None:
     """How many messages match when more match than a search ranks, in Chinese: the planner's estimate
-    rounded ("约 9.1 万条"), or "超过 500 条" when the estimate is missing or below what was ranked."""
+    rounded ("约 9.1 万条"), or "超过 200 条" when the estimate is missing or below what was ranked."""
     if not getattr(matches, "more", False):
         return None
     estimate = matches.estimate() or 0
@@ -76,7 +76,7 @@ class SearchPage(Schema):
     q: str
     count: int = Field(description=f"参与排序的匹配留言条数，最多 {search.CANDIDATES} 条（最新的匹配）")
     more: bool = Field(description="为 true 表示匹配的留言多于参与排序的条数")
-    total_label: str = Field(description="页面上显示的总数说明，如“约 9.1 万条”“超过 500 条”“12 条”")
+    total_label: str = Field(description="页面上显示的总数说明，如“约 9.1 万条”“超过 200 条”“12 条”")
     page: int
     pages: int
     page_size: int

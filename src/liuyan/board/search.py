@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -34,9 +35,9 @@ _WORD = re.compile(r"[^\W_]+")
 # Single-character function words that would make a query needlessly strict; dropped from queries only.
 QUERY_STOP_WORDS = frozenset("的了和与及或是在也都而并吗呢吧啊呀把被对请")
 MAX_QUERY_WORDS = 10
-# How many of the newest matches a search ranks. The best matches of a word are sought among its newest
-# ones, so that a word found in a million messages costs no more than one found in a thousand.
-CANDIDATES = 500
+# How many of the newest matches a search ranks (ten pages). The best matches of a word are sought among its
+# newest ones, so that a word found in a million messages costs no more than one found in a thousand.
+CANDIDATES = 200
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
@@ -207,19 +208,39 @@ def match_messages(queryset: QuerySet[Message], q: str | None) -> QuerySet[Messa
     return queryset.filter(search_entry__search_tokens__match=fts5_query(groups))
 
 
+# The planner's estimates change only when the table's statistics do (ANALYZE, every few minutes at most):
+# each process keeps those it asked for this long, so that a search asks for none of the common ones.
+ESTIMATE_SECONDS = 300
+_ESTIMATES_KEPT = 2000
+_estimates: dict[tuple, tuple[float, int]] = {}
+
+
+def forget_estimates() -> None:
+    _estimates.clear()
+
+
 def _planned_rows(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows `queryset` holds, from its statistics: nothing is counted."""
     rows = queryset.select_related(None).order_by().values("pk")
     try:
         if rows.query.is_empty():  # `.none()`: nothing to explain
             return 0
-        explained = rows.explain(format="json")
+        sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing (`type__in=[]`)
         return 0
+    key = (rows.db, sql, tuple(map(str, params)))
+    kept = _estimates.get(key)
+    if kept is not None and time.monotonic() - kept[0] < ESTIMATE_SECONDS:
+        return kept[1]
+    explained = rows.explain(format="json")
     if not explained:  # Django explains nothing for a statement its compiler finds empty
         return 0
     (plan,) = json.loads(explained)
-    return int(plan["Plan"]["Plan Rows"])
+    estimate = int(plan["Plan"]["Plan Rows"])
+    if len(_estimates) >= _ESTIMATES_KEPT:
+        _estimates.clear()
+    _estimates[key] = (time.monotonic(), estimate)
+    return estimate
 
 
 def _window_start(queryset: QuerySet[Message], total: int, expected: int, wanted: float):
@@ -230,8 +251,9 @@ def _window_start(queryset: QuerySet[Message], total: int, expected: int, wanted
 
     Within the window PostgreSQL intersects the search index with the newest-first index (a BitmapAnd)
     and visits only the rows in both, instead of testing every new message until enough match (slow for
-    a word in a few per cent of messages) or reading every match (slow for a common word). Each match
-    read costs a heap page, so the window aims only a little past what is ranked.
+    a word in a few per cent of messages: each test reads the row's stored vector) or reading every match
+    (slow for a common word). Each match read costs a heap page, so the window aims only a little past
+    what is ranked.
     """
     newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
     depth = int(total * wanted / expected)
