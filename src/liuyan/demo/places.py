@@ -17,7 +17,8 @@ class Places:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.regions = {region.code: region for region in Region.objects.all()}
+        # Current places only: one that has gone (株洲县) takes no new messages.
+        self.regions = {region.code: region for region in Region.objects.filter(active=True)}
         children: dict[str | None, list[str]] = defaultdict(list)
         for region in self.regions.values():
             children[region.parent_id].append(region.code)

@@ -7,6 +7,7 @@ Pure reading and comparing; `actions.seed_directory` writes the regions.
 
 import csv
 import json
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -160,7 +161,10 @@ def successors(old: dict[str, Division], new: dict[str, Division]) -> dict[str, 
     one is clear: the curated list; else the one added division under the same parent whose name has the
     same stem (长乐市 → 长乐区, 横县 → 横州市); else the one added division of the same name in the same
     province (索县, moved to 那曲市). None when no single one fits."""
-    added = [d for d in new.values() if d.code not in old]
+    added: dict[RegionLevel, list[Division]] = defaultdict(list)
+    for division in new.values():
+        if division.code not in old:
+            added[division.level].append(division)
     found: dict[str, str | None] = {}
     for code, gone in old.items():
         if code in new:
@@ -169,7 +173,7 @@ def successors(old: dict[str, Division], new: dict[str, Division]) -> dict[str, 
             found[code] = curated
             continue
         stem = _stem(gone.name)
-        same_level = [d for d in added if d.level == gone.level]
+        same_level = added[gone.level]
         same_stem = [d for d in same_level if d.parent == gone.parent and d.name.startswith(stem)]
         same_name = [d for d in same_level if d.code[:2] == code[:2] and d.name == gone.name]
         found[code] = next((ds[0].code for ds in (same_stem, same_name) if len(ds) == 1), None)

@@ -105,10 +105,11 @@ def active_leader(leader_id: int) -> Leader | None:
 
 
 def region(code: str) -> Region | None:
+    """The current region `code`: one that has gone (Region.active false) takes no new messages."""
     entry = _regions.get(code)
     if entry is None or not _fresh(entry[0]):
         loaded_at = time.monotonic()
-        entry = _regions[code] = (loaded_at, Region.objects.filter(pk=code).first())
+        entry = _regions[code] = (loaded_at, Region.objects.filter(pk=code, active=True).first())
     return entry[1]
 
 
