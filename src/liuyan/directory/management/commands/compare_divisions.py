@@ -26,7 +26,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--summary", action="store_true", help="print the counts only")
 
-    def handle(self, *args: Any, old: str, new: Path | None, levels: str | None, summary: bool, **o: Any):
+    def handle(
+        self, *args: Any, old: str, new: Path | None, levels: str | None, summary: bool, **o: Any
+    ) -> None:
         try:
             old_table = (
                 divisions.read_cpca_table().divisions
