@@ -5,15 +5,17 @@ message (an active leader whose desk is active: a township's leaders are dispatc
 and it has an active unit of its own to handle messages (party committee, government or department). Of
 those, a place answers (近期有回复) when one of its units had a reply made public within the last
 REPLY_WINDOW_DAYS days, read from the units' count rows. The figures are computed for the whole directory at
-once, in three grouped queries, and kept for CACHE_SECONDS: the home page shows the headline from that copy.
+once by the periodic task (liuyan run_periodic) and kept: the home page shows the headline from that copy and
+never computes it.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, Exists, OuterRef
-from django.db.models.functions import Cast, Substr
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from liuyan.directory.choices import RegionLevel, UnitKind
@@ -22,7 +24,10 @@ from liuyan.reports.choices import Dimension
 from liuyan.reports.models import DailyCount
 
 REPLY_WINDOW_DAYS = 90
-CACHE_SECONDS = 600
+# The periodic task refreshes the copy every run (15 minutes in the suggested cron); it is kept longer so
+# that a late run leaves the pages their figures.
+CACHE_SECONDS = 2 * 3600
+WARM_REQUEST_SECONDS = 600
 LEVELS = [RegionLevel.PROVINCE, RegionLevel.PREFECTURE, RegionLevel.COUNTY, RegionLevel.TOWNSHIP]
 HANDLING_KINDS = [UnitKind.PARTY_COMMITTEE, UnitKind.GOVERNMENT, UnitKind.DEPARTMENT]
 
@@ -72,28 +77,58 @@ class Coverage:
         return next(row for row in self.levels if row.level == level)
 
 
-def coverage(today: date | None = None) -> Coverage:
-    """The coverage of the whole directory, computed at most once every CACHE_SECONDS."""
-    today = today or timezone.localdate()
-    return cache.get_or_set(f"liuyan:coverage:{today:%Y%m%d}", lambda: compute(today), CACHE_SECONDS)
+CACHE_KEY = "liuyan:coverage"
+
+
+def coverage(*, refresh: bool = False) -> Coverage:
+    """The coverage of the whole directory: the copy kept (computed again once it is a day old, or when
+    `refresh`), computed now when none is kept."""
+    today = timezone.localdate()
+    kept = None if refresh else cache.get(CACHE_KEY)
+    if kept is None or kept.as_of != today:
+        kept = compute(today)
+        cache.set(CACHE_KEY, kept, CACHE_SECONDS)
+    return kept
+
+
+def kept_coverage() -> Coverage | None:
+    """The copy kept by `coverage()`, for a page that must not wait for it: None when there is none, and the
+    periodic task is then asked for it (once in WARM_REQUEST_SECONDS)."""
+    kept = cache.get(CACHE_KEY)
+    if kept is None and cache.add("liuyan:coverage:warm-requested", 1, WARM_REQUEST_SECONDS):
+        # tasks.py imports this module for the work its task does.
+        from liuyan.reports.tasks import warm_coverage
+
+        warm_coverage.enqueue()
+    return kept
 
 
 def compute(today: date) -> Coverage:
-    """Three grouped counts over the current regions, by province and level."""
+    """Four flat reads (the current regions; the places with a leader to write to, with handling units, with
+    a unit that replied lately), tallied here by province and level."""
     since = today - timedelta(days=REPLY_WINDOW_DAYS - 1)
-    desk_for_leaders = Exists(Leader.objects.filter(region=OuterRef("pk"), active=True, desk__active=True))
-    own_units = Unit.objects.filter(region=OuterRef("pk"), active=True, kind__in=HANDLING_KINDS)
-    recent_replies = DailyCount.objects.filter(
-        dimension=Dimension.UNIT,
-        key=Cast(OuterRef("pk"), CharField()),
-        day__gte=since,
-        day__lte=today,
-        replied__gt=0,
+    writable = set(
+        Leader.objects.filter(active=True, desk__active=True, region__isnull=False)
+        .values_list("region_id", flat=True)
+        .distinct()
     )
-    regions = Region.objects.filter(active=True)
-    onboarded = regions.filter(desk_for_leaders, Exists(own_units))
-    replying = onboarded.filter(Exists(own_units.filter(Exists(recent_replies))))
-    counts = [_grouped(queryset) for queryset in (regions, onboarded, replying)]
+    units = Unit.objects.filter(active=True, kind__in=HANDLING_KINDS, region__isnull=False)
+    handled = set(units.values_list("region_id", flat=True).distinct())
+    replied_units = (
+        DailyCount.objects.filter(dimension=Dimension.UNIT, day__gte=since, day__lte=today, replied__gt=0)
+        .annotate(unit=Cast("key", BigIntegerField()))
+        .values("unit")
+    )
+    replying = set(units.filter(pk__in=replied_units).values_list("region_id", flat=True).distinct())
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for code, level in (
+        Region.objects.filter(active=True).values_list("code", "level").iterator(chunk_size=5000)
+    ):
+        row = tally[(code[:2], level)]
+        row[0] += 1
+        if code in writable and code in handled:
+            row[1] += 1
+            row[2] += code in replying
     provinces = Region.objects.filter(level=RegionLevel.PROVINCE, active=True).order_by("code")
     by_province = [
         ProvinceCoverage(
@@ -101,29 +136,15 @@ def compute(today: date) -> Coverage:
             province.name,
             None if province.longitude is None else float(province.longitude),
             None if province.latitude is None else float(province.latitude),
-            [_level(counts, level, province.code[:2]) for level in LEVELS],
+            [_level(tally, level, province.code[:2]) for level in LEVELS],
         )
         for province in provinces
     ]
-    return Coverage(today, since, [_level(counts, level, None) for level in LEVELS], by_province)
+    return Coverage(today, since, [_level(tally, level, None) for level in LEVELS], by_province)
 
 
-def _grouped(queryset) -> dict[tuple[str, str], int]:
-    rows = (
-        queryset.annotate(province=Substr("code", 1, 2))
-        .values("province", "level")
-        .annotate(n=Count("pk"))
-        .values_list("province", "level", "n")
-        .order_by()
-    )
-    return {(province, level): n for province, level, n in rows}
-
-
-def _level(counts: list[dict[tuple[str, str], int]], level: str, province: str | None) -> LevelCoverage:
-    def total(grouped: dict[tuple[str, str], int]) -> int:
-        return sum(
-            n for (prefix, of_level), n in grouped.items() if of_level == level and province in (None, prefix)
-        )
-
-    places, onboarded, replying = (total(grouped) for grouped in counts)
-    return LevelCoverage(level, places, onboarded, replying)
+def _level(tally: dict[tuple[str, str], list[int]], level: str, province: str | None) -> LevelCoverage:
+    rows = [
+        row for (prefix, of_level), row in tally.items() if of_level == level and province in (None, prefix)
+    ]
+    return LevelCoverage(level, *(sum(row[i] for row in rows) for i in range(3)))

@@ -1,5 +1,5 @@
-"""Background work of reports: recounting the statistics for days changed behind the actions' back, and
-e-mailing the daily brief to its subscribers."""
+"""Background work of reports: recounting the statistics for days changed behind the actions' back,
+computing the coverage figures, and e-mailing the daily brief to its subscribers."""
 
 from datetime import date, timedelta
 
@@ -7,6 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from liuyan.reports import counts
+from liuyan.reports.coverage import coverage
 from liuyan.reports.subscriptions import send_daily_briefs as send
 
 
@@ -20,6 +21,12 @@ def rebuild_counts(start: str | None = None, end: str | None = None) -> int:
 
 # The daily brief of the day before goes out once the day's late figures are in.
 BRIEF_SEND_HOUR = 6
+
+
+@task()
+def warm_coverage() -> int:
+    """Compute the coverage figures (入驻) ahead of the pages; returns the places counted."""
+    return sum(row.places for row in coverage(refresh=True).levels)
 
 
 @task()

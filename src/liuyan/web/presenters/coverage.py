@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from liuyan.directory.choices import RegionLevel
 from liuyan.reports import charts
-from liuyan.reports.coverage import Coverage, LevelCoverage, coverage
+from liuyan.reports.coverage import Coverage, LevelCoverage, kept_coverage
 from liuyan.web.presenters.stats import NARROW, Chart
 
 
@@ -39,9 +39,12 @@ class Headline:
 
 
 def headline() -> list[Headline]:
-    """The home page's line: the share of each level's places on the board (地级 100%，县级 99.2% …)."""
-    figures = coverage()
-    return [Headline(row.label, Cell(row).onboarded) for row in figures.levels if row.places]
+    """The home page's line: the share of each level's places on the board (地级 100%，县级 99.2% …), from
+    the kept figures (none until the periodic task has computed them)."""
+    figures = kept_coverage()
+    return (
+        [Headline(row.label, Cell(row).onboarded) for row in figures.levels if row.places] if figures else []
+    )
 
 
 def coverage_map(figures: Coverage) -> Chart:
