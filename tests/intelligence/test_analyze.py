@@ -35,10 +35,11 @@ def analyze(*args) -> list[dict]:
 
 def test_a_text_without_models_gets_its_region_and_the_catalogues_fallback():
     [result] = analyze("--text", "耿马县孟定镇的自来水已经停了三天，请尽快恢复供水", "--region", "530900")
-    assert result["region"]["code"] == "530926" and result["region"]["path"] == "530000/530900/530926/"
+    assert result["region"]["code"] == "530926103"  # 孟定镇
+    assert result["region"]["path"] == "530000/530900/530926/530926103/"
     assert 0 < result["region"]["confidence"] <= 1
     assert result["domain"] is None and result["type"] is None
-    assert [unit["name"] for unit in result["units"]] == ["耿马傣族佤族自治县人民政府"]
+    assert [unit["name"] for unit in result["units"]] == ["孟定镇人民政府"]
     assert result["similar"] == []
 
 
@@ -103,3 +104,24 @@ def test_the_api_refuses_anonymous_users_and_unknown_regions(client, citizen):
     )
     response = client.post("/api/v1/analyze", {"text": ""}, content_type="application/json")
     assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
+def test_personal_numbers_change_nothing_the_platform_reads(trained):
+    """The same message with and without a bank card and an ID number: the same domain, type and units."""
+    plain = "永德县城关镇的公交车站台被车辆占用，公交车进不了站，乘客只能在马路中间上下车。"
+    personal = (
+        plain + "我的身份证号码：53092319800101123X，银行卡号6222 0212 3456 7890 123，开户行农业银行，"
+        "电话13812345678。"
+    )
+    [bare] = analyze("--text", plain, "--region", "530900")
+    [masked] = analyze("--text", personal, "--region", "530900")
+    assert masked["domain"] == bare["domain"] and masked["type"] == bare["type"]
+    assert masked["units"] == bare["units"] and bare["units"][0]["name"] == "永德县交通运输局"
+    assert all("身份证" not in unit["reason"] and "金融" not in unit["reason"] for unit in masked["units"])
+
+
+def test_the_unit_list_is_sorted_floored_and_short(trained):
+    [result] = analyze("--text", "永德县城关小学门口车辆乱停乱放，公交车也开不过去", "--region", "530900")
+    scores = [unit["score"] for unit in result["units"]]
+    assert 1 <= len(scores) <= 3 and scores == sorted(scores, reverse=True) and min(scores) >= 0.1
+    assert result["units"][0]["name"] == "永德县交通运输局"

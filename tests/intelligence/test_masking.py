@@ -4,13 +4,21 @@ import unicodedata
 
 import pytest
 
-from liuyan.intelligence.masking import ADDRESS, CARD, EMAIL, ID_NUMBER, PHONE, mask_personal_data
+from liuyan.intelligence.masking import (
+    ADDRESS,
+    CARD,
+    EMAIL,
+    ID_NUMBER,
+    PHONE,
+    drop_personal_data,
+    mask_personal_data,
+)
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("我的身份证号码是43010219900101123X，请核实", f"我的{ID_NUMBER},请核实"),
+        ("我的身份证号码是43010219900101123X，请核实", f"{ID_NUMBER},请核实"),
         ("身份证：430102199001011234", ID_NUMBER),
         ("银行卡号：6222 0212 3456 7890 123", CARD),
         ("卡号6222-0212-3456-7890", CARD),
@@ -58,3 +66,8 @@ def test_line_breaks_stay():
 
 def test_empty():
     assert mask_personal_data("") == ""
+
+
+def test_dropped_personal_data_leaves_no_trace_for_a_model():
+    text = "路灯坏了。\n本人身份证号码：43010219800101123X，银行卡号：6222021234567890123，开户行：建设银行。"
+    assert drop_personal_data(text) == "路灯坏了。\n。"

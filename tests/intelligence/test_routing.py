@@ -7,7 +7,7 @@ from liuyan.board.actions import dispatch, moderation
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region, RoutingRule
 from liuyan.intelligence.analyze import auto_assign_message
-from liuyan.intelligence.routing import MIN_CONFIDENCE, suggest_units
+from liuyan.intelligence.routing import KEYWORD_FLOOR, MIN_CONFIDENCE, suggest_units
 from tests.conftest import unit
 from tests.factories import make_message
 
@@ -100,7 +100,7 @@ def test_publishing_to_a_desk_with_auto_assignment_assigns_by_the_system(citizen
     assert message.state == MessageState.ASSIGNED and message.unit.code == "530923-education"
     event = message.events.get(kind=EventKind.ASSIGNED)
     # The chosen domain (教育, trusted at 75% with no classifier trained) and the keyword 学校 agree.
-    assert event.actor is None and event.note.startswith("自动交办（置信度 89%")
+    assert event.actor is None and event.note.startswith("自动交办（置信度 90%")
     assert "领域“教育”" in event.note and "关键词“学校”" in event.note
     assert message.reply_deadline is not None
     # The desk can still reassign until the unit accepts.
@@ -142,9 +142,10 @@ def test_an_incidental_keyword_does_not_outrank_the_domain():
     county = Region.objects.get(pk="530923")
     domains = [(domain("交通"), 0.85), (domain("城建"), 0.1), (domain("教育"), 0.03)]
     suggestions = suggest_units(county, domains, "学校对面的马路上车辆乱停乱放，堵住了公交站")
-    assert suggestions[0].unit.code == "530923-transport"
+    codes = [s.unit.code for s in suggestions]
+    assert codes[:2] == ["530923-transport", "530923-public-security"]
     education = [s for s in suggestions if s.unit.code == "530923-education"]
-    assert not education or education[0].confidence < suggestions[0].confidence / 3
+    assert not education or education[0].confidence < suggestions[1].confidence / 1.5
 
 
 def test_keywords_inside_personal_data_are_no_evidence():
@@ -189,3 +190,16 @@ def test_the_unit_that_returned_a_message_is_not_suggested_again(citizen, admin_
     page = client.get(f"/workbench/messages/{message.pk}/").content.decode()
     offered = page.split("<h4>系统建议</h4>")[1].split("</ol>")[0]
     assert "永德县教育局" not in offered and "临沧市教育局" in offered
+
+
+def test_a_keyword_counts_more_where_the_domain_model_has_no_opinion():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("城建"), 0.9)]
+    text = "家里申请低保三年了，一直没有批下来"
+    # A model that can name 其他 (the civil affairs' domain) and did not: weak evidence for 民政局.
+    judging_all = {s.unit.code: s.confidence for s in suggest_units(county, domains, text)}
+    # A model trained without 其他 says nothing about it: the keyword counts more.
+    named = [domain(name).pk for name in ("城建", "交通", "环保", "教育", "医疗", "就业", "企业")]
+    silent = {s.unit.code: s.confidence for s in suggest_units(county, domains, text, judged=named)}
+    assert judging_all["530923-civil-affairs"] == pytest.approx(0.7 * KEYWORD_FLOOR)
+    assert silent["530923-civil-affairs"] == pytest.approx(0.7 * (KEYWORD_FLOOR + (1 - KEYWORD_FLOOR) * 0.5))

@@ -223,6 +223,36 @@ KEYWORD_ROUTES = [
     ("market", "食品安全 假冒 虚假宣传 消费者 价格欺诈", 140),
     ("civil-affairs", "低保 养老院 残疾人 救助 殡葬", 140),
     ("health", "医院 医生 疫苗 卫生院", 130),
+    # Departments whose domains a model trained on the Teddy Cup data cannot name (三农, 治安, 政务, 金融,
+    # 其他), and words a department's own work is known by beyond its domain.
+    ("agriculture", "土地流转 土地承包 承包地 养猪场 养殖场 畜牧 屠宰 农产品 种植 改厕 村集体 集体经济", 140),
+    (
+        "natural-resources",
+        "征地 征收土地 宅基地 批地 山林 林地 毁林 采石场 采矿 非法开采 不动产登记 用地规划",
+        140,
+    ),
+    ("water", "河道 河沙 采砂 水库 防汛 堤坝 灌溉", 130),
+    ("development", "停电 供电 电网 农网 电费 电力公司", 130),
+    ("culture-tourism", "旅行社 旅游 景区 导游 书店 健身设施", 130),
+    ("finance", "P2P 网贷 非法集资", 130),
+    ("veterans", "退伍 退役军人 军人 老兵 复员", 140),
+    ("government-services", "政府网站 政务服务 政务中心 办事窗口", 120),
+    ("petitions", "信访", 120),
+    (
+        "public-security",
+        "交警 红绿灯 信号灯 乱停乱放 违停 驾照 赌博 麻将馆 卖淫 斗殴 寻衅滋事 落户 车管所 拥堵",
+        140,
+    ),
+    ("housing", "开发商 业委会 棚改 危房改造 安置房 公积金 燃气 天然气 漏水", 140),
+    ("urban-management", "摆摊 摊贩 违章建筑 施工扰民 夜间施工 围挡 烧烤 焚烧 城管", 140),
+    ("education", "入学 转学 中考 高考 培训机构 培训班 学费 教育局", 140),
+    ("transport", "的士 地铁 高速 乡道 村道 县道 超载 驾校 铁路 航班 公交站", 130),
+    ("ecology", "污染 废水 恶臭 雾霾 扬尘 排放", 140),
+    ("civil-affairs", "五保 特困 老龄", 140),
+    ("health", "计生 独生子女 卫生局 卫健委 救护车 执业医师 生育政策", 130),
+    ("medical-insurance", "新农合 合作医疗 生育保险", 160),
+    ("market", "无证经营 无照经营 营业执照 涨价 特种设备 药店 工商", 140),
+    ("hrss", "工伤 职称 招聘 加班工资 职业资格 事业单位", 150),
 ]
 
 CENTRAL_DEPARTMENTS = [

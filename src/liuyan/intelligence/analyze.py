@@ -1,6 +1,6 @@
 """Understanding a message in one call: where it is about, its domain and type, who should handle it and
 which earlier messages resemble it. Used by `liuyan analyze`, `POST /api/v1/analyze`, the post form and
-auto-assignment. Every step reads the text with personal data masked (`masking.mask_personal_data`)."""
+auto-assignment. Every step reads the text with personal data left out (`masking.drop_personal_data`)."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from liuyan.directory import lookups
 from liuyan.directory.catalogue import DOMAIN_ALIASES
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region
 from liuyan.intelligence.classifier import Prediction, load_classifier
-from liuyan.intelligence.masking import mask_personal_data
+from liuyan.intelligence.masking import drop_personal_data
 from liuyan.intelligence.regions import RegionGuess, resolve_region
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
 from liuyan.intelligence.similarity import similar_to_texts
@@ -84,6 +84,21 @@ def level_one_domains(
     return sorted(((domain, p) for domain, p in merged.values()), key=lambda pair: -pair[1])
 
 
+def judged_domains(by_name: dict[str, Domain] | None = None) -> set[int] | None:
+    """The ids of the level-1 domains the trained domain model can name (by name or a known other name),
+    None without a model: routing weighs a keyword's department by the model's opinion only where it has
+    one. `by_name`: the level-1 domains, when already loaded."""
+    classifier = load_classifier("domain")
+    if classifier is None:
+        return None
+    if by_name is None:
+        by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
+    names = set(classifier.labels) | {
+        DOMAIN_ALIASES[label] for label in classifier.labels if label in DOMAIN_ALIASES
+    }
+    return {by_name[name].pk for name in names if name in by_name}
+
+
 def analyze_text(
     text: str,
     *,
@@ -103,11 +118,12 @@ def analyze_texts(
 ) -> list[Analysis]:
     """Analyse many (text, region hint) pairs at once: the classifiers see them in one batch, the similar
     messages of all are found in a few queries, and the routing catalogue and the domains are read once."""
-    texts = [mask_personal_data(text) for text, _hint in items]
+    texts = [drop_personal_data(text) for text, _hint in items]
     domains = _predict_all("domain", texts)
     kinds = _predict_all("type", texts)
     rules = active_rules()
     by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
+    judged = judged_domains(by_name)
     units: dict = {}
     similar = [[] for _text in texts]
     if with_similar:
@@ -126,6 +142,7 @@ def analyze_texts(
             region_confidence=analysis.region_confidence or 0.0,
             rules=rules,
             unit_cache=units,
+            judged=judged,
         )
         analysis.similar = hits
         results.append(analysis)
@@ -151,13 +168,13 @@ CHOSEN_DOMAIN_WEIGHT = 0.5
 def message_domains(message: Message, text: str) -> list[tuple[Domain, float]]:
     """The level-1 domains a message on the board may belong to, with probabilities: the one its author
     chose, weighed with the classifier's guess when a model is trained."""
-    return _with_chosen_domain(message, level_one_domains(_predict("domain", mask_personal_data(text))))
+    return _with_chosen_domain(message, level_one_domains(_predict("domain", drop_personal_data(text))))
 
 
 def messages_domains(messages: Sequence[Message]) -> list[list[tuple[Domain, float]]]:
     """`message_domains` of each of `messages` (their title and body), with the classifier run once over
     all of them and the level-1 domains read once: a page of rows costs what one row does."""
-    texts = [mask_personal_data(f"{message.title}\n{message.body}") for message in messages]
+    texts = [drop_personal_data(f"{message.title}\n{message.body}") for message in messages]
     by_name = {domain.name: domain for domain in lookups.active_domains() if domain.parent_id is None}
     return [
         _with_chosen_domain(message, level_one_domains(prediction, by_name))
@@ -194,7 +211,8 @@ def route_message(message: Message) -> list[UnitSuggestion]:
     (certain); its domain is weighed by `message_domains`; a unit that returned it is not suggested."""
     text = f"{message.title}\n{message.body}"
     excluded = returned_units([message.pk]).get(message.pk, set())
-    return suggest_units(message.region, message_domains(message, text), text, excluded=excluded)
+    domains = message_domains(message, text)
+    return suggest_units(message.region, domains, text, excluded=excluded, judged=judged_domains())
 
 
 def auto_assign_message(message_id: int) -> Message | None:

@@ -22,6 +22,8 @@ EMAIL = "〔邮箱〕"
 ACCOUNT = "〔社交账号〕"
 ADDRESS = "〔住址〕"
 PLACEHOLDERS = (PHONE, ID_NUMBER, CARD, EMAIL, ACCOUNT, ADDRESS)
+# A placeholder with the separator after it: both go when personal data is dropped.
+_PLACEHOLDER = re.compile("(?:" + "|".join(map(re.escape, PLACEHOLDERS)) + r")[,，、;；]?")
 
 _BY_KIND = {
     "mobile": PHONE,
@@ -53,9 +55,10 @@ _ADDRESS = re.compile(
     rf"|(?<![0-9A-Za-z])(?:{_HOUSE}-?)?{_BUILDING}-?(?:{_NUM}(?:室|号房)|[0-9]{{3,4}}(?:室|房|号房|户))"
 )
 
-# The words that introduce a number or an address just masked: 我的身份证号码是〔证件号〕 → 我的〔证件号〕.
+# The words that introduce a number or an address just masked, and whose it is: 我的身份证号码是〔证件号〕 →
+# 〔证件号〕.
 _LEAD = re.compile(
-    r"(?:居民身份证|身份证|证件|银行卡|储蓄卡|信用卡|借记卡|银行账户|银行账号|账户|账号|卡|"
+    r"(?:本人的?|我的|我家的?)?(?:居民身份证|身份证|证件|银行卡|储蓄卡|信用卡|借记卡|银行账户|银行账号|账户|账号|卡|"
     r"联系电话|手机号|手机|电话|联系方式|电子邮箱|邮箱|e-?mail|家庭住址|家住|住址|地址)"
     r"(?:号码|号)?(?:是|为)?\s*[:：]?\s*(?=〔(?:电话|证件号|卡号|邮箱|住址)〕)",
     re.IGNORECASE,
@@ -86,3 +89,9 @@ def mask_personal_data(text: str) -> str:
     if CARD in text:
         text = _BANK.sub(CARD, text)
     return _LEAD.sub("", text)
+
+
+def drop_personal_data(text: str) -> str:
+    """`mask_personal_data` without the placeholders: what a statistical model or a comparison reads, for
+    which a placeholder would still be a feature (two messages alike for both giving a phone number)."""
+    return _PLACEHOLDER.sub("", mask_personal_data(text))

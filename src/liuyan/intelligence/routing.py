@@ -4,12 +4,14 @@ A catalogue line names a unit, or a kind of department "of the message's own reg
 confidence of a unit reads as the probability that it is the one to handle the message:
 
 - a domain line gives its unit the probability of the line's domain (from the classifier, or the domain the
-  citizen chose), times its weight against the heaviest line of that domain (a department's second domain
-  weighs less than its first; a region's own line outweighs the national one);
+  citizen chose), shared among the departments of that domain by their lines' weights (城建 is 住建, 城管
+  and 自然资源's: a third each; a department's second domain weighs less than its first; a region's own
+  line outweighs the national one);
 - a keyword line whose words are in the text gives its unit the keywords' strength, times how plausible
   that department is for the message: the probability of the domains it serves, with a floor so that a
-  keyword can still reach past a misread domain. A word such as 学校 in a parking complaint the domain
-  classifier reads as 交通 is then weak evidence for 教育局, not the first suggestion;
+  keyword can still reach past a misread domain, and a middle value where the domain model cannot name any
+  of them. A word such as 学校 in a parking complaint the domain classifier reads as 交通 then counts half,
+  below the domain's own departments;
 - lines agreeing on a unit combine as independent evidence (1 − Π(1 − p));
 - all of it times the confidence of the region.
 
@@ -25,6 +27,7 @@ from django.db.models import Q
 
 from liuyan.directory.models import Domain, RoutingRule, Unit
 from liuyan.intelligence.masking import mask_personal_data
+from liuyan.intelligence.regions import resolve_region
 
 # No suggestion under this confidence is offered: it would be noise beside the good ones.
 MIN_CONFIDENCE = 0.10
@@ -33,11 +36,18 @@ MIN_CONFIDENCE = 0.10
 FALLBACK_CONFIDENCE = 0.2
 # How much a keyword's department is believed when the domains it serves look unlikely: a keyword may reach
 # past a misread domain, but an incidental word must not outrank the domain's own department.
-KEYWORD_FLOOR = 0.15
+KEYWORD_FLOOR = 0.5
+# How plausible a keyword's department is when the domain model cannot name any domain it serves (a model
+# trained without 三农 or 治安 says nothing for or against 农业农村局 or 公安局).
+UNJUDGED_PLAUSIBILITY = 0.5
 # A domain the classifier gives less than this is no evidence for a unit (it would read "（0%）").
 MIN_DOMAIN_PROBABILITY = 0.01
 # A region's own line outweighs a national line of the same weight.
 REGIONAL_WEIGHT = 1.2
+# Words that put a matter in a village or a community (芒卡村, 楚莲社区, 村民): the government of the township
+# or street office it belongs to handles it where it is (属地), before the county's departments.
+VILLAGE_WORDS = ("村", "社区", "居委会")
+TOWNSHIP_GOVERNMENT_CONFIDENCE = 0.85
 
 
 @dataclass
@@ -75,16 +85,19 @@ def active_rules() -> list[RoutingRule]:
 
 
 def _evidence(
-    rules: list[RoutingRule], domains: Sequence[tuple[Domain, float]], text: str
+    rules: list[RoutingRule],
+    domains: Sequence[tuple[Domain, float]],
+    text: str,
+    judged: Collection[int] | None,
 ) -> list[tuple[RoutingRule, float, str]]:
     """(line, probability it gives its unit, why in words) for each line that applies to the text."""
     probabilities = {domain.pk: p for domain, p in domains}
     names = {domain.pk: domain.name for domain, _p in domains}
-    heaviest: dict[int, float] = {}
+    shares: dict[int, float] = {}  # the total weight of each domain's lines
     served: dict[tuple[str, object], set[int]] = {}
     for rule in rules:
         if rule.domain_id is not None and not rule.keywords:
-            heaviest[rule.domain_id] = max(heaviest.get(rule.domain_id, 0.0), _weight(rule))
+            shares[rule.domain_id] = shares.get(rule.domain_id, 0.0) + _weight(rule)
             served.setdefault(_target_key(rule), set()).add(rule.domain_id)
     found = []
     for rule in rules:
@@ -102,15 +115,15 @@ def _evidence(
                 why += f"，关键词“{'、'.join(hits)}”"
                 p *= strength
             else:
-                p *= _weight(rule) / heaviest[rule.domain_id]
+                p *= _weight(rule) / shares[rule.domain_id]
             found.append((rule, p, why + where))
         elif hits:
-            # Without any domain to go by (no model trained, none chosen), the keyword stands alone.
-            plausible = (
-                sum(probabilities.get(pk, 0.0) for pk in served.get(_target_key(rule), ()))
-                if domains
-                else 1.0
-            )
+            serves = served.get(_target_key(rule), set())
+            plausible = sum(probabilities.get(pk, 0.0) for pk in serves)
+            if not domains:  # no model trained, no domain chosen: the keyword stands alone
+                plausible = 1.0
+            elif judged is not None and not serves & set(judged):
+                plausible = max(plausible, UNJUDGED_PLAUSIBILITY)
             p = strength * min(1.0, rule.weight / 100) * (KEYWORD_FLOOR + (1 - KEYWORD_FLOOR) * plausible)
             found.append((rule, p, f"关键词“{'、'.join(hits)}”" + where))
         else:
@@ -129,10 +142,12 @@ def suggest_units(
     rules: list[RoutingRule] | None = None,
     unit_cache: dict[str, Unit | None] | None = None,
     excluded: Collection[int] = (),
+    judged: Collection[int] | None = None,
 ) -> list[UnitSuggestion]:
     """At most `limit` units for a message about `region` (a Region, or anything with its `path`) whose
     domain is one of `domains` (level-1 domains with their probabilities), best first, none under
-    MIN_CONFIDENCE and none whose id is in `excluded`; departments are looked for in the region and then
+    MIN_CONFIDENCE and none whose id is in `excluded`; `judged`: the ids of the domains the domain model
+    can name (None: all of them); departments are looked for in the region and then
     up its tree (a county without a 金融 bureau → the city's). `rules` (the catalogue from `active_rules()`)
     and `unit_cache` (a dict kept across calls) save queries when the caller analyses many texts."""
     chain = region_chain(region)
@@ -144,7 +159,8 @@ def suggest_units(
         )
     else:
         rules = [rule for rule in rules if rule.region_id is None or rule.region_id in chain]
-    found = _evidence(rules, domains, mask_personal_data(text))
+    masked = mask_personal_data(text)
+    found = _evidence(rules, domains, masked, judged)
     units = _targets([rule for rule, *_ in found], chain, unit_cache, excluded)
     suggestions: dict[int, UnitSuggestion] = {}
     fallbacks: dict[int, UnitSuggestion] = {}
@@ -163,6 +179,11 @@ def suggest_units(
             current.weight = max(current.weight, rule.weight)
     for suggestion in suggestions.values():
         suggestion.confidence *= region_confidence
+    if (township := _township_government(region, masked, unit_cache)) and township[0].pk not in excluded:
+        unit, p = township
+        current = suggestions.setdefault(unit.pk, UnitSuggestion(unit, 0.0, [], 100))
+        current.confidence = 1 - (1 - current.confidence) * (1 - p * region_confidence)
+        current.reasons.append(f"地点在{unit.region.name}辖区的村或社区，属地办理")
     offered = [s for s in suggestions.values() if s.confidence >= MIN_CONFIDENCE]
     if not offered:
         offered = list(fallbacks.values())
@@ -171,6 +192,26 @@ def suggest_units(
     # Sorted as shown: by the confidence a person reads (to the percent), then the heavier line.
     offered.sort(key=lambda s: (-round(s.confidence, 2), -s.weight, s.unit.pk))
     return offered[:limit]
+
+
+def _township_government(
+    region, text: str, known: dict[str, Unit | None] | None
+) -> tuple[Unit, float] | None:
+    """The government of the township or street office a message about a village or community is in, with
+    how sure the place is: the message's region when it is a township, else the township of it that the
+    text names (a county's message about 孟定镇芒卡村). None when the text names no village or community."""
+    if region is None or not any(word in text for word in VILLAGE_WORDS):
+        return None
+    code, sure = region.code, 1.0
+    if len(code) != 9:
+        guess = resolve_region(text, code)
+        if guess is None or len(guess.code) != 9 or not guess.path.startswith(region.path):
+            return None
+        code, sure = guess.code, guess.confidence
+    units = known if known is not None else {}
+    _read_units({f"{code}-government"}, units)
+    unit = units[f"{code}-government"]
+    return (unit, TOWNSHIP_GOVERNMENT_CONFIDENCE * sure) if unit else None
 
 
 def region_chain(region) -> list[str]:

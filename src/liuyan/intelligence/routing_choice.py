@@ -11,7 +11,7 @@ from liuyan.accounts.models import User
 from liuyan.accounts.scope import can, restrict
 from liuyan.board import lifecycle
 from liuyan.board.models import Message
-from liuyan.intelligence.analyze import messages_domains, returned_units
+from liuyan.intelligence.analyze import judged_domains, messages_domains, returned_units
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, preload_units, suggest_units
 
 
@@ -27,6 +27,7 @@ def best_suggestions(user: User, message_ids: Iterable[int]) -> dict[int, UnitSu
     )
     rules, units, returned = active_rules(), {}, returned_units(message.pk for message in messages)
     preload_units(rules, {message.region for message in messages}, units)
+    judged = judged_domains()
     best = {}
     for message, domains in zip(messages, messages_domains(messages), strict=True):
         text = f"{message.title}\n{message.body}"
@@ -37,6 +38,7 @@ def best_suggestions(user: User, message_ids: Iterable[int]) -> dict[int, UnitSu
             rules=rules,
             unit_cache=units,
             excluded=returned.get(message.pk, set()),
+            judged=judged,
         )
         choice = next((s for s in ranked if can(user, Permission.ASSIGN, s.unit)), None)
         if choice is not None:

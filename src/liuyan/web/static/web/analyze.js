@@ -1,7 +1,8 @@
 /* 系统识别 on the post form: as the citizen writes, the text is analysed (POST /api/v1/analyze) and the
    domain and type the platform reads in it are offered with a button that fills the field; the place it
-   reads is shown as a reminder to choose the place the problem is in. Nothing changes without a click, and
-   without this script the form works as before. */
+   reads is shown as a reminder to choose the place the problem is in, and the units likely to handle the
+   message as information (best first, with why). Nothing changes without a click, and without this script
+   the form works as before. */
 (function () {
   "use strict";
 
@@ -72,6 +73,14 @@
         items.push(item);
       }
     });
+    if (result.units && result.units.length) {
+      var units = document.createElement("li");
+      units.className = "post-units";
+      units.textContent = "可能的办理单位：" + result.units.map(function (unit) {
+        return unit.name + "（" + Math.round(unit.score * 100) + "%，" + unit.reason + "）";
+      }).join("；");
+      items.push(units);
+    }
     var list = panel.querySelector("ul");
     list.replaceChildren.apply(list, items);
     panel.hidden = items.length === 0;
