@@ -109,17 +109,20 @@ def compute(today: date) -> Coverage:
     since = today - timedelta(days=REPLY_WINDOW_DAYS - 1)
     writable = set(
         Leader.objects.filter(active=True, desk__active=True, region__isnull=False)
+        .order_by()  # no ordering fields in the DISTINCT
         .values_list("region_id", flat=True)
         .distinct()
     )
     units = Unit.objects.filter(active=True, kind__in=HANDLING_KINDS, region__isnull=False)
-    handled = set(units.values_list("region_id", flat=True).distinct())
+    handled = set(units.order_by().values_list("region_id", flat=True).distinct())
     replied_units = (
         DailyCount.objects.filter(dimension=Dimension.UNIT, day__gte=since, day__lte=today, replied__gt=0)
         .annotate(unit=Cast("key", BigIntegerField()))
         .values("unit")
     )
-    replying = set(units.filter(pk__in=replied_units).values_list("region_id", flat=True).distinct())
+    replying = set(
+        units.filter(pk__in=replied_units).order_by().values_list("region_id", flat=True).distinct()
+    )
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for code, level in (
         Region.objects.filter(active=True).values_list("code", "level").iterator(chunk_size=5000)
