@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from liuyan.directory.models import Region
+from liuyan.directory.models import Domain, Region
 from liuyan.intelligence.gazetteer import short_township_name
 from liuyan.intelligence.regions import find_mentions, resolve_region
+from liuyan.intelligence.routing import suggest_units
 
 pytestmark = pytest.mark.django_db
 
@@ -246,3 +247,21 @@ def test_the_labelled_set_reaches_ninety_five_percent_exact(part):
     outside = [m for m in misses if outside_the_subtree(m[3], m[2], paths)]
     assert len(misses) <= 0.05 * len(rows), misses
     assert len(outside) <= 0.01 * len(rows), outside
+
+
+def test_a_village_or_community_of_a_township_goes_to_its_government():
+    county = Region.objects.get(pk="530926")  # 耿马县, the county's desk routes
+    urban = Domain.objects.get(name="城建", parent=None)
+
+    def units(text: str, region=county) -> list[str]:
+        return [s.unit.name for s in suggest_units(region, [(urban, 0.8)], text)]
+
+    found = suggest_units(county, [(urban, 0.8)], "孟定镇芒卡村的自来水三天没来了")
+    township = next(s for s in found if s.unit.code == "530926103-government")
+    assert township.unit.name == "孟定镇人民政府" and "孟定镇辖区的村或社区" in township.reason
+    # The region already a township (analyze's guess): the same.
+    assert "孟定镇人民政府" in units("芒卡村的自来水三天没来了", Region.objects.get(pk="530926103"))
+    # No village or community, or no township of this county named: the county's departments alone.
+    assert "孟定镇人民政府" not in units("孟定镇的自来水三天没来了")
+    assert not any(name.endswith(("人民政府", "办事处")) for name in units("芒卡村的自来水三天没来了"))
+    assert "德党镇人民政府" not in units("德党镇的村里自来水三天没来了")  # 德党镇 is in 永德县
