@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
-from liuyan.api.errors import ApiError, ErrorOut
+from liuyan.api.errors import ApiError, ErrorOut, error_response
 from liuyan.api.fields import Line
 from liuyan.directory import selectors
 from liuyan.directory.models import Region
@@ -148,9 +148,8 @@ def get_region(request, code: Line):
 )
 def list_leaders(request, filters: Query[LeaderFilter]):
     if filters.central == bool(filters.region):
-        raise ApiError(
-            422, "invalid", "请指定行政区划（region），或用 central=true 查询中央部门的领导，二选一。"
-        )
+        problem = "请指定行政区划（region），或用 central=true 查询中央部门的领导，二选一。"
+        return error_response(422, "validation_error", problem, fields={"region": problem})
     if filters.region:
         return list(selectors.active_leaders(_region_or_404(filters.region)))
     if filters.department:
