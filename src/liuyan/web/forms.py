@@ -327,11 +327,15 @@ class PostMessageForm(forms.Form):
         return next((d for d in departments if d.code == source.get("department")), None)
 
     def _leader_choices(self) -> list:
-        groups = []
-        for region in reversed(self.place):
-            leaders = directory_selectors.active_leaders(region)
-            if options := [(leader.id, str(leader)) for leader in leaders]:
-                groups.append((region.name, options))
+        # The leaders of every level chosen (four down to a township) in one read, nearest level first.
+        by_region: dict[str, list] = {}
+        for leader in Leader.objects.filter(region__in=self.place, active=True).order_by("order", "id"):
+            by_region.setdefault(leader.region_id, []).append((leader.id, str(leader)))
+        groups = [
+            (region.name, by_region[region.code])
+            for region in reversed(self.place)
+            if region.code in by_region
+        ]
         if self.department is not None:
             leaders = directory_selectors.department_leaders(self.department)
             groups.insert(0, (self.department.name, [(leader.id, str(leader)) for leader in leaders]))
