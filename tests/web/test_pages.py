@@ -16,7 +16,7 @@ def test_home_lists_the_provinces_and_real_figures(client, django_assert_max_num
     html = response.content.decode()
     assert '<html lang="zh-Hans">' in html
     assert "云南省" in html and 'href="/regions/530000/"' in html
-    assert response.context["figures"]["regions"] == 3219
+    assert response.context["figures"]["regions"] == 41935  # the 2025 table's, and 台湾省
 
 
 def test_region_browser_goes_province_to_county(client):

@@ -114,7 +114,7 @@ def region(code: str) -> Region | None:
 
 
 def directory_size() -> dict[str, int]:
-    """How many regions, active leaders and active units the directory holds."""
+    """How many current regions, active leaders and active units the directory holds."""
     global _size
     entry = _size
     if entry is None or not _fresh(entry[0]):
@@ -122,7 +122,7 @@ def directory_size() -> dict[str, int]:
         entry = _size = (
             loaded_at,
             {
-                "regions": Region.objects.count(),
+                "regions": Region.objects.filter(active=True).count(),
                 "leaders": Leader.objects.filter(active=True).count(),
                 "units": Unit.objects.filter(active=True).count(),
             },
