@@ -35,18 +35,18 @@ def region_labels(regions: Iterable[Region]) -> dict[str, str]:
 
 
 def find_regions(query: str, limit: int = REGION_SEARCH_LIMIT) -> tuple[list[Region], bool]:
-    """Regions named with every word of `query` (a code too), each followed by the places directly under it
-    (临沧 finds 临沧市 and its counties), in tree order; at most `limit`, and whether there were more."""
+    """Current regions named with every word of `query` (a code too), each followed by the places directly
+    under it (临沧 finds 临沧市 and its counties), in tree order; at most `limit`, and whether there were
+    more."""
     words = [word for word in query.split() if word.isprintable()][:5]  # no NUL into SQL
     if not words:
         return [], False
-    named = Region.objects.all()
+    current = Region.objects.filter(active=True)
+    named = current
     for word in words:
         named = named.filter(Q(name__icontains=word) | Q(code=word))
     found = list(named.order_by("path")[: limit + 1])
-    children = Region.objects.filter(parent__in=[r.code for r in found]).exclude(
-        code__in=[r.code for r in found]
-    )
+    children = current.filter(parent__in=[r.code for r in found]).exclude(code__in=[r.code for r in found])
     rows = sorted([*found, *children.order_by("path")[: limit + 1]], key=lambda r: r.path)
     return rows[:limit], len(rows) > limit
 
