@@ -1,15 +1,19 @@
 """Reply quality: the score separates perfunctory from substantive replies and explains itself; the
 review API and the review pages show it beside each reply in review."""
 
+import csv
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 
 from liuyan.board.choices import MessageState
 from liuyan.core.times import parse_timestamp
+from liuyan.intelligence import reply_quality
 from liuyan.intelligence.reply_quality import score_reply
 from tests.api.openapi import assert_matches_openapi
 from tests.api_client import ApiClient
@@ -41,24 +45,46 @@ def codes(result) -> set[str]:
 
 def test_a_substantive_reply_scores_high_with_its_reasons():
     result = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=REPLIED)
-    assert result.score >= 85 and result.band == "good"
-    assert {"relevant", "action_and_time", "contact", "timely"} <= codes(result)
+    assert result.score >= 80 and result.band == "good"
+    assert {"relevant", "actions_done", "facts_found", "substance", "timely"} <= codes(result)
     relevant = next(r for r in result.reasons if r.code == "relevant")
-    assert "景蓉华苑" in relevant.text_zh
+    assert "景蓉华苑" in relevant.text_zh and relevant.delta > 0
+    # A contact for further questions does not send the citizen elsewhere.
+    assert "sends_elsewhere" not in codes(result)
 
 
 @pytest.mark.parametrize("reply", PERFUNCTORY)
 def test_perfunctory_replies_score_low_and_say_why(reply):
     result = score_reply(MESSAGE, reply, message_title=TITLE, asked_at=ASKED, replied_at=REPLIED)
-    assert result.score <= 30 and result.band == "poor"
+    assert result.score <= 20 and result.band == "poor"
     assert codes(result) & {"bare_transfer", "redirect", "boilerplate_only"}
     assert result.reasons[0].delta < 0 and result.reasons[0].text_zh.startswith("套话")
+
+
+def test_the_score_uses_the_whole_range():
+    scores = [score_reply(MESSAGE, reply, message_title=TITLE).score for reply in [SUBSTANTIVE, *PERFUNCTORY]]
+    assert min(scores) <= 10 and max(scores) >= 85
 
 
 def test_a_transfer_followed_by_the_result_is_not_perfunctory():
     reply = "您反映的问题已转交桂花坪街道调查处理，现将其回复转载如下：" + SUBSTANTIVE
     result = score_reply(MESSAGE, reply, message_title=TITLE)
     assert "bare_transfer" not in codes(result) and result.score >= 70
+
+
+def test_the_message_quoted_back_is_not_substance():
+    quoted = f"您反映的“{MESSAGE}”问题，我们已转交相关部门。"
+    result = score_reply(MESSAGE, quoted, message_title=TITLE)
+    substance = next(r for r in result.reasons if r.code == "substance")
+    assert "照抄留言" in substance.text_zh and substance.delta < 0
+    assert result.score < 45
+
+
+def test_sending_the_citizen_elsewhere_costs_points():
+    reply = "经核实，该小区停车收费属业主大会决定事项。建议您向A2区住房和城乡建设局咨询业委会选举的具体程序。"
+    result = score_reply(MESSAGE, reply, message_title=TITLE)
+    sent = next(r for r in result.reasons if r.code == "sends_elsewhere")
+    assert "住房和城乡建设局" in sent.text_zh and sent.delta < 0
 
 
 def test_an_unrelated_reply_names_what_it_missed():
@@ -74,24 +100,18 @@ def test_an_unrelated_reply_names_what_it_missed():
 
 
 @pytest.mark.parametrize(
-    ("replied", "code", "worse_than_previous"),
+    ("replied", "code", "points"),
     [
-        (datetime(2019, 5, 5), "timely", False),
-        (datetime(2019, 5, 20), "late", True),
-        (datetime(2019, 7, 1), "slow", True),
-        (datetime(2019, 12, 1), "very_slow", True),
+        (datetime(2019, 5, 5), "timely", 0),
+        (datetime(2019, 5, 20), "late", 0),
+        (datetime(2019, 7, 1), "slow", reply_quality.LATE_POINTS),
+        (datetime(2019, 12, 1), "very_slow", reply_quality.VERY_LATE_POINTS),
     ],
 )
-def test_timeliness_lowers_the_score_as_days_pass(replied, code, worse_than_previous):
+def test_a_late_reply_loses_points(replied, code, points):
     result = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=replied)
-    assert code in codes(result)
-    timely = score_reply(
-        MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=datetime(2019, 5, 5)
-    )
-    very_late = score_reply(
-        MESSAGE, SUBSTANTIVE, message_title=TITLE, asked_at=ASKED, replied_at=datetime(2019, 12, 1)
-    )
-    assert timely.score - very_late.score >= 20
+    undated = score_reply(MESSAGE, SUBSTANTIVE, message_title=TITLE)
+    assert code in codes(result) and result.score == undated.score - points
 
 
 @pytest.mark.parametrize(
@@ -101,6 +121,48 @@ def test_timeliness_lowers_the_score_as_days_pass(replied, code, worse_than_prev
 def test_the_score_stays_within_bounds(message, reply):
     result = score_reply(message, reply, asked_at=ASKED, replied_at=datetime(2023, 1, 1))
     assert 0 <= result.score <= 100
+
+
+# ---- The labelled replies and the fitted weights ---------------------------------------------------------
+
+LABELS = Path(__file__).parent / "labels" / "reply_quality.csv"
+DATA = Path(settings.LIUYAN_SHARED_DATA) / "taidi2020" / "replied_messages.csv"
+
+
+def test_the_labelled_replies_follow_their_rule_and_keep_a_fifth_aside():
+    with open(LABELS, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) >= 250 and len({row["留言编号"] for row in rows}) == len(rows)
+    for row in rows:
+        completeness, explanation = int(row["completeness"]), int(row["explanation"])
+        assert completeness in (0, 1, 2) and explanation in (0, 1, 2)
+        assert row["good"] == str(int(completeness == 2 and explanation >= 1))
+    for good in ("0", "1"):
+        stratum = [row for row in rows if row["good"] == good]
+        aside = sum(row["aside"] == "1" for row in stratum)
+        assert abs(aside - len(stratum) / 5) <= 1
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason="needs the shared taidi2020 data")
+def test_the_shipped_weights_are_the_fit_of_the_labelled_replies():
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from liuyan.intelligence import reply_quality_model as shipped
+
+    with open(DATA, encoding="utf-8-sig", newline="") as handle:
+        texts = {row["留言编号"].strip(): row for row in csv.DictReader(handle)}
+    with open(LABELS, encoding="utf-8", newline="") as handle:
+        train = [row for row in csv.DictReader(handle) if row["aside"] == "0"]
+    names = list(shipped.WEIGHTS)
+    inputs = []
+    for row in train:
+        text = texts[row["留言编号"]]
+        values = reply_quality.model_inputs(text["留言主题"], text["留言详情"], text["答复意见"])
+        inputs.append([values[name] for name in names])
+    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(inputs), [int(r["good"]) for r in train])
+    assert fitted.coef_[0] == pytest.approx([shipped.WEIGHTS[name] for name in names], abs=1e-3)
+    assert fitted.intercept_[0] == pytest.approx(shipped.INTERCEPT, abs=1e-3)
 
 
 def test_timestamps_in_the_data_formats():

@@ -1,17 +1,25 @@
 """Reply quality: a 0–100 score with reasons in Chinese, advice for the editor reviewing a reply.
 
-Transparent rules over simple text measures, not a trained model, so every point can be explained:
+The score is a small logistic regression over transparent measures of the reply, fitted to replies people
+labelled by reading them (tests/intelligence/labels/reply_quality.csv, its README says how): the probability
+that the reply answers every question and request of the message with some explanation, times 100. Its
+weights are in `reply_quality_model.py`, written by `bench/reply_quality.py --fit`; nothing is downloaded.
 
-- relevance: the message's key terms (jieba's TF-IDF keywords, the title weighted up) found in the reply;
-- completeness: concrete actions (已整改, 已安排, 现场核查…), times and commitments, contact details, the
-  rule or policy the answer rests on;
-- perfunctory patterns: a bare "已转交有关部门", "请咨询有关部门", or nothing but 收悉/感谢 boilerplate;
-- length of what remains once greetings, thanks and the signature are taken out;
-- timeliness: calendar days from the message to the reply (≤ 15 fine, > 30 worse, > 90 bad).
+The measures:
 
-The score starts at BASE_SCORE; each reason carries the points it adds or takes; the sum is clamped to 0–100.
+- substance: characters the reply says of its own — without greetings, receipts, thanks, signature, and
+  without passages copied from the message;
+- perfunctory: nothing but a transfer ("已转交有关部门"), a redirect ("请咨询有关部门"), a pointer to an
+  answer given elsewhere, or 收悉/感谢 boilerplate;
+- sends elsewhere: part of the reply sends the citizen to another body;
+- actions done (已整改, 已责令, 下达《…》…), facts found (经调查, 现场核查…), or promises only (将…, 会…);
+- relevance: the share of the message's key terms the reply takes up.
+
+Each reason carries the points its measure moves the score, against a typical reply of the labelled set. A
+reply given after more than LATE_DAYS days loses points by a fixed rule besides (the labels judge the text).
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,13 +28,16 @@ import jieba
 import jieba.analyse
 
 from liuyan.core.text import normalise_text
+from liuyan.intelligence import reply_quality_model as model
 from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
 
-BASE_SCORE = 60
 # Calendar days from message to reply.
 TIMELY_DAYS, LATE_DAYS, VERY_LATE_DAYS = 15, 30, 90
+LATE_POINTS, VERY_LATE_POINTS = 5, 10
 # A "bare" transfer or redirect leaves fewer characters than this once the pattern is taken out.
 BARE_REMAINDER = 40
+# A passage of the reply this long found word for word in the message is a quotation, not an answer.
+QUOTED_RUN = 10
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,22 @@ def substance(reply: str) -> str:
     return re.sub(r"\s+", "", text).strip("，,。.！!：:;；")
 
 
+def unquoted(core: str, message: str) -> str:
+    """`core` without the passages of QUOTED_RUN or more characters it copies from the message."""
+    source = re.sub(r"\s+", "", normalise_text(message))
+    kept, i = [], 0
+    while i < len(core):
+        if len(source) >= QUOTED_RUN and core[i : i + QUOTED_RUN] in source:
+            end = i + QUOTED_RUN
+            while end < len(core) and core[i : end + 1] in source:
+                end += 1
+            i = end
+        else:
+            kept.append(core[i])
+            i += 1
+    return "".join(kept)
+
+
 # ---- Perfunctory patterns -------------------------------------------------------------------------------
 
 _DEPARTMENT = (
@@ -114,29 +141,46 @@ _REDIRECT = re.compile(
 )
 # "相关部门已经答复。链接：" — points to an answer given elsewhere.
 _ANSWERED_ELSEWHERE = re.compile(r"(已经|已)(答复|回复)[^。！]{0,6}(链接|详见|见)")
-# "请将您反映的问题再具体一点" — asks the citizen for more detail; legitimate but not an answer.
-_ASK_DETAIL = re.compile(
-    r"(再具体|具体一点|详细地址|提供[^。！]{0,10}(具体|详细)|无法核实|不够具体|过于笼统)"
-)
 
-# ---- Completeness --------------------------------------------------------------------------------------
 
-_ACTION = re.compile(
-    r"已[^，。！]{0,10}(整改|安排|完成|落实|维修|修复|清理|拆除|处罚|查处|纠正|督促|责令|约谈|立案|疏通|解决|恢复|下达|办理|发放|退还|退款)"
-    r"|(现场|实地|上门)(核查|查看|调查|勘察|检查|走访|察看)|经(调查|核查|核实|查|了解)|责令|立即(组织|安排|派|责成)"
-    r"|(组织|安排)[^，。！]{0,8}(人员|工作人员|执法|技术)|(将|会)(尽快|加快|积极|进一步|及时)"
+# "如有疑问，请致电…" offers a contact for more; it does not send the citizen away.
+_FURTHER_QUESTIONS = re.compile(r"(如|若|如您|如果您?)(还|仍|另|再)?(有|需|对)|欢迎")
+
+
+def _sends_elsewhere(core: str) -> re.Match | None:
+    """The first passage sending the citizen to another body for an answer, not merely for more questions."""
+    for found in _REDIRECT.finditer(core):
+        if not _FURTHER_QUESTIONS.search(core[max(0, found.start() - 12) : found.start()]):
+            return found
+    return None
+
+
+def _perfunctory(core: str) -> Reason | None:
+    """The reason a reply says nothing about the matter, if it does not."""
+    if len(core) < 10:
+        return Reason("boilerplate_only", "套话：只有收悉、感谢等客套话，没有实质内容", 0)
+    for pattern, code, text in (
+        (_ANSWERED_ELSEWHERE, "answered_elsewhere", "套话：仅称已答复或给出链接，没有答复内容"),
+        (_TRANSFER, "bare_transfer", "套话：仅称已转交有关部门，没有办理结果"),
+        (_REDIRECT, "redirect", "套话：仅让留言人去咨询其他部门"),
+    ):
+        if pattern.search(core) and len(pattern.sub("", core)) < BARE_REMAINDER:
+            return Reason(code, text, 0)
+    return None
+
+
+# ---- What the reply did, found or only promised -------------------------------------------------------
+
+_DONE = re.compile(
+    r"已(经)?[^，。！；]{0,12}(整改|安排|完成|落实|维修|修复|清理|拆除|处罚|查处|纠正|督促|责令|约谈|立案|疏通|"
+    r"解决|恢复|下达|发放|退还|退款|召开|组织|要求|调整|开通|更换|停止|取缔|制定|批复|启动|纳入|报)"
+    r"|责令|下达了?《"
 )
-_TIME = re.compile(
-    r"(将于|预计|计划(于|在)?|力争|争取)[^，。！]{0,12}(\d|年|月|日|底|前|内)"
-    r"|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年\s*\d{1,2}\s*月|(\d+|[一二三四五六七八九十两]+)个?(工作日|日|天|周|月)内"
-    r"|(月底|年底|年内|上半年|下半年)(前|完成)?"
+_FACTS = re.compile(
+    r"经(调查|核查|核实|查|了解|现场|检测|勘察|排查)|据(查|了解|核实)"
+    r"|现场(核查|查看|调查|勘察|检查|走访|察看|检测)|调查(核实)?情况|检测结果"
 )
-_CONTACT = re.compile(
-    r"(联系)?电话[:：]?\s*[\d\-—]{5,}|联系人|热线|咨询电话|服务电话|地址[:：]|(?<!\d)12\d{3}(?!\d)|(?<!\d)0\d{2,3}-\d{7,8}"
-)
-_BASIS = re.compile(
-    r"根据[《“]|依据[《“]|按照[《“]|《[^》]{2,40}(法|条例|规定|办法|通知|意见|细则|规划|方案)》"
-)
+_PROMISE = re.compile(r"将|会|争取|力争|积极|进一步|加大|加强")
 
 # ---- Relevance -------------------------------------------------------------------------------------------
 
@@ -144,7 +188,7 @@ _NOISE_TERM = re.compile(r"^[\dA-Za-z]+$|^[A-Z]\d*[市区县]$")
 # Words that say little about the subject of one message.
 _GENERIC_TERMS = COMMON_WORDS | {"业主"}
 KEY_TERMS = 8
-# Shares of the key terms' weight the reply must cover.
+# Shares of the key terms' weight the reply covers, for the words of the reason.
 RELEVANT, PARTLY_RELEVANT = 0.4, 0.2
 
 
@@ -185,40 +229,106 @@ def relevance(message_title: str, message_text: str, reply: str) -> tuple[float,
     return covered, [t for t, _w, m in marks if m == 1.0], [t for t, _w, m in marks if m == 0.0]
 
 
-def _relevance(message_text: str, message_title: str, reply: str) -> list[Reason]:
-    covered, found, missing = relevance(message_title, message_text, reply)
-    if not found and not missing:
-        return []
+# ---- The measures and their reasons ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One input of the model: its value and the reason the editor reads for it."""
+
+    value: float
+    code: str
+    text_zh: str
+
+
+def _quote(words: list[str]) -> str:
+    return "“" + "”“".join(words) + "”"
+
+
+def measures(message_title: str, message_text: str, reply_text: str) -> dict[str, Measure]:
+    """Every measure the model may weigh, by name (the names of reply_quality_model.WEIGHTS)."""
+    core = substance(reply_text)
+    own = unquoted(core, f"{message_title}{message_text}")
+    found = {}
+    quoted = len(core) - len(own)
+    text = f"实质内容约 {len(own)} 字" + (
+        f"（另有照抄留言约 {quoted} 字不计）" if quoted >= QUOTED_RUN else ""
+    )
+    found["substance"] = Measure(math.log1p(len(own)) / math.log(1000), "substance", text)
+    bare = _perfunctory(own)
+    found["perfunctory"] = (
+        Measure(1.0, bare.code, bare.text_zh) if bare else Measure(0.0, "not_perfunctory", "不是套话")
+    )
+    elsewhere = _sends_elsewhere(core)
+    found["sends_elsewhere"] = (
+        Measure(1.0, "sends_elsewhere", f"让留言人另找部门（“{elsewhere.group(0)[:20]}”）")
+        if elsewhere
+        else Measure(0.0, "answers_itself", "没有把留言人推给其他部门")
+    )
+    # "已转交有关部门调查处理" passes the message on; it is no step taken about the matter.
+    done, facts = _DONE.search(_TRANSFER.sub("", core)), _FACTS.search(core)
+    found["actions_done"] = (
+        Measure(1.0, "actions_done", f"说明了已采取的措施（“{done.group(0)[:16]}”）")
+        if done
+        else Measure(0.0, "no_action_done", "未说明已采取什么措施")
+    )
+    found["facts_found"] = (
+        Measure(1.0, "facts_found", f"说明了调查核实的情况（“{facts.group(0)}”）")
+        if facts
+        else Measure(0.0, "no_facts_found", "未说明调查核实的情况")
+    )
+    promise = _PROMISE.search(core)
+    found["promise_only"] = (
+        Measure(1.0, "promise_only", f"只有“{promise.group(0)}…”之类的承诺，没有已办结果或核实情况")
+        if promise and not done and not facts
+        else Measure(0.0, "not_promise_only", "不只是承诺")
+    )
+    covered, terms_found, missing = relevance(message_title, message_text, core)
     if covered >= RELEVANT:
-        shown = "“" + "”“".join(found[:3]) + "”"
-        return [Reason("relevant", f"回复紧扣留言内容（涉及{shown}）", 15)]
-    if covered >= PARTLY_RELEVANT:
-        return [Reason("partly_relevant", "回复部分涉及留言内容", 5)]
-    shown = "“" + "”“".join(missing[:3]) + "”"
-    return [Reason("off_topic", f"回复未涉及留言中的{shown}", -15)]
+        text = f"回复紧扣留言内容（涉及{_quote(terms_found[:3])}）" if terms_found else "回复紧扣留言内容"
+        found["relevance"] = Measure(covered, "relevant", text)
+    elif covered >= PARTLY_RELEVANT:
+        found["relevance"] = Measure(covered, "partly_relevant", "回复部分涉及留言内容")
+    else:
+        found["relevance"] = Measure(covered, "off_topic", f"回复未涉及留言中的{_quote(missing[:3])}")
+    return found
+
+
+def model_inputs(message_title: str, message_text: str, reply_text: str) -> dict[str, float]:
+    """The measures' values, as the fit reads them."""
+    return {name: m.value for name, m in measures(message_title, message_text, reply_text).items()}
 
 
 # ---- Timeliness ------------------------------------------------------------------------------------------
 
 
-def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> list[Reason]:
+def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> Reason | None:
     if asked_at is None or replied_at is None:
-        return []
+        return None
     if (asked_at.tzinfo is None) != (replied_at.tzinfo is None):
         asked_at, replied_at = asked_at.replace(tzinfo=None), replied_at.replace(tzinfo=None)
     days = (replied_at - asked_at).days
     if days < 0:
-        return []
+        return None
     if days <= TIMELY_DAYS:
-        return [Reason("timely", f"答复及时（{days} 天）", 5)]
+        return Reason("timely", f"答复及时（{days} 天）", 0)
     if days <= LATE_DAYS:
-        return [Reason("late", f"答复用时 {days} 天", 0)]
+        return Reason("late", f"答复用时 {days} 天", 0)
     if days <= VERY_LATE_DAYS:
-        return [Reason("slow", f"答复较慢（{days} 天，超过 {LATE_DAYS} 天）", -10)]
-    return [Reason("very_slow", f"答复严重滞后（{days} 天，超过 {VERY_LATE_DAYS} 天）", -20)]
+        return Reason("slow", f"答复较慢（{days} 天，超过 {LATE_DAYS} 天）", -LATE_POINTS)
+    return Reason("very_slow", f"答复严重滞后（{days} 天，超过 {VERY_LATE_DAYS} 天）", -VERY_LATE_POINTS)
 
 
 # ---- The score -------------------------------------------------------------------------------------------
+
+
+_PERFUNCTORY_CODES = {"boilerplate_only", "answered_elsewhere", "bare_transfer", "redirect"}
+# The ordinary side of a measure whose other side is the point: not said to the editor.
+_UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only"}
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
 
 
 def score_reply(
@@ -230,62 +340,33 @@ def score_reply(
     replied_at: datetime | None = None,
 ) -> ReplyScore:
     """Score a reply to a message (title optional: it weighs the message's key terms); advice only."""
-    reply = normalise_text(reply_text)
-    core = substance(reply)
-    reasons: list[Reason] = []
-
-    transfer = _TRANSFER.search(core)
-    redirect = _REDIRECT.search(core)
-    elsewhere = _ANSWERED_ELSEWHERE.search(core)
-    perfunctory = False
-    if len(core) < 10:
-        reasons.append(Reason("boilerplate_only", "套话：只有收悉、感谢等客套话，没有实质内容", -40))
-        perfunctory = True
-    elif elsewhere and len(_ANSWERED_ELSEWHERE.sub("", core)) < BARE_REMAINDER:
-        reasons.append(Reason("answered_elsewhere", "套话：仅称已答复或给出链接，没有答复内容", -30))
-        perfunctory = True
-    elif transfer and len(_TRANSFER.sub("", core)) < BARE_REMAINDER:
-        reasons.append(Reason("bare_transfer", "套话：仅称已转交有关部门，没有办理结果", -30))
-        perfunctory = True
-    elif redirect and len(_REDIRECT.sub("", core)) < BARE_REMAINDER:
-        reasons.append(Reason("redirect", "套话：仅让留言人去咨询其他部门", -25))
-        perfunctory = True
-    if _ASK_DETAIL.search(core) and len(core) < 120:
-        reasons.append(Reason("asks_detail", "要求留言人补充信息，未作答复", -10))
-
-    if not perfunctory:
-        if len(core) < 30:
-            reasons.append(Reason("too_short", f"回复过短（实质内容约 {len(core)} 字）", -20))
-        elif len(core) < 80:
-            reasons.append(Reason("short", f"回复较短（实质内容约 {len(core)} 字）", -8))
-        elif len(core) >= 200:
-            reasons.append(Reason("detailed", "回复内容详细", 5))
-
-    reasons += _relevance(message_text, message_title, core)
-
-    action, when, contact = _ACTION.search(core), _TIME.search(core), _CONTACT.search(core)
-    if action and when:
-        reasons.append(Reason("action_and_time", "含具体措施和时间", 15))
-    elif action:
-        reasons.append(Reason("action", "含具体措施", 10))
-    elif when:
-        reasons.append(Reason("time", "含时间安排", 5))
-    elif not perfunctory:
-        reasons.append(Reason("no_action", "未说明采取了什么措施或何时办理", -5))
-    if contact:
-        reasons.append(Reason("contact", "提供了联系电话或联系人", 5))
-    if _BASIS.search(core):
-        reasons.append(Reason("basis", "说明了政策或法规依据", 5))
-
-    reasons += _timeliness(asked_at, replied_at)
-
-    score = max(0, min(100, BASE_SCORE + sum(r.delta for r in reasons)))
-    # Worst first, then the strongest points in the reply's favour.
-    reasons.sort(key=lambda r: (r.delta >= 0, -abs(r.delta)))
+    found = measures(message_title, message_text, reply_text)
+    terms = {name: weight * (found[name].value - model.MEANS[name]) for name, weight in model.WEIGHTS.items()}
+    z = (
+        model.INTERCEPT
+        + sum(weight * model.MEANS[name] for name, weight in model.WEIGHTS.items())
+        + sum(terms.values())
+    )
+    probability = _sigmoid(z)
+    reasons = []
+    for name, term in terms.items():
+        # The points this measure moves the score, against a reply typical of the labelled set.
+        points = round(100 * (probability - _sigmoid(z - term)))
+        measure = found[name]
+        if measure.code in _UNREMARKABLE:
+            continue
+        if points or measure.code in ("substance", "relevant", "off_topic") or name == "perfunctory":
+            reasons.append(Reason(measure.code, measure.text_zh, points))
+    late = _timeliness(asked_at, replied_at)
+    if late is not None:
+        reasons.append(late)
+    score = max(0, min(100, round(100 * probability) + (late.delta if late else 0)))
+    # Why a reply says nothing first, then the worst, then the strongest points in the reply's favour.
+    reasons.sort(key=lambda r: (r.code not in _PERFUNCTORY_CODES, r.delta >= 0, -abs(r.delta)))
     return ReplyScore(score, reasons)
 
 
-# ---- Files like replied_messages.csv ---------------------------------------------------------------------
+# ---- Replies on the board ------------------------------------------------------------------------------
 
 
 def quality_of_reply(reply) -> ReplyScore:
