@@ -131,12 +131,13 @@ def measure(client, label: str, url: str, limit: int, repeat: int, method: str =
             statistics.median(run[0] for run in runs),
             len(median[1].statements),
             median[1].sql_ms,
+            statistics.median(run[2] for run in runs),
         )
-    ms, queries, sql = results["uncached"]
+    ms, queries, sql, cpu = results["uncached"]
     ok = ms <= TARGET_MS and queries <= limit
     print(
         f"{'ok  ' if ok else 'OVER'} {label:<34} uncached {ms:6.1f} ms {queries:3d} queries "
-        f"(limit {limit}, SQL {sql:5.1f} ms) · warm {results['warm'][0]:6.1f} ms "
+        f"(limit {limit}, SQL {sql:5.1f} ms, CPU {cpu:5.1f} ms) · warm {results['warm'][0]:6.1f} ms "
         f"{results['warm'][1]:3d} queries",
         flush=True,
     )
