@@ -59,7 +59,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str | date | None]]]:
             raise LeaderFileError("CSV 文件须为 UTF-8 编码。") from None
         table: list[list] = list(csv.reader(io.StringIO(text)))
     elif suffix == ".xlsx":
-        from openpyxl import load_workbook  # only an Excel import needs it
+        from openpyxl import load_workbook  # type: ignore[import-untyped]  # only an Excel import needs it
 
         try:
             sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
@@ -94,7 +94,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str | date | None]]]:
         )
 
 
-def _since(value) -> date | None:
+def _since(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -103,7 +103,7 @@ def _since(value) -> date | None:
         return None
     for pattern in DATE_FORMATS:
         try:
-            return datetime.strptime(value, pattern).date()
+            return datetime.strptime(str(value), pattern).date()
         except ValueError:
             continue
     raise ValueError(f"任职时间“{value}”无法识别，请写作 2023-03-01 或 2023年3月")
@@ -146,7 +146,7 @@ def import_leaders(path: Path) -> LeaderImport:
         if not code or not title:
             result.refused.append((line, "代码和职务不能为空"))
             continue
-        if not name or len(name) > Leader._meta.get_field("person_name").max_length:
+        if not name or len(name) > (Leader._meta.get_field("person_name").max_length or 0):
             result.refused.append((line, "姓名为空或超过 40 个字"))
             continue
         leader = _leader(code, title)
