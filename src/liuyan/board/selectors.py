@@ -527,11 +527,17 @@ def transfer_candidates(user, message: Message) -> QuerySet[Unit]:
 
 
 def unit_choices(
-    candidates: QuerySet[Unit], *, near: Region | None, query: str = "", limit: int = UNIT_CHOICES_LIMIT
+    candidates: QuerySet[Unit],
+    *,
+    near: Region | None,
+    query: str = "",
+    limit: int = UNIT_CHOICES_LIMIT,
+    first: int | None = None,
 ) -> tuple[list[Unit], bool]:
     """Up to `limit` candidate units matching every word of `query` (in the unit's name, code or region),
-    and whether more matched. Those of region `near` come first, then of its ancestors, then of the
-    regions beside it (under its parent), then the rest in region order, the central departments last."""
+    and whether more matched. Unit `first` comes first (a ministry's desk: its own department), then those
+    of region `near`, then of its ancestors, then of the regions beside it (under its parent), then the
+    rest in region order, the central departments last."""
     units = candidates.select_related("region")
     for word in query.split()[:5]:
         units = units.filter(
@@ -548,6 +554,8 @@ def unit_choices(
         if len(ancestors) > 1:
             parent_path = "".join(f"{code}/" for code in ancestors[:-1])
             nearest.insert(2, When(region__path__startswith=parent_path, then=Value(2)))
+    if first is not None:
+        nearest.insert(0, When(pk=first, then=Value(-1)))
     units = units.annotate(nearness=Case(*nearest, default=Value(3), output_field=IntegerField())).order_by(
         "nearness", "region__path", "kind", "id"
     )

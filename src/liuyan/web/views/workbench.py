@@ -380,7 +380,9 @@ def unit_picker(user, message: Message, purpose: str, query: str) -> dict:
         if purpose == "assign"
         else selectors.transfer_candidates(user, message)
     )
-    units, more = selectors.unit_choices(candidates, near=message.region, query=query)
+    # A ministry's desk (no region) offers its own department first.
+    own = message.desk.parent_id if message.desk.region_id is None else None
+    units, more = selectors.unit_choices(candidates, near=message.region, query=query, first=own)
     return {"groups": unit_groups(units), "more": more, "query": query, "count": len(units)}
 
 
