@@ -17,6 +17,8 @@ from liuyan.intelligence.choices import CorrectionField
 from liuyan.intelligence.classifier import current_version, load_classifier
 from liuyan.intelligence.models import Correction
 from liuyan.intelligence.routing_choice import best_suggestions
+from liuyan.reports.choices import Dimension
+from liuyan.reports.models import DailyCount
 from tests.api_client import ApiClient
 from tests.conftest import post_action
 from tests.factories import make_message
@@ -56,6 +58,21 @@ def test_the_desk_corrects_domain_and_type_on_the_handling_page(client, dispatch
         (CorrectionField.TYPE, "complaint", "help", dispatcher),
     ]
     assert rows[0].created_at == event.created_at
+
+
+def test_the_counts_follow_the_corrected_domain_and_type(editor, message):
+    def received(dimension, key):
+        rows = DailyCount.objects.filter(dimension=dimension, key=str(key))
+        return sum(rows.values_list("received", flat=True))
+
+    education, kind = message.domain_id, message.message_type_id
+    traffic = Domain.objects.get(name="交通", parent=None)
+    assert received(Dimension.DOMAIN, education) == 1 and received(Dimension.DOMAIN, traffic.pk) == 0
+
+    message = classification.reclassify_message(editor, message.pk, traffic.pk, "inquiry")
+
+    assert received(Dimension.DOMAIN, education) == 0 and received(Dimension.DOMAIN, traffic.pk) == 1
+    assert received(Dimension.TYPE, kind) == 0 and received(Dimension.TYPE, message.message_type_id) == 1
 
 
 @pytest.mark.parametrize(

@@ -411,8 +411,9 @@ class PostMessageForm(forms.Form):
 
 
 def domain_choices() -> list[tuple[int, str]]:
-    """Domains depth-first, sub-domains indented under their parent."""
-    domains = list(directory_selectors.active_domains())
+    """Domains depth-first, sub-domains indented under their parent (from the directory's kept copy: no
+    query on a page that shows the choice)."""
+    domains = lookups.active_domains()
     children: dict[int | None, list] = {}
     for domain in domains:
         children.setdefault(domain.parent_id, []).append(domain)

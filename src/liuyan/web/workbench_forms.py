@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from liuyan import inputs
 from liuyan.board.choices import CampaignState, MarkKind, RevisitMethod, RevisitOutcome
+from liuyan.directory import lookups
 from liuyan.directory.selectors import active_message_types
 from liuyan.web.forms import LineField, TextField, day_in_range, domain_choices
 
@@ -222,7 +223,7 @@ class ReclassifyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["domain"].choices = domain_choices()
-        self.fields["message_type"].choices = [(t.code, t.name) for t in active_message_types()]
+        self.fields["message_type"].choices = [(t.code, t.name) for t in lookups.active_message_types()]
 
 
 class RegionCodesField(forms.Field):
