@@ -1108,6 +1108,11 @@ def run_one(args, n: int) -> dict:
         print(f"Reusing {url}: migrate {result['migrate_seconds']:.1f} s", flush=True)
     else:
         result["build"] = build(args, n, url, brief_day)
+    # The newest messages' search index, as `run_periodic` keeps it (built once, then kept while it fits).
+    from liuyan.board.search import refresh_recent_index
+
+    started = time.perf_counter()
+    print(f"  {refresh_recent_index()} {time.perf_counter() - started:.1f} s", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM board_message")
         result["rows"] = cursor.fetchone()[0]

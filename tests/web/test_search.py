@@ -270,6 +270,50 @@ def test_a_common_word_is_sought_in_a_recent_window_first(citizen, admin_user, m
     assert '"board_message"."published_at" >=' in ranking[0]
 
 
+@pytest.mark.postgres
+def test_the_newest_messages_have_a_search_index_of_their_own(citizen, admin_user, monkeypatch):
+    """PostgreSQL: the newest messages get a partial search index, kept while it covers at most twice as
+    many as asked and then moved forward; the results do not change. (That the planner reads it for a
+    common word's recent window shows at volume: bench/scale.py.)"""
+    if connection.vendor != "postgresql":
+        pytest.skip("the recent index is PostgreSQL's")
+    messages = list(Message.objects.filter(pk__in=[m.pk for m in bridges(citizen, admin_user, 40)]))
+    messages.sort(key=lambda m: m.published_at)
+    with connection.cursor() as cursor:
+        # The test's transaction holds deferred foreign-key checks, which CREATE INDEX may not leave behind.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ANALYZE board_message")
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    before = search.search_messages(public_messages(), "桥梁").ids
+    assert search.recent_index_since() is None
+    assert "已建立" in search.refresh_recent_index(covered=10)
+    since = search.recent_index_since()
+    assert since is not None and abs(since - messages[30].published_at) < timedelta(seconds=1)
+    assert "仍然适用" in search.refresh_recent_index(covered=10)
+    assert search.search_messages(public_messages(), "桥梁").ids == before == [m.id for m in messages[:-3:-1]]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname LIKE %s", [search.RECENT_INDEX + "%"])
+        (definition,) = cursor.fetchone()
+    assert "gin (search_vector) WHERE (published_at >= " in definition, definition
+    # Thirty more recent messages: the index would cover forty, more than twice ten; it moves forward.
+    newer = bridges(citizen, admin_user, 30)
+    Message.objects.filter(pk__in=[m.pk for m in newer]).update(published_at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE board_message")
+    search.forget_estimates()
+    assert "已建立" in search.refresh_recent_index(covered=10)
+    assert search.recent_index_since() > since
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE %s", [search.RECENT_INDEX + "%"])
+        assert cursor.fetchone()[0] == 1
+
+
+def test_the_recent_search_index_is_postgresql_only(db):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite's full-text table needs no recent index")
+    assert search.refresh_recent_index() == "无需近期检索索引（仅 PostgreSQL 使用）。"
+
+
 def _lowest_nodes_computing(plan: dict, needle: str) -> list[dict]:
     """The plan nodes whose output holds `needle` while none of their children's does."""
     children = plan.get("Plans", [])

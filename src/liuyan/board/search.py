@@ -12,6 +12,10 @@ the dictionary words inside it (交通拥堵 also matches 交通 … 拥堵), so
 
 A search ranks only the newest CANDIDATES matches (RankedMatches), never every match of a common word;
 beyond them it tells how many there are from the planner's estimate, not by counting.
+
+On PostgreSQL the newest messages also have a search index of their own (refresh_recent_index): a common
+word's newest matches are read from its short lists, whose length depends on how many messages are recent,
+not on how many there are in all.
 """
 
 import json
@@ -20,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from functools import cached_property
 
 import jieba
@@ -27,7 +32,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Lookup, Q, QuerySet, TextField, Value
 
-from liuyan.board.models import Message, MessageSearchEntry
+from liuyan.board.models import Message, MessageSearchEntry, public_live
 from liuyan.board.privacy import mask_text
 
 # Letters and digits only: punctuation, spaces and symbols are never tokens.
@@ -281,6 +286,10 @@ def _ranked_ids(
     vendor = connections[queryset.db].vendor
     if not groups or vendor not in {"postgresql", "sqlite"}:
         return list(matches.order_by("-published_at", "-id").values_list("pk", flat=True)[:limit])
+    if vendor == "postgresql" and expected is not None:
+        # Several words: the planner takes them as independent and may expect far fewer matches than there
+        # are (小区 停车); the rarest word's own estimate bounds them, and the windows start from it.
+        expected = max(expected, min(_planned_rows(match_messages(queryset, g[0][0])) for g in groups))
     if vendor == "postgresql" and expected and expected > 10 * limit:  # else reading all matches is cheap
         wanted, total = limit * WINDOW_MARGIN, _planned_rows(base)
         while (since := _window_start(base, total, expected, wanted)) is not None:
@@ -499,3 +508,59 @@ def ensure_postgres_vector(connection) -> None:
         if applied and not present:
             for statement in POSTGRES_VECTOR_SETUP:
                 cursor.execute(statement)
+
+
+# The newest messages' own search index (PostgreSQL): a partial GIN index of the vectors of the messages
+# published since a moment, its name telling the moment. A search's recent windows (_window_start) fall
+# within it, and the planner reads a word's short list there instead of its list over every message.
+# refresh_recent_index moves the moment forward when the index has grown to twice RECENT_MESSAGES.
+RECENT_INDEX = "message_search_recent_"
+RECENT_MESSAGES = 100_000
+
+
+def recent_index_since(using: str = "default") -> datetime | None:
+    """The moment from which the newest messages' search index covers them; None without one."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'board_message' "
+            "AND schemaname = current_schema() AND indexname LIKE %s ORDER BY indexname DESC",
+            [RECENT_INDEX + "%"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    return datetime.fromtimestamp(int(names[0].removeprefix(RECENT_INDEX)), tz=UTC) if names else None
+
+
+def refresh_recent_index(using: str = "default", *, covered: int = RECENT_MESSAGES) -> str:
+    """Give the newest `covered` public messages their own search index when there is none yet or the one
+    there covers more than twice as many (by the planner's estimate); the older index is dropped after the
+    new one is built. Built CONCURRENTLY (writes go on) unless inside a transaction. PostgreSQL only;
+    returns what was done, in Chinese."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return "无需近期检索索引（仅 PostgreSQL 使用）。"
+    since = recent_index_since(using)
+    published = Message.objects.using(using).filter(public_live())
+    if since is not None and _planned_rows(published.filter(published_at__gte=since)) <= 2 * covered:
+        return f"近期检索索引仍然适用（自 {since:%Y-%m-%d %H:%M} UTC 起）。"
+    newest = published.order_by("-published_at", "-id").values_list("published_at", flat=True)
+    moment = newest[covered - 1 : covered].first()
+    if moment is None:
+        return "公开留言不足，暂不建立近期检索索引。"
+    moment = moment.replace(microsecond=0)
+    name = f"{RECENT_INDEX}{int(moment.timestamp())}"
+    concurrently = "" if connection.in_atomic_block else "CONCURRENTLY "
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE INDEX {concurrently}IF NOT EXISTS {name} ON board_message USING GIN (search_vector) "
+            f"WHERE published_at >= %s",
+            [moment],
+        )
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'board_message' "
+            "AND schemaname = current_schema() AND indexname LIKE %s AND indexname <> %s",
+            [RECENT_INDEX + "%", name],
+        )
+        for (old,) in cursor.fetchall():
+            cursor.execute(f"DROP INDEX {concurrently}IF EXISTS {old}")
+    forget_estimates()
+    return f"已建立近期检索索引（自 {moment:%Y-%m-%d %H:%M} UTC 起的留言）。"

@@ -1,9 +1,10 @@
 """Background tasks of the board: thin wrappers that call the periodic oversight actions, the rest of a
-submission made through the API and the segmenting an import left for later."""
+submission made through the API, the segmenting an import left for later and the newest messages' search
+index."""
 
 from django_tasks import task
 
-from liuyan.board import imports
+from liuyan.board import imports, search
 from liuyan.board.actions import oversight, submission
 
 
@@ -32,5 +33,16 @@ def segment_imported() -> int:
     return imports.segment_imported()
 
 
+@task()
+def refresh_recent_search_index() -> str:
+    return search.refresh_recent_index()
+
+
 # follow_up_submissions: for a submission whose own task ran before it committed (a burst's last ones).
-PERIODIC_TASKS = [warn_due_soon, supervise_overdue, close_unrated, follow_up_submissions]
+PERIODIC_TASKS = [
+    warn_due_soon,
+    supervise_overdue,
+    close_unrated,
+    follow_up_submissions,
+    refresh_recent_search_index,
+]
