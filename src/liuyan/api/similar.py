@@ -34,6 +34,11 @@ class SimilarOut(Schema):
     title: str
     score: float = Field(description="估计的相似度（Jaccard，0–1）")
     near_duplicate: bool = Field(description="相似度很高，可能是重复留言")
+    match: str = Field(
+        description="如何找到：same_title 标题相同、near_title 标题几乎相同、"
+        "title_in_body 标题与另一条的正文相同、overlap 内容相似；按此顺序排列"
+    )
+    match_label: str = Field(description="找到方式的中文说明")
     state: str
     state_label: str
     replied: bool = Field(description="已有公开答复")

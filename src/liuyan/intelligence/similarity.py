@@ -444,7 +444,12 @@ def _title_matches(
     if not found:
         return []
     exact = compared_text(title)
-    messages = queryset.filter(pk__in=list(found)).select_related(*related).defer("search_tokens")
+    # Only messages indexed at this VERSION: their title keys were made the way these were.
+    messages = (
+        queryset.filter(pk__in=list(found), similarity_signature__version=VERSION)
+        .select_related(*related, "similarity_signature")
+        .defer("search_tokens")
+    )
     return [
         (
             m,
@@ -472,19 +477,13 @@ def _titles_first(
     matches = _title_matches(title, body, queryset, exclude_id=exclude_id, related=related)
     if not matches:
         return overlaps[:limit]
-    stored = {
-        pk: _from_bytes(data)
-        for pk, data in SimilaritySignature.objects.filter(
-            message_id__in=[m.pk for m, _match in matches], version=VERSION
-        ).values_list("message_id", "signature")
-    }
     overlap_scores = {hit.message.pk: hit.score for hit in overlaps}
     titled = []
     for message, match in matches:
         if message.pk in overlap_scores:
             score = overlap_scores[message.pk]
-        elif signature is not None and message.pk in stored:
-            score = round(float((stored[message.pk] == signature).mean()), 3)
+        elif signature is not None:
+            score = round(float((_from_bytes(message.similarity_signature.signature) == signature).mean()), 3)
         else:
             score = 0.0
         near = match in (Match.SAME_TITLE, Match.NEAR_TITLE) or score >= NEAR_DUPLICATE_MIN

@@ -52,7 +52,8 @@
       if (hit.near_duplicate) {
         item.append(" ", element("span", "post-similar-flag near", "高度相似"));
       }
-      item.append(" ", element("span", "meta", "相似度 " + Math.round(hit.score * 100) + "%"));
+      var how = hit.match && hit.match !== "overlap" ? hit.match_label + " · " : "";
+      item.append(" ", element("span", "meta", how + "相似度 " + Math.round(hit.score * 100) + "%"));
       list.append(item);
     });
     note.textContent = hits.length
