@@ -185,7 +185,7 @@ def _insert(model: type[Model], rows: list[dict]) -> None:
                     copy.write_row(row_values)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", list(values))
 
 
 def _seed_sla_policies() -> int:
