@@ -114,9 +114,9 @@ def _keys(
 
 def splits_by_domain_and_type(code: str) -> bool:
     """Region × domain and region × type rows are kept for provinces and prefectures only: for the
-    thousands of counties they would multiply the table for little use, and a county's breakdown is read
-    from its few messages instead (stats.breakdown)."""
-    return level_of(code) != RegionLevel.COUNTY
+    thousands of counties and townships they would multiply the table for little use, and their breakdown
+    is read from their few messages instead (stats.breakdown)."""
+    return level_of(code) in {RegionLevel.PROVINCE, RegionLevel.PREFECTURE}
 
 
 def latest_rating(message: Message) -> Rating | None:
