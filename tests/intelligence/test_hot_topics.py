@@ -140,7 +140,7 @@ def test_a_cluster_without_a_shared_place_object_or_problem_is_dropped(monkeypat
     # Without the generic words the same messages do make a topic: the rule is what drops it.
     monkeypatch.setattr(clustering, "GENERIC_TERMS", frozenset())
     topics = find_hot_topics(generic_items(), top=10)
-    assert "g" in {t.message_ids[0][0] for t in topics}
+    assert any(mid.startswith("g") for t in topics for mid in t.message_ids)
 
 
 def test_topics_rank_by_support_and_growth():
