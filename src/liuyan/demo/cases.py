@@ -397,7 +397,8 @@ class CaseWriter:
         rng = self.rng
         road, road2 = rng.sample(texts.ROADS, 2)
         born = datetime(1950, 1, 1) + timedelta(days=rng.randint(0, 55 * 365))
-        id_number = f"{region}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+        # An ID number starts with the six-digit code of a county (a township's first six digits).
+        id_number = f"{region[:6]}{born:%Y%m%d}{rng.randint(0, 999):03d}"
         return {
             "leader": leader.title,
             "place": self.places.place_name(region),
