@@ -18,6 +18,9 @@ from django.core.exceptions import ValidationError
 _FORBIDDEN_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _FORBIDDEN_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
+# A region's code: six ASCII digits down to the counties, nine for townships and street offices.
+REGION_CODE = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
+
 # The largest id the database holds (a signed 64-bit integer); a larger number names nothing.
 MAX_ID = 2**63 - 1
 _ID = re.compile(r"[0-9]{1,19}")

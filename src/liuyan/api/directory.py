@@ -7,13 +7,11 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from liuyan.api.errors import ApiError, ErrorOut, error_response
-from liuyan.api.fields import Line
+from liuyan.api.fields import REGION_CODE, Line
 from liuyan.directory import selectors
 from liuyan.directory.models import Region
 
 router = Router(tags=["名录"])
-
-REGION_CODE = r"^\d{6}(\d{3})?$"
 
 
 class RegionRef(Schema):

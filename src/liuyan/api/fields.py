@@ -32,6 +32,9 @@ def _in_range(value: date) -> date:
 
 
 # One line (titles, names, codes, search words): no control characters, no line breaks.
+# A region's code (inputs.REGION_CODE) as a schema pattern.
+REGION_CODE = f"^{inputs.REGION_CODE.pattern}$"
+
 Line = Annotated[str, AfterValidator(_plain(inputs.check_line))]
 # Several lines (a message, a reply, a reason): line breaks and tabs allowed, other control characters not.
 Text = Annotated[str, AfterValidator(_plain(inputs.check_text))]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from liuyan.api.errors import ApiError
-from liuyan.api.fields import Day, Line
+from liuyan.api.fields import REGION_CODE, Day, Line
 from liuyan.api.messages import ERRORS
 from liuyan.intelligence.hot_topics import UnknownFilter, hot_topics_between
 
@@ -19,7 +19,7 @@ MAX_DAYS = 366
 class HotTopicsQuery(Schema):
     start: Day | None = Field(None, alias="from", description="起始日期（含），默认 30 天前")
     end: Day | None = Field(None, alias="to", description="截止日期（含），默认今天")
-    region: Line | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码，含下级")
+    region: Line | None = Field(None, pattern=REGION_CODE, description="行政区划代码，含下级")
     campaign: Line | None = Field(None, max_length=60, description="专栏标识")
     top: int = Field(10, ge=1, le=50)
 

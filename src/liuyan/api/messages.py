@@ -12,7 +12,7 @@ from liuyan.accounts.choices import AccessKind
 from liuyan.api import presenters
 from liuyan.api.auth import signed_in, viewer
 from liuyan.api.errors import ApiError, ErrorOut, download, errors
-from liuyan.api.fields import Id, Line, Moment, PageNumber, Text
+from liuyan.api.fields import REGION_CODE, Id, Line, Moment, PageNumber, Text
 from liuyan.api.throttles import SubmitThrottle
 from liuyan.board import lifecycle, paging, selectors
 from liuyan.board.actions import (
@@ -259,7 +259,7 @@ class MessageIn(Schema):
     domain: Id | Line = Field(description="领域 id 或名称")
     title: Line
     body: Text
-    region_code: Line | None = Field(None, pattern=r"^\d{6}$")
+    region_code: Line | None = Field(None, pattern=REGION_CODE)
     campaign: Line | None = None
     public: bool = True
     anonymous: bool = False
@@ -273,7 +273,7 @@ class CreatedMessage(Schema):
 
 
 class ListQuery(Schema):
-    region: Line | None = Field(None, pattern=r"^\d{6}$", description="行政区划代码，含下级")
+    region: Line | None = Field(None, pattern=REGION_CODE, description="行政区划代码，含下级")
     leader: Id | None = None
     type: Line | None = None
     domain: Id | None = None

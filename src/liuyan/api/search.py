@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 from liuyan.api import presenters
 from liuyan.api.auth import viewer
 from liuyan.api.errors import ApiError, errors
-from liuyan.api.fields import Day, Id, Line, PageNumber
+from liuyan.api.fields import REGION_CODE, Day, Id, Line, PageNumber
 from liuyan.board import search, selectors
 from liuyan.board.privacy import mask_text
 
@@ -34,7 +34,7 @@ def beyond_ranked(matches) -> str | None:
 class SearchQuery(Schema):
     q: Line = Field(min_length=1, max_length=50, description="搜索词；多个词须都出现在留言中")
     region: Line | None = Field(
-        None, pattern=r"^\d{6}$", description="行政区划代码（省、市、县均可），含下级"
+        None, pattern=REGION_CODE, description="行政区划代码（省、市、县、乡均可），含下级"
     )
     type: Line | None = Field(None, max_length=50, description="类型代码（如 complaint）或名称")
     domain: Id | None = Field(None, description="领域 id，含下级领域")

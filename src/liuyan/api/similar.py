@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema
 
 from liuyan.api.auth import signed_in
 from liuyan.api.errors import errors
-from liuyan.api.fields import Id, Line, Text
+from liuyan.api.fields import REGION_CODE, Id, Line, Text
 from liuyan.api.throttles import SimilarThrottle
 from liuyan.board import selectors
 from liuyan.board.models import BODY_MAX, TITLE_MAX
@@ -23,7 +23,7 @@ class SimilarIn(Schema):
     title: Line = Field("", max_length=TITLE_MAX * 2)
     body: Text = Field("", max_length=BODY_MAX * 2)
     region: Line | None = Field(
-        None, pattern=r"^\d{6}$", description="行政区划代码：只找该地区（含下级）的留言"
+        None, pattern=REGION_CODE, description="行政区划代码：只找该地区（含下级）的留言"
     )
     limit: int = Field(5, ge=1, le=10)
 

@@ -29,7 +29,6 @@ ROW_RELATED = ("region", "message_type", "domain")
 SORT_LABELS = {"newest": "最新在前", "oldest": "最早在前", "deadline": "时限最近在前"}
 # A full serial (LY + day + sequence) is looked up exactly; anything else is searched in titles and serials.
 SERIAL = re.compile(r"LY[0-9]{14}")
-REGION_CODE = re.compile(r"[0-9]{6}")
 Q_MAX_LENGTH = 60
 # Pages a queue may be asked for: past the count cap a page is empty anyway; the bound keeps the offset a
 # number the database takes.
@@ -229,8 +228,8 @@ def parse_filters(data: Mapping[str, str], queue: str) -> tuple[QueueFilters, di
         found["q"] = q
 
     if region := values.get("region"):
-        if not REGION_CODE.fullmatch(region):
-            errors["region"] = "应为 6 位行政区划代码（半角数字），或从列表中选择地区。"
+        if not inputs.REGION_CODE.fullmatch(region):
+            errors["region"] = "应为 6 位（乡镇 9 位）行政区划代码（半角数字），或从列表中选择地区。"
         elif not Region.objects.filter(pk=region).exists():
             errors["region"] = f"没有代码为 {region} 的地区。"
         else:

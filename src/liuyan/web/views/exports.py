@@ -2,13 +2,12 @@
 fields within the user's scope) and the open-data archive. The export URL is the list's URL with its query
 string kept, e.g. /messages/export.csv?region=530900&type=complaint."""
 
-import re
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 
+from liuyan import inputs
 from liuyan.accounts.audit import record_access
 from liuyan.accounts.choices import AccessKind, Permission
 from liuyan.accounts.scope import restrict, scope_for
@@ -35,7 +34,7 @@ def _form_errors(form: forms.Form) -> list[str]:
 def public_export(request, fmt: str):
     """The public message list (same filters and state tab as /messages/) with public fields, masked."""
     code = request.GET.get("region", "")
-    region = Region.objects.filter(pk=code).first() if re.fullmatch(r"\d{6}", code) else None
+    region = Region.objects.filter(pk=code).first() if inputs.REGION_CODE.fullmatch(code) else None
     form = MessageFilterForm(
         request.GET,
         region=region,
@@ -52,7 +51,9 @@ class StaffExportForm(forms.Form):
     """Filters of a staff export: those of the public list, and any state (including unpublished ones)."""
 
     region = forms.RegexField(
-        regex=r"^\d{6}$", required=False, error_messages={"invalid": "地区代码应为 6 位数字。"}
+        regex=f"^{inputs.REGION_CODE.pattern}$",
+        required=False,
+        error_messages={"invalid": "地区代码应为 6 位（乡镇 9 位）数字。"},
     )
     leader = forms.IntegerField(required=False, min_value=1, error_messages={"invalid": "留言对象无效。"})
     type = LineField(required=False, max_length=20)

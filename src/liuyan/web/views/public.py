@@ -471,7 +471,7 @@ def search(request):
 
 
 def _chosen_region(code: str) -> Region | None:
-    return Region.objects.filter(pk=code).first() if re.fullmatch(r"[0-9]{6}(?:[0-9]{3})?", code) else None
+    return Region.objects.filter(pk=code).first() if inputs.REGION_CODE.fullmatch(code) else None
 
 
 def _marked_rows(messages, user, pattern) -> list[Row]:
