@@ -191,8 +191,8 @@ def test_the_pickers_script_gets_the_places_found(client, campaign):
     html = client.get("/workbench/campaigns/regions/", {"region_q": "临沧"}).content.decode()
     assert 'value="530900"> 云南省 临沧市' in html and "永德县" in html
     assert (
-        "没有找到名称含“火星”的地区。"
-        in client.get("/workbench/campaigns/regions/", {"region_q": "火星"}).content.decode()
+        "没有找到名称含“冥王星”的地区。"
+        in client.get("/workbench/campaigns/regions/", {"region_q": "冥王星"}).content.decode()
     )
 
 
