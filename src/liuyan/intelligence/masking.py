@@ -12,6 +12,7 @@ full-width digits count the same.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from liuyan.board.privacy import personal_data_spans
 
@@ -55,6 +56,10 @@ _ADDRESS = re.compile(
     rf"|(?<![0-9A-Za-z])(?:{_HOUSE}-?)?{_BUILDING}-?(?:{_NUM}(?:室|号房)|[0-9]{{3,4}}(?:室|房|号房|户))"
 )
 
+# What each pattern cannot match without: most texts hold none of it, and are not scanned by the pattern.
+_ACCOUNT_HINT = re.compile(r"qq|扣扣|微信|weixin|vx|v信|wx", re.IGNORECASE)
+_BUILDING_HINT = re.compile("[栋幢座楼]")
+
 # The words that introduce a number or an address just masked, and whose it is: 我的身份证号码是〔证件号〕 →
 # 〔证件号〕.
 _LEAD = re.compile(
@@ -70,6 +75,7 @@ _BANK = re.compile(
 )
 
 
+@lru_cache(maxsize=512)  # one analysis masks the same text for each of its steps
 def mask_personal_data(text: str) -> str:
     """`text` NFKC-folded, with personal data replaced by placeholders (PLACEHOLDERS); the rest as it was
     (its line breaks and spaces too: a caller may still tell the title from the body)."""
@@ -84,11 +90,13 @@ def mask_personal_data(text: str) -> str:
             at = end
         out.append(text[at:])
         text = "".join(out)
-    text = _ACCOUNT.sub(ACCOUNT, text)
-    text = _ADDRESS.sub(ADDRESS, text)
+    if _ACCOUNT_HINT.search(text):
+        text = _ACCOUNT.sub(ACCOUNT, text)
+    if _BUILDING_HINT.search(text):
+        text = _ADDRESS.sub(ADDRESS, text)
     if CARD in text:
         text = _BANK.sub(CARD, text)
-    return _LEAD.sub("", text)
+    return _LEAD.sub("", text) if "〔" in text else text
 
 
 def drop_personal_data(text: str) -> str:
