@@ -202,7 +202,8 @@ def test_a_second_run_trains_again_a_model_this_version_cannot_read(demo, settin
     run_demo()
     assert classifier.load_classifier("domain") is not None
     meta_path = settings.LIUYAN_MODEL_DIR / f"{classifier.current_version('domain')}.json"
-    meta_path.write_text(meta_path.read_text(encoding="utf-8").replace(f'"format": {classifier.FORMAT}', '"format": 2'))
+    meta = meta_path.read_text(encoding="utf-8")
+    meta_path.write_text(meta.replace(f'"format": {classifier.FORMAT}', '"format": 2'))
     classifier.forget_loaded_classifiers()
     assert classifier.load_classifier("domain") is None
     type_version = classifier.current_version("type")
