@@ -12,6 +12,19 @@ SHUIBU = ("350102008", "水部街道", "350102")
 YONGKANG = ("530923102", "永康镇", "530923")
 
 
+def gone_township(successor: Region) -> Region:
+    """旧德党乡, a township that has gone, kept inactive with `successor` (a township of the same county)."""
+    return Region.objects.create(
+        code="530923199",
+        name="旧德党乡",
+        level=RegionLevel.TOWNSHIP,
+        parent=successor.parent,
+        path=f"{successor.parent.path}530923199/",
+        active=False,
+        replaced_by=successor,
+    )
+
+
 def township(code: str, name: str, county_code: str) -> Region:
     county = Region.objects.get(pk=county_code)
     region, _ = Region.objects.get_or_create(

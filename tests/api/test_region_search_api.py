@@ -3,10 +3,8 @@ level of the directory endpoints (nine-digit codes)."""
 
 import pytest
 
-from liuyan.directory.choices import RegionLevel
-from liuyan.directory.models import Region
 from tests.api.openapi import assert_matches_openapi
-from tests.townships import DEDANG, SHUIBU, YONGKANG, township
+from tests.townships import DEDANG, SHUIBU, YONGKANG, gone_township, township
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +47,7 @@ def test_the_exact_name_and_the_higher_level_come_first(client):
 
 def test_a_region_that_has_gone_is_offered_as_its_successor(client):
     dedang = township(*DEDANG)
-    Region.objects.create(
-        code="530923199",
-        name="旧德党乡",
-        level=RegionLevel.TOWNSHIP,
-        parent=dedang.parent,
-        path=f"{dedang.parent.path}530923199/",
-        active=False,
-        replaced_by=dedang,
-    )
+    gone_township(dedang)
 
     status, body = search(client, "旧德党")
 

@@ -5,9 +5,8 @@ that has gone points to its successor."""
 import pytest
 
 from liuyan.board.choices import MessageState
-from liuyan.directory.choices import RegionLevel
-from liuyan.directory.models import Leader, Region
-from tests.townships import DEDANG, YONGKANG, answered_in, township
+from liuyan.directory.models import Leader
+from tests.townships import DEDANG, YONGKANG, answered_in, gone_township, township
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +62,7 @@ def test_a_township_message_list_and_stats_page_read_the_township(client, citize
 
 def test_a_region_that_has_gone_points_to_its_successor(client):
     dedang = township(*DEDANG)
-    Region.objects.create(
-        code="530923199",
-        name="旧德党乡",
-        level=RegionLevel.TOWNSHIP,
-        parent=dedang.parent,
-        path=f"{dedang.parent.path}530923199/",
-        active=False,
-        replaced_by=dedang,
-    )
+    gone_township(dedang)
 
     html = client.get("/regions/530923199/").content.decode()
 
