@@ -7,23 +7,27 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
 
-from liuyan.board.actions import classification, dispatch
+from liuyan.accounts.choices import Role
+from liuyan.board.actions import classification, dispatch, handling
 from liuyan.board.choices import EventKind, MessageState
 from liuyan.board.models import Event
 from liuyan.directory.models import Domain, Unit
-from liuyan.intelligence import corrections
+from liuyan.intelligence import corrections, subscribers, tasks
 from liuyan.intelligence.choices import CorrectionField
 from liuyan.intelligence.classifier import current_version, load_classifier
 from liuyan.intelligence.models import Correction
-from liuyan.intelligence.routing_choice import best_suggestions
+from liuyan.intelligence.routing_choice import best_suggestions, kept_suggestions, page_suggestions
 from liuyan.reports.choices import Dimension
 from liuyan.reports.models import DailyCount
 from tests.api_client import ApiClient
-from tests.conftest import post_action
+from tests.conftest import make_user, post_action
 from tests.factories import make_message
 
 pytestmark = pytest.mark.django_db
+
+CORRECTION_TASK = "liuyan.intelligence.tasks.record_assignment_correction"
 
 
 @pytest.fixture
@@ -109,15 +113,19 @@ def test_the_api_reclassifies_and_refuses_a_handler(handler, editor, message):
     assert Correction.objects.count() == 1
 
 
-def test_assigning_elsewhere_than_the_first_suggestion_is_a_unit_correction(dispatcher, message):
-    suggested = best_suggestions(dispatcher, [message.pk])[message.pk].unit
-    other = (
+def other_unit_than(suggested: Unit) -> Unit:
+    return (
         Unit.objects.filter(region__code__startswith="5309", active=True)
         .exclude(kind="dispatch_desk")
         .exclude(pk=suggested.pk)
         .order_by("code")
         .first()
     )
+
+
+def test_assigning_elsewhere_than_the_suggestion_the_queue_showed_is_a_unit_correction(dispatcher, message):
+    suggested = page_suggestions(dispatcher, [message.pk])[message.pk].unit  # the queue page showed it
+    other = other_unit_than(suggested)
 
     dispatch.assign_message(dispatcher, message.pk, other.pk)
 
@@ -128,18 +136,50 @@ def test_assigning_elsewhere_than_the_first_suggestion_is_a_unit_correction(disp
         other.name,
         dispatcher,
     )
+    assert not DBTaskResult.objects.filter(task_path=CORRECTION_TASK).exists()
+    assert kept_suggestions(dispatcher, [message.pk]) == {}  # assigned: no longer kept
+
+
+def test_an_assignment_no_page_kept_a_suggestion_for_is_compared_in_a_task(dispatcher, message):
+    suggested = best_suggestions(dispatcher, [message.pk])[message.pk].unit
+    other = other_unit_than(suggested)
+
+    dispatch.assign_message(dispatcher, message.pk, other.pk)
+    assert not Correction.objects.exists()  # not worked out on the desk's request
+    job = DBTaskResult.objects.get(task_path=CORRECTION_TASK)
+    event = message.events.get(kind=EventKind.ASSIGNED)
+    assert job.args_kwargs["kwargs"] == {"event_id": event.pk}
+
+    handler = make_user("other-unit-handler", Role.HANDLER, unit=other)
+    handling.accept_message(handler, message.pk)  # the message moves on before the task runs
+    assert tasks.record_assignment_correction.call(event_id=event.pk) is True
+    (row,) = Correction.objects.filter(message=message)
+    assert (row.field, row.suggested, row.chosen, row.actor) == (
+        CorrectionField.UNIT,
+        suggested.name,
+        other.name,
+        dispatcher,
+    )
+    assert tasks.record_assignment_correction.call(event_id=event.pk + 1000) is False  # gone: nothing
 
 
 def test_assigning_to_the_suggestion_or_by_the_system_corrects_nothing(dispatcher, citizen, admin_user):
     message = make_message(citizen, admin_user, MessageState.PUBLISHED)
-    suggested = best_suggestions(dispatcher, [message.pk])[message.pk].unit
+    suggested = page_suggestions(dispatcher, [message.pk])[message.pk].unit
     dispatch.assign_message(dispatcher, message.pk, suggested.pk)
     assert not Correction.objects.exists()
 
     second = make_message(citizen, admin_user, MessageState.PUBLISHED)
-    event = Event.objects.filter(message=second, kind=EventKind.PUBLISHED).get()
+    suggested = best_suggestions(dispatcher, [second.pk])[second.pk].unit
+    dispatch.assign_message(dispatcher, second.pk, suggested.pk)
+    (job,) = DBTaskResult.objects.filter(task_path=CORRECTION_TASK)
+    assert tasks.record_assignment_correction.call(**job.args_kwargs["kwargs"]) is False
+
+    third = make_message(citizen, admin_user, MessageState.PUBLISHED)
+    event = Event.objects.filter(message=third, kind=EventKind.PUBLISHED).get()
     event.kind, event.actor, event.unit = EventKind.ASSIGNED, None, suggested
-    corrections.record_assignment(event)  # what an automatic assignment announces: no actor
+    subscribers.record_correction(event)  # what an automatic assignment announces: no actor
+    assert DBTaskResult.objects.filter(task_path=CORRECTION_TASK).count() == 1
     assert not Correction.objects.exists()
 
 

@@ -4,13 +4,12 @@ what, and when. Retraining reads them back as labelled examples (`history_exampl
 
 from collections.abc import Iterable
 
-from django.core.cache import cache
-
 from liuyan.board.models import Event, Message
 from liuyan.directory.models import Domain, MessageType
 from liuyan.intelligence.choices import CorrectionField
 from liuyan.intelligence.models import Correction
-from liuyan.intelligence.routing_choice import page_suggestions
+from liuyan.intelligence.routing import UnitSuggestion
+from liuyan.intelligence.routing_choice import best_suggestions
 
 
 def root_domain_name(domain: Domain) -> str:
@@ -43,16 +42,12 @@ def record_reclassification(event: Event, previous_domain: Domain, previous_type
     )
 
 
-def record_assignment(event: Event) -> None:
-    """A person's 交办 to another unit than the system's first suggestion (the best one the person may
-    assign to, as the queue and the message page showed it): one Correction for the unit. The system's own
-    assignments and assignments of messages without a suggestion correct nothing."""
-    if event.actor_id is None or event.unit_id is None:
-        return
-    # Kept per user and message while the desk's queue page showed it; worked out now otherwise.
-    shown = page_suggestions(event.actor, [event.message_id]).get(event.message_id)
+def record_assignment(event: Event, shown: UnitSuggestion | None) -> bool:
+    """A person's 交办 to another unit than `shown`, the system's first suggestion as the person saw it (the
+    best one they may assign to): one Correction for the unit. Assignments to the suggestion, and of
+    messages without one, correct nothing."""
     if shown is None or shown.unit.pk == event.unit_id:
-        return
+        return False
     Correction.objects.create(
         message_id=event.message_id,
         field=CorrectionField.UNIT,
@@ -61,8 +56,14 @@ def record_assignment(event: Event) -> None:
         actor_id=event.actor_id,
         created_at=event.created_at,
     )
-    # The kept suggestion was for the message as it waited; it is assigned now.
-    cache.delete(f"routing:best:{event.actor_id}:{event.message_id}")
+    return True
+
+
+def record_assignment_worked_out(event: Event) -> bool:
+    """`record_assignment` for an assignment whose suggestion no page kept: worked out again, after the
+    fact (the message's text, place and domain are what the desk saw; its state has moved on)."""
+    shown = best_suggestions(event.actor, [event.message_id], assignable_now=False)
+    return record_assignment(event, shown.get(event.message_id))
 
 
 def corrected_labels(field: str, message_ids: Iterable[int] | None = None) -> dict[int, str]:

@@ -2,12 +2,20 @@
 
 from django_tasks import task
 
-from liuyan.intelligence import analyze, hot_topics, similarity
+from liuyan.board.models import Event
+from liuyan.intelligence import analyze, corrections, hot_topics, similarity
 
 
 @task()
 def auto_assign(message_id: int) -> bool:
     return analyze.auto_assign_message(message_id) is not None
+
+
+@task()
+def record_assignment_correction(event_id: int) -> bool:
+    """A person's 交办 compared with the suggestion they would have seen (a Correction when it differs)."""
+    event = Event.objects.select_related("actor", "unit").filter(pk=event_id).first()
+    return event is not None and corrections.record_assignment_worked_out(event)
 
 
 @task()
