@@ -99,8 +99,9 @@ def test_publishing_to_a_desk_with_auto_assignment_assigns_by_the_system(citizen
     message.refresh_from_db()
     assert message.state == MessageState.ASSIGNED and message.unit.code == "530923-education"
     event = message.events.get(kind=EventKind.ASSIGNED)
-    # The chosen domain (教育, trusted at 75% with no classifier trained) and the keyword 学校 agree.
-    assert event.actor is None and event.note.startswith("自动交办（置信度 90%")
+    # The chosen domain (教育, trusted at 75% with no classifier trained) and the keyword 学校 (in the
+    # title, which counts more) agree.
+    assert event.actor is None and event.note.startswith("自动交办（置信度 92%")
     assert "领域“教育”" in event.note and "关键词“学校”" in event.note
     assert message.reply_deadline is not None
     # The desk can still reassign until the unit accepts.
@@ -203,3 +204,37 @@ def test_a_keyword_counts_more_where_the_domain_model_has_no_opinion():
     silent = {s.unit.code: s.confidence for s in suggest_units(county, domains, text, judged=named)}
     assert judging_all["530923-civil-affairs"] == pytest.approx(0.7 * KEYWORD_FLOOR)
     assert silent["530923-civil-affairs"] == pytest.approx(0.7 * (KEYWORD_FLOOR + (1 - KEYWORD_FLOOR) * 0.5))
+
+
+# The domains a model trained on the Teddy Cup data can name (no 三农, 治安, 政务, 金融, 其他).
+TEDDY_CUP_DOMAINS = ("城建", "交通", "环保", "教育", "医疗", "就业", "企业")
+
+
+def test_a_department_serving_a_domain_the_model_cannot_name_keeps_its_keywords():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("城建"), 0.9), (domain("交通"), 0.05)]
+    text = "小区门口的斑马线没有车礼让行人，建议装摄像头"
+    named = [domain(name).pk for name in TEDDY_CUP_DOMAINS]
+    judging_all = {s.unit.code: s.confidence for s in suggest_units(county, domains, text)}
+    # 公安局 serves 交通, which the model can name, and 治安, which it cannot: its words count as where the
+    # model has no opinion, not as if the low 交通 spoke against it (the model calls traffic 城乡建设).
+    silent = suggest_units(county, domains, text, judged=named)
+    assert silent[0].unit.code == "530923-public-security"
+    assert silent[0].confidence > judging_all["530923-public-security"]
+    assert "关键词“斑马线、摄像头”" in silent[0].reason
+
+
+def test_a_keyword_in_the_title_counts_more_and_the_reason_says_so():
+    county = Region.objects.get(pk="530923")
+    domains = [(domain("城建"), 0.9)]
+    named = [domain(name).pk for name in TEDDY_CUP_DOMAINS]
+
+    def government(text: str):
+        ranked = suggest_units(county, domains, text, judged=named)
+        return next(s for s in ranked if s.unit.code == "530923-government")
+
+    in_title = government("反映乡干部贪腐问题\n请上级调查处理")
+    in_body = government("请上级调查处理\n反映乡干部贪腐问题")
+    assert in_title.confidence > in_body.confidence >= MIN_CONFIDENCE
+    assert in_title.reason == "关键词“贪腐”（标题有“贪腐”）"
+    assert in_body.reason == "关键词“贪腐”"

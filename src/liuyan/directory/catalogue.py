@@ -253,6 +253,33 @@ KEYWORD_ROUTES = [
     ("medical-insurance", "新农合 合作医疗 生育保险", 160),
     ("market", "无证经营 无照经营 营业执照 涨价 特种设备 药店 工商", 140),
     ("hrss", "工伤 职称 招聘 加班工资 职业资格 事业单位", 150),
+    # Issue 19, point 3: words of what each department handles as the labelling rule of routing.csv
+    # (tests/intelligence/labels/README.md) states it — traffic order, fire safety and dogs to the police,
+    # stations and tickets to transport, village money and rural toilets to agriculture, building on village
+    # land, quarries and planning to natural resources, courts, taxes and corruption to the government.
+    (
+        "public-security",
+        "斑马线 人行横道 减速带 摄像头 电子眼 停车难 乱停车 车速 超速 闯红灯 酒驾 交通秩序 交通事故 "
+        "车流量 限行 禁行 驾考 考官 科目三 消防 色情 骗子 养狗 遛狗 犬只 酒吧 娱乐场所",
+        140,
+    ),
+    ("transport", "车票 代售点 乘客 候车 检票 火车站 汽车站 高铁站 客车 连接线 国道 省道 隔音板", 130),
+    (
+        "agriculture",
+        "村委会 村民小组 分红 征收款 补偿款分配 农田 抛荒 荒废 农村厕所 化粪池 人居环境 农业",
+        130,
+    ),
+    (
+        "natural-resources",
+        "建房 建房子 占用农田 石料厂 开采 砂石 林木 砍伐 规划局 土地规划 拆迁 过户 赠与 赠予",
+        130,
+    ),
+    ("development", "电管站 供电所 用电 产业园 PPP 招商引资 中心城市 搬迁", 130),
+    ("housing", "人行天桥 过街天桥 自来水 用水 停水 水压 下水道 购房 限购 房价 道路破损 路面破损", 130),
+    ("urban-management", "半夜施工 深夜施工 凌晨施工 草地 草坪 绿化带", 130),
+    ("market", "住改商 食堂 伙食", 140),
+    ("ecology", "环保检测 尾气", 130),
+    ("government", "法院 税务 纪委 贪腐 腐败 贪污 受贿 挪用公款 索要 枉法", 130),
 ]
 
 CENTRAL_DEPARTMENTS = [

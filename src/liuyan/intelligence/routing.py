@@ -9,9 +9,10 @@ confidence of a unit reads as the probability that it is the one to handle the m
   line outweighs the national one);
 - a keyword line whose words are in the text gives its unit the keywords' strength, times how plausible
   that department is for the message: the probability of the domains it serves, with a floor so that a
-  keyword can still reach past a misread domain, and a middle value where the domain model cannot name any
-  of them. A word such as 学校 in a parking complaint the domain classifier reads as 交通 then counts half,
-  below the domain's own departments;
+  keyword can still reach past a misread domain, and a middle value where the domain model cannot name one
+  of them (公安局's 治安, 自然资源局's 三农) or the department serves none (本级政府). A word such as 学校 in
+  a parking complaint the domain classifier reads as 交通 then counts half, below the domain's own
+  departments. A keyword in the title (the first line of a text with several) counts more than in the body;
 - lines agreeing on a unit combine as independent evidence (1 − Π(1 − p));
 - all of it times the confidence of the region.
 
@@ -37,11 +38,13 @@ FALLBACK_CONFIDENCE = 0.2
 # How much a keyword's department is believed when the domains it serves look unlikely: a keyword may reach
 # past a misread domain, but an incidental word must not outrank the domain's own department.
 KEYWORD_FLOOR = 0.5
-# How plausible a keyword's department is when the domain model cannot name any domain it serves (a model
-# trained without 三农 or 治安 says nothing for or against 农业农村局 or 公安局).
+# How plausible a keyword's department is when the domain model cannot name a domain it serves (a model
+# trained without 三农 or 治安 says nothing for or against 农业农村局 or 公安局), or it serves none.
 UNJUDGED_PLAUSIBILITY = 0.5
 # A domain the classifier gives less than this is no evidence for a unit (it would read "（0%）").
 MIN_DOMAIN_PROBABILITY = 0.01
+# A keyword in a message's title (the first line of a text with several) says more than one in its body.
+TITLE_BONUS = 0.1
 # A region's own line outweighs a national line of the same weight.
 REGIONAL_WEIGHT = 1.2
 # Words that put a matter in a village or a community (芒卡村, 楚莲社区, 村民): the government of the township
@@ -64,11 +67,21 @@ class UnitSuggestion:
         return "；".join(self.reasons)
 
 
-def _keyword_strength(rule: RoutingRule, text: str) -> tuple[float, list[str]]:
+def _keyword_strength(rule: RoutingRule, text: str) -> tuple[float, list[str], list[str]]:
+    """How strongly the line's keywords point to its unit, the words found and those of them in the title
+    (the first line of a text with several)."""
     hits = [word for word in rule.keyword_list if word in text]
     if not hits:
-        return 0.0, []
-    return min(0.9, 0.6 + 0.1 * len(hits)), hits
+        return 0.0, [], []
+    title, _newline, body = text.partition("\n")
+    in_title = [word for word in hits if word in title] if body else []
+    return min(0.9, 0.6 + 0.1 * len(hits) + TITLE_BONUS * len(in_title)), hits, in_title
+
+
+def _words(hits: list[str], in_title: list[str]) -> str:
+    """关键词“贪腐、挪用公款”, and which of them the title holds: 关键词“贪腐、挪用公款”（标题有“贪腐”）."""
+    words = f"关键词“{'、'.join(hits)}”"
+    return words + (f"（标题有“{'、'.join(in_title)}”）" if in_title else "")
 
 
 def _target_key(rule: RoutingRule) -> tuple[str, object]:
@@ -103,7 +116,7 @@ def _evidence(
     for rule in rules:
         # A national line needs no note; a region's own line says whose it is.
         where = f"（{rule.region.name}规则）" if rule.region_id else ""
-        strength, hits = _keyword_strength(rule, text) if rule.keywords else (1.0, [])
+        strength, hits, in_title = _keyword_strength(rule, text) if rule.keywords else (1.0, [], [])
         if rule.keywords and not hits:
             continue
         if rule.domain_id is not None:
@@ -112,7 +125,7 @@ def _evidence(
                 continue
             why = f"领域“{names[rule.domain_id]}”（{p:.0%}）"
             if hits:
-                why += f"，关键词“{'、'.join(hits)}”"
+                why += "，" + _words(hits, in_title)
                 p *= strength
             else:
                 p *= _weight(rule) / shares[rule.domain_id]
@@ -122,10 +135,10 @@ def _evidence(
             plausible = sum(probabilities.get(pk, 0.0) for pk in serves)
             if not domains:  # no model trained, no domain chosen: the keyword stands alone
                 plausible = 1.0
-            elif judged is not None and not serves & set(judged):
+            elif judged is not None and (not serves or not serves <= set(judged)):
                 plausible = max(plausible, UNJUDGED_PLAUSIBILITY)
             p = strength * min(1.0, rule.weight / 100) * (KEYWORD_FLOOR + (1 - KEYWORD_FLOOR) * plausible)
-            found.append((rule, p, f"关键词“{'、'.join(hits)}”" + where))
+            found.append((rule, p, _words(hits, in_title) + where))
         else:
             found.append((rule, FALLBACK_CONFIDENCE, "没有领域或关键词指向其他单位，由本级政府办理" + where))
     # Reasons read the domain first, then the words.
