@@ -112,42 +112,68 @@ COMMON_WORDS = frozenset(
 
 
 # Words that show what a writer wants, by message type: a question (咨询), a proposal (建言), thanks
-# (感谢), a charge against someone (投诉), a plea about the writer's own plight (求助). Character n-grams
-# see these words too, but not where they stand: in the title, or as the body's closing request, they
-# say far more.
+# (感谢), a charge against someone (投诉), a plea about the writer's own plight (求助); then who is named (a
+# company, an office, an official: the party a complaint accuses) and the writer's own household (我家, 本人:
+# whose plight a plea is about). Character n-grams see these words too, but not where they stand: in the
+# title, in the body's opening or as its closing request, they say far more.
 TYPE_CUES = {
     "question": re.compile(
         r"请问|能否|是否|可否|可不可以|能不能|有没有|何时|什么时候|多久|怎么|如何|哪里|哪个|多少|为什么|为何"
         r"|咨询|吗[？?]?$|[？?]"
     ),
-    "proposal": re.compile(r"建议|希望|恳请|呼吁|请求|期盼|期待|加快|增设|增加|设置|开通|尽快"),
-    "thanks": re.compile(r"感谢|点赞|表扬|致敬|称赞|赞扬|谢谢|感激|好干部|好书记"),
-    "complaint": re.compile(
-        r"投诉|举报|反映|严惩|违规|违法|非法|扰民|乱收费|拖欠|欺诈|诈骗|不作为|强制|污染|噪音|偷排|违章|霸道"
+    "proposal": re.compile(
+        r"建议|希望|呼吁|期盼|期待|加快|增设|增加|设置|开通|延长|优化|改造|修建|安装|完善|推迟|提前|规划"
     ),
-    "help": re.compile(r"求助|救救|帮帮|帮助|困难|无助|走投无路|讨薪|血汗钱|工资|补偿|安置|养老|低保|房产证"),
+    "thanks": re.compile(r"感谢|点赞|表扬|致敬|称赞|赞扬|谢谢|感激|好干部|好书记|锦旗"),
+    "complaint": re.compile(
+        r"投诉|举报|严惩|违规|违法|非法|扰民|乱收费|欺诈|诈骗|不作为|污染|噪音|偷排|违章|霸道|无良|黑心|偷工减料"
+        r"|强行|擅自|私自|涉嫌|查处|严查|取缔|彻查|整治|猫腻|腐败|贪污|恶意|坑"
+    ),
+    "help": re.compile(
+        r"求助|救救|帮帮|帮助|无助|走投无路|无奈|恳请|恳求|做主|作主|主持公道|讨薪|血汗钱|工资|欠薪|补偿|安置"
+        r"|养老|低保|救助|残疾|生病|癌|困难|房产证|生活无着|可怜"
+    ),
+    "party": re.compile(
+        r"公司|物业|开发商|店|厂|驾校|医院|学校|幼儿园|老板|局|站|大队|村支书|书记|组长|村干部|村委|社区|街道"
+    ),
+    "household": re.compile(r"我家|本人|我们家|我父|我母|我妈|我爸|我老婆|我妻|我儿|我女|家里|全家|一家"),
 }
-CLOSING_CHARACTERS = 60  # the end of a body where its request usually stands
+EDGE_CHARACTERS = 60  # the opening and the closing of a body, where its matter and its request usually stand
+# Whole-message forms: a title opening with a charge or with a proposal, and wages or money owed.
+CHARGE_TITLE = re.compile(r"^(投诉|举报|实名举报)")
+PROPOSAL_TITLE = re.compile(r"^(建议|希望|请求|恳请|关于)")
+OWED = re.compile(r"拖欠.{0,8}(工资|工钱|款)|(工资|工钱|款).{0,4}(拖欠|未付|没有发|不发)")
+LONG_BODY = 1500  # characters; a body's length counts up to this
 
 
 def type_cues(text: str) -> list[float]:
     """The type cues of a message ("title\nbody"), each in [0, 1]: per TYPE_CUES entry, whether the title
-    has it, how often the body has it (five times or more: 1) and whether the body's closing has it; then
-    whether the title ends in a question mark, opens with 请问, and whether the body ends in a question."""
+    has it, how often the body has it (five times or more: 1), whether the body's closing and its opening
+    have it; then whether the title ends in a question mark, opens with 请问, opens with 咨询, whether the
+    body ends in a question, how many questions it asks (five or more: 1), whether the title opens with a
+    charge (投诉, 举报) or a proposal (建议, 希望, 请求, 关于), whether wages or money owed are named near the
+    start, and the body's length."""
     title, _, body = text.partition("\n")
     title, body = normalise_text(title, fold_width=True), normalise_text(body, fold_width=True)
-    closing = body[-CLOSING_CHARACTERS:]
+    opening, closing = body[:EDGE_CHARACTERS], body[-EDGE_CHARACTERS:]
     values = []
     for pattern in TYPE_CUES.values():
         values += [
             float(bool(pattern.search(title))),
             min(len(pattern.findall(body)), 5) / 5,
             float(bool(pattern.search(closing))),
+            float(bool(pattern.search(opening))),
         ]
     values += [
         float(title.endswith("?")),
         float(title.startswith("请问")),
+        float(title.startswith("咨询")),
         float(body.rstrip("。!.谢 ").endswith("?")),
+        min(body.count("?"), 5) / 5,
+        float(bool(CHARGE_TITLE.search(title))),
+        float(bool(PROPOSAL_TITLE.search(title))),
+        float(bool(OWED.search(title + body[:200]))),
+        min(len(body), LONG_BODY) / LONG_BODY,
     ]
     return values
 
