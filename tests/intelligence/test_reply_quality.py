@@ -87,6 +87,33 @@ def test_sending_the_citizen_elsewhere_costs_points():
     assert "住房和城乡建设局" in sent.text_zh and sent.delta < 0
 
 
+def test_a_reply_that_did_nothing_says_so_and_a_next_step_with_a_date_counts():
+    left = "经核实，因您未留下联系电话，我们无法取得联系，您的诉求暂未办理。"
+    result = score_reply(MESSAGE, left, message_title=TITLE)
+    reason = next(r for r in result.reasons if r.code == "no_result")
+    assert "没有办理结果" in reason.text_zh and reason.delta < 0
+    planned = SUBSTANTIVE.replace("如有疑问", "街道将于6月底前督促业委会完成表决。如有疑问")
+    result = score_reply(MESSAGE, planned, message_title=TITLE)
+    step = next(r for r in result.reasons if r.code == "next_step")
+    assert "将于6月" in step.text_zh and step.delta >= 0
+
+
+def test_the_questions_of_the_message_are_counted():
+    asked = reply_quality.questions_asked(
+        "小区停车费为什么涨价？依据是什么文件？另外，物业什么时候公示账目。谢谢！"
+    )
+    assert len(asked) == 3
+    result = score_reply(
+        "请问公交站什么时候恢复？", "经核实，该站已于5月3日恢复使用。", message_title="公交站"
+    )
+    assert "1 处疑问" in next(
+        r.text_zh
+        for r in reply_quality.measures("公交站", "请问公交站什么时候恢复？", "").values()
+        if r.code == "questions"
+    )
+    assert result.score >= 0
+
+
 def test_an_unrelated_reply_names_what_it_missed():
     reply = (
         "经核实，该路段的路灯已于6月3日全部修复，我局已安排人员每周巡查，发现故障将在两个工作日内修复。"
@@ -160,7 +187,7 @@ def test_the_shipped_weights_are_the_fit_of_the_labelled_replies():
         text = texts[row["留言编号"]]
         values = reply_quality.model_inputs(text["留言主题"], text["留言详情"], text["答复意见"])
         inputs.append([values[name] for name in names])
-    fitted = LogisticRegression(C=1.0, max_iter=5000).fit(np.array(inputs), [int(r["good"]) for r in train])
+    fitted = LogisticRegression(C=10.0, max_iter=5000).fit(np.array(inputs), [int(r["good"]) for r in train])
     assert fitted.coef_[0] == pytest.approx([shipped.WEIGHTS[name] for name in names], abs=1e-3)
     assert fitted.intercept_[0] == pytest.approx(shipped.INTERCEPT, abs=1e-3)
 

@@ -38,6 +38,8 @@ LATE_POINTS, VERY_LATE_POINTS = 5, 10
 BARE_REMAINDER = 40
 # A passage of the reply this long found word for word in the message is a quotation, not an answer.
 QUOTED_RUN = 10
+# A message this long (characters) usually holds several requests; the reason says so.
+LONG_MESSAGE = 300
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,31 @@ _FACTS = re.compile(
     r"|现场(核查|查看|调查|勘察|检查|走访|察看|检测)|调查(核实)?情况|检测结果"
 )
 _PROMISE = re.compile(r"将|会|争取|力争|积极|进一步|加大|加强")
+# "下一步…将于8月底前…" / "预计明年底完工": what happens next, and when.
+_NEXT_STEP = re.compile(
+    r"(将|拟|计划|预计|争取|力争|定于|下一步|待)[^。！；]{0,30}?"
+    r"(\d+\s*月|\d+\s*日|年底|月底|年内|近期|近日|\d+\s*个?(工作日|天|周|月)内?|前)"
+)
+# "您的诉求，暂未办理" / "因您未留下联系电话，无法…" / "已进行过回复": the matter left where it was.
+_NO_RESULT = re.compile(
+    r"暂未办理|无法(联系|了解|核实|答复|取得联系)|未留(下)?(联系|电话)|未提供|未说详细|已(经)?(进行过)?回复"
+)
+
+# ---- What the message asked ----------------------------------------------------------------------------
+
+_SENTENCE = re.compile(r"[^。！？?!；;\n]+[。！？?!；;\n]?")
+# A sentence asking something: a question mark, or the words of a question.
+_QUESTION = re.compile(
+    r"[？?]|吗[。，！]|请问|是否|能否|能不能|可不可以|可否|为什么|为何|什么时候|何时|怎么|如何|多少|哪些|哪里|哪个"
+    r"|有没有|是不是"
+)
+
+
+def questions_asked(message_text: str) -> list[str]:
+    """The sentences of the message that ask something."""
+    sentences = (s for s in _SENTENCE.findall(normalise_text(message_text)) if s.strip())
+    return [s for s in sentences if _QUESTION.search(s)]
+
 
 # ---- Relevance -------------------------------------------------------------------------------------------
 
@@ -283,6 +310,31 @@ def measures(message_title: str, message_text: str, reply_text: str) -> dict[str
         if promise and not done and not facts
         else Measure(0.0, "not_promise_only", "不只是承诺")
     )
+    steps = list(_NEXT_STEP.finditer(own))
+    found["next_step"] = (
+        Measure(math.log1p(len(steps)), "next_step", f"说明了下一步安排及时间（“{steps[0].group(0)[:20]}”）")
+        if steps
+        else Measure(0.0, "no_next_step", "未说明下一步安排及时间")
+    )
+    left = _NO_RESULT.search(normalise_text(reply_text))
+    found["no_result"] = (
+        Measure(1.0, "no_result", f"称未办理、无法联系或已答复过（“{left.group(0)}”），没有办理结果")
+        if left
+        else Measure(0.0, "has_result", "没有称未办理")
+    )
+    # What the reply has to answer: a long message with many questions is harder to answer in full.
+    asked = questions_asked(message_text)
+    found["questions"] = Measure(
+        math.log1p(len(asked)),
+        "questions" if asked else "no_questions",
+        f"留言提出了 {len(asked)} 处疑问，需逐一答复" if asked else "留言没有直接提问",
+    )
+    length = len(message_text.strip())
+    found["message_length"] = Measure(
+        math.log1p(length) / math.log(1000),
+        "message_length",
+        f"留言约 {length} 字" + ("，诉求较多，较难答复周全" if length >= LONG_MESSAGE else ""),
+    )
     covered, terms_found, missing = relevance(message_title, message_text, core)
     if covered >= RELEVANT:
         text = f"回复紧扣留言内容（涉及{_quote(terms_found[:3])}）" if terms_found else "回复紧扣留言内容"
@@ -324,7 +376,7 @@ def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> Reaso
 
 _PERFUNCTORY_CODES = {"boilerplate_only", "answered_elsewhere", "bare_transfer", "redirect"}
 # The ordinary side of a measure whose other side is the point: not said to the editor.
-_UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only"}
+_UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only", "has_result"}
 
 
 def _sigmoid(z: float) -> float:
