@@ -23,6 +23,7 @@ from liuyan.board.actions.handling import accept_message, decide_extension, requ
 from liuyan.board.actions.moderation import hide_message, publish_message, reject_message
 from liuyan.board.actions.oversight import close_unrated, instruct_message, remind_message, supervise_message
 from liuyan.board.actions.replies import approve_reply, send_back_reply, submit_reply
+from liuyan.board.actions.revisits import reopen_message
 from liuyan.board.actions.submission import submit_message, support_message, withdraw_message
 from liuyan.board.choices import CampaignState, ExtensionState, MessageState
 from liuyan.board.models import Campaign, Message
@@ -198,8 +199,9 @@ class CaseWriter:
             return
         message = self._publish(plan, message)
         unit = self._handling_unit(plan, message)
-        if plan.returned:
-            wrong = self.places.other_unit(unit, message)
+        # A message only its place's government can hold (a township's) is neither returned nor transferred.
+        wrong = self.places.other_unit(unit, message) if plan.returned else None
+        if wrong is not None:
             if not can(self.cast.dispatcher_for(message), Permission.ASSIGN, wrong):
                 wrong = self.places.units[f"{message.region_id}-government"]
             self._assign(plan, message, wrong)
@@ -208,8 +210,8 @@ class CaseWriter:
         if plan.target == S.PUBLISHED:
             return
         self._assign(plan, message, unit)
-        if plan.transfer:
-            other = self.places.other_unit(unit, message)
+        other = self.places.other_unit(unit, message) if plan.transfer else None
+        if other is not None:
             note = rng.choice(texts.TRANSFER_NOTES).format(unit=other.name)
             self._act("transfer", transfer_message, self.cast.staff_for(unit), message.id, other.id, note)
             unit = other
@@ -245,6 +247,9 @@ class CaseWriter:
                 body, new_question = rng.choice(texts.NEW_QUESTION_FOLLOW_UPS), True
             self._act("follow_up", follow_up_message, author, message.id, body, new_question)
             if plan.target == S.IN_PROGRESS:
+                if not new_question:  # an unhappy citizen's 追问 waits for an answer: the desk reopens it
+                    reason = "群众对办理结果不满意，请重新办理并答复。"
+                    self._act("reopen", reopen_message, self.cast.dispatcher_for(message), message.id, reason)
                 return
             self._reply(plan, message, handler, second=True)
         if not plan.auto_close:

@@ -60,6 +60,7 @@ GAP_HOURS = {
     "return": (2, 40),
     "accept": (0.5, 20),
     "follow_up": (2, 72),
+    "reopen": (2, 48),
     "remind": (24, 96),
     "supervise": (12, 96),
     "instruct": (12, 96),

@@ -122,10 +122,11 @@ class Places:
                 return candidates[0] if rng.random() < 0.6 else rng.choice(candidates)
         return self.units[f"{region}-government"]
 
-    def other_unit(self, unit: Unit, message: Message) -> Unit:
+    def other_unit(self, unit: Unit, message: Message) -> Unit | None:
         """Where a message moves on from `unit`, within the unit's own place as a transfer must stay: a
         sibling department for its domain, or one at the message's place below it (another central
-        department for a central one); the message's place's government when there is none."""
+        department for a central one); the message's place's government when there is none; None when
+        that is `unit` itself (a township's government has no other unit at its place)."""
         keys, region = self.domain_keys[message.domain.name], unit.region_id
         if region is None:
             options = [self.units[code] for code in self.central_by_domain[message.domain.name]]
@@ -133,4 +134,7 @@ class Places:
             codes = [f"{r}-{k}" for r in dict.fromkeys((region, message.region_id)) for k in keys]
             options = [self.units[code] for code in codes if code in self.units]
         options = [option for option in options if option.pk != unit.pk]
-        return self.rng.choice(options or [self.units[f"{message.region_id}-government"]])
+        if not options:
+            government = self.units.get(f"{message.region_id}-government")
+            options = [government] if government and government.pk != unit.pk else []
+        return self.rng.choice(options) if options else None
