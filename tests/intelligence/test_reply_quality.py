@@ -14,7 +14,7 @@ from django.urls import reverse
 from liuyan.board.choices import MessageState
 from liuyan.core.times import parse_timestamp
 from liuyan.intelligence import reply_quality
-from liuyan.intelligence.reply_quality import score_reply
+from liuyan.intelligence.reply_quality import Measure, _worded, score_reply
 from tests.api.openapi import assert_matches_openapi
 from tests.api_client import ApiClient
 from tests.factories import make_message
@@ -258,3 +258,16 @@ def test_the_review_pages_show_the_score_beside_the_reply(in_review, editor, cli
     assert b"quality-badge" in queue.content and "回复质量参考".encode() in queue.content
     page = client.get(reverse("web:workbench-message", args=[in_review.id]))
     assert page.status_code == 200 and b"quality-badge" in page.content
+
+
+def test_a_reason_reads_the_way_its_points_go():
+    """Points compare a reply with a typical one: on topic but less so than most is not praise, and the
+    message's length says whether it eases or weighs on the score."""
+    relevant = Measure(0.3, "relevant", "回复紧扣留言内容（涉及“新华路”）")
+    assert _worded(relevant, 3) == "回复紧扣留言内容（涉及“新华路”）"
+    assert _worded(relevant, -2) == "回复涉及留言内容，但不如多数回复紧扣（涉及“新华路”）"
+    length = Measure(0.7, "message_length", "留言约 136 字")
+    assert _worded(length, 4) == "留言约 136 字，短于多数留言，较易答复周全"
+    assert _worded(length, -1) == "留言约 136 字，长于多数留言"
+    long = Measure(0.95, "message_length", "留言约 900 字，诉求较多，较难答复周全")
+    assert _worded(long, -5) == long.text_zh

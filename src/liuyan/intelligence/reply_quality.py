@@ -383,6 +383,17 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
+def _worded(measure: Measure, points: int) -> str:
+    """The measure's words, as its points read: the points compare the reply with a typical one of the
+    labelled set, so a reply on topic but less so than most is not praised for it, and the message's own
+    length says which way it weighs."""
+    if measure.code == "relevant" and points < 0:
+        return measure.text_zh.replace("回复紧扣留言内容", "回复涉及留言内容，但不如多数回复紧扣", 1)
+    if measure.code == "message_length" and "，" not in measure.text_zh:
+        return measure.text_zh + ("，短于多数留言，较易答复周全" if points >= 0 else "，长于多数留言")
+    return measure.text_zh
+
+
 def score_reply(
     message_text: str,
     reply_text: str,
@@ -408,7 +419,7 @@ def score_reply(
         if measure.code in _UNREMARKABLE:
             continue
         if points or measure.code in ("substance", "relevant", "off_topic") or name == "perfunctory":
-            reasons.append(Reason(measure.code, measure.text_zh, points))
+            reasons.append(Reason(measure.code, _worded(measure, points), points))
     late = _timeliness(asked_at, replied_at)
     if late is not None:
         reasons.append(late)
