@@ -123,19 +123,19 @@ def other_unit_than(suggested: Unit) -> Unit:
     )
 
 
+def unit_correction(message) -> tuple:
+    """The message's one Correction: (field, suggested, chosen, actor)."""
+    (row,) = Correction.objects.filter(message=message)
+    return row.field, row.suggested, row.chosen, row.actor
+
+
 def test_assigning_elsewhere_than_the_suggestion_the_queue_showed_is_a_unit_correction(dispatcher, message):
     suggested = page_suggestions(dispatcher, [message.pk])[message.pk].unit  # the queue page showed it
     other = other_unit_than(suggested)
 
     dispatch.assign_message(dispatcher, message.pk, other.pk)
 
-    (row,) = Correction.objects.filter(message=message)
-    assert (row.field, row.suggested, row.chosen, row.actor) == (
-        CorrectionField.UNIT,
-        suggested.name,
-        other.name,
-        dispatcher,
-    )
+    assert unit_correction(message) == (CorrectionField.UNIT, suggested.name, other.name, dispatcher)
     assert not DBTaskResult.objects.filter(task_path=CORRECTION_TASK).exists()
     assert kept_suggestions(dispatcher, [message.pk]) == {}  # assigned: no longer kept
 
@@ -153,13 +153,7 @@ def test_an_assignment_no_page_kept_a_suggestion_for_is_compared_in_a_task(dispa
     handler = make_user("other-unit-handler", Role.HANDLER, unit=other)
     handling.accept_message(handler, message.pk)  # the message moves on before the task runs
     assert tasks.record_assignment_correction.call(event_id=event.pk) is True
-    (row,) = Correction.objects.filter(message=message)
-    assert (row.field, row.suggested, row.chosen, row.actor) == (
-        CorrectionField.UNIT,
-        suggested.name,
-        other.name,
-        dispatcher,
-    )
+    assert unit_correction(message) == (CorrectionField.UNIT, suggested.name, other.name, dispatcher)
     assert tasks.record_assignment_correction.call(event_id=event.pk + 1000) is False  # gone: nothing
 
 
