@@ -1,22 +1,26 @@
 """Reply quality: a 0–100 score with reasons in Chinese, advice for the editor reviewing a reply.
 
-The score is a small logistic regression over transparent measures of the reply, fitted to replies people
-labelled by reading them (tests/intelligence/labels/reply_quality.csv, its README says how): the probability
-that the reply answers every question and request of the message with some explanation, times 100. Its
-weights are in `reply_quality_model.py`, written by `bench/reply_quality.py --fit`; nothing is downloaded.
+The score is a small logistic regression over transparent measures, fitted to replies people labelled by
+reading them (tests/intelligence/labels/reply_quality.csv, its README says how): the probability that the
+reply answers every question and request of the message with some explanation, times 100. Its weights are in
+`reply_quality_model.py`, written by `bench/reply_quality.py --fit`; nothing is downloaded.
 
-The measures:
+The reply's own measures, each shown to the editor with the points it moves the score:
 
-- substance: characters the reply says of its own — without greetings, receipts, thanks, signature, and
-  without passages copied from the message;
+- new content: the words of substance the reply says that the message did not (facts found, places, units,
+  rules, measures, dates), counted on a log scale so that length alone cannot carry the score;
+- unanswered: the questions and requests of the message whose words the reply does not take up;
 - perfunctory: nothing but a transfer ("已转交有关部门"), a redirect ("请咨询有关部门"), a pointer to an
   answer given elsewhere, or 收悉/感谢 boilerplate;
 - sends elsewhere: part of the reply sends the citizen to another body;
-- actions done (已整改, 已责令, 下达《…》…), facts found (经调查, 现场核查…), or promises only (将…, 会…);
-- relevance: the share of the message's key terms the reply takes up.
+- promise only: 将…/会… without anything done or found;
+- no result: the reply says it did nothing or cannot (暂未办理, 无法联系).
 
-Each reason carries the points its measure moves the score, against a typical reply of the labelled set. A
-reply given after more than LATE_DAYS days loses points by a fixed rule besides (the labels judge the text).
+The message's own measures (how many questions and requests it makes, its length) set the expectation inside
+the model — a long message with many requests is seldom answered in full — and are never shown as a reason:
+they are no merit or fault of the reply. Each reason's points compare the reply with a typical reply of the
+labelled set. A reply given after more than LATE_DAYS days loses points by a fixed rule besides (the labels
+judge the text).
 """
 
 import math
@@ -25,7 +29,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import jieba
-import jieba.analyse
 
 from liuyan.core.text import normalise_text
 from liuyan.intelligence import reply_quality_model as model
@@ -38,8 +41,8 @@ LATE_POINTS, VERY_LATE_POINTS = 5, 10
 BARE_REMAINDER = 40
 # A passage of the reply this long found word for word in the message is a quotation, not an answer.
 QUOTED_RUN = 10
-# A message this long (characters) usually holds several requests; the reason says so.
-LONG_MESSAGE = 300
+# Fewer new words than this is next to nothing said beyond the message (the typical reply has about 30).
+FEW_NEW_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -183,11 +186,6 @@ _FACTS = re.compile(
     r"|现场(核查|查看|调查|勘察|检查|走访|察看|检测)|调查(核实)?情况|检测结果"
 )
 _PROMISE = re.compile(r"将|会|争取|力争|积极|进一步|加大|加强")
-# "下一步…将于8月底前…" / "预计明年底完工": what happens next, and when.
-_NEXT_STEP = re.compile(
-    r"(将|拟|计划|预计|争取|力争|定于|下一步|待)[^。！；]{0,30}?"
-    r"(\d+\s*月|\d+\s*日|年底|月底|年内|近期|近日|\d+\s*个?(工作日|天|周|月)内?|前)"
-)
 # "您的诉求，暂未办理" / "因您未留下联系电话，无法…" / "已进行过回复": the matter left where it was.
 _NO_RESULT = re.compile(
     r"暂未办理|无法(联系|了解|核实|答复|取得联系)|未留(下)?(联系|电话)|未提供|未说详细|已(经)?(进行过)?回复"
@@ -201,59 +199,42 @@ _QUESTION = re.compile(
     r"[？?]|吗[。，！]|请问|是否|能否|能不能|可不可以|可否|为什么|为何|什么时候|何时|怎么|如何|多少|哪些|哪里|哪个"
     r"|有没有|是不是"
 )
+# A sentence requesting something.
+_REQUEST = re.compile(r"希望|请求|恳请|建议|要求|请(?!问)|望|呼吁|盼")
+# A question or request is taken up when the reply repeats at least this share of its words.
+TAKEN_UP = 0.2
 
 
-def questions_asked(message_text: str) -> list[str]:
-    """The sentences of the message that ask something."""
+def asks(message_text: str) -> list[str]:
+    """The sentences of the message that ask or request something, in order."""
     sentences = (s for s in _SENTENCE.findall(normalise_text(message_text)) if s.strip())
-    return [s for s in sentences if _QUESTION.search(s)]
+    return [s for s in sentences if _QUESTION.search(s) or _REQUEST.search(s)]
 
 
-# ---- Relevance -------------------------------------------------------------------------------------------
+# ---- Words of substance ----------------------------------------------------------------------------------
 
-_NOISE_TERM = re.compile(r"^[\dA-Za-z]+$|^[A-Z]\d*[市区县]$")
-# Words that say little about the subject of one message.
-_GENERIC_TERMS = COMMON_WORDS | {"业主"}
-KEY_TERMS = 8
-# Shares of the key terms' weight the reply covers, for the words of the reason.
-RELEVANT, PARTLY_RELEVANT = 0.4, 0.2
+_NOISE_WORD = re.compile(r"^[\dA-Za-z]+$")
 
 
-def key_terms(title: str, body: str, k: int = KEY_TERMS) -> list[tuple[str, float]]:
-    """The message's k key terms with TF-IDF weights (jieba's offline IDF table); the title counts thrice."""
-    # Place codes glue onto the next word in jieba's cut (A2区景蓉华苑 → 区景蓉华苑): take them out first.
-    text = PLACE_CODE.sub(" ", f"{title}。{title}。{title}。{body}")
-    terms = jieba.analyse.extract_tags(text, topK=k * 3, withWeight=True)
-    picked = []
-    for term, weight in terms:
-        if len(term) < 2 or term in _GENERIC_TERMS or _NOISE_TERM.match(term):
-            continue
-        if any(term in other for other, _w in picked):
-            continue
-        picked.append((term, weight))
-        if len(picked) == k:
-            break
-    return picked
+def content_words(text: str) -> list[str]:
+    """The words of substance of a text, in order, once each: two characters or more, not a common word
+    of messages (问题, 反映, 领导 …), not a number or a code; the data set's place codes (A3区) taken out
+    first."""
+    seen: dict[str, None] = {}
+    for word in jieba.lcut(PLACE_CODE.sub(" ", text)):
+        if len(word) >= 2 and word not in COMMON_WORDS and not _NOISE_WORD.match(word):
+            seen.setdefault(word, None)
+    return list(seen)
 
 
-def _mentions(reply: str, term: str) -> float:
-    """1 when the reply repeats the term; half when it shares a two-character piece of a longer term
-    (jieba may cut a name differently in the two texts: 景蓉华苑 / 景蓉花苑)."""
-    if term in reply:
-        return 1.0
-    if len(term) >= 3 and any(term[i : i + 2] in reply for i in range(len(term) - 1)):
-        return 0.5
-    return 0.0
-
-
-def relevance(message_title: str, message_text: str, reply: str) -> tuple[float, list[str], list[str]]:
-    """The weighted share of the message's key terms the reply mentions, the terms found, those missing."""
-    terms = key_terms(message_title, message_text)
-    if not terms:
-        return 1.0, [], []
-    marks = [(term, weight, _mentions(reply, term)) for term, weight in terms]
-    covered = sum(weight * mark for _t, weight, mark in marks) / sum(weight for _t, weight, _m in marks)
-    return covered, [t for t, _w, m in marks if m == 1.0], [t for t, _w, m in marks if m == 0.0]
+def unanswered(message_text: str, core: str) -> list[str]:
+    """The questions and requests of the message whose words the reply's substance barely repeats."""
+    left = []
+    for sentence in asks(message_text):
+        words = content_words(sentence)
+        if words and sum(word in core for word in words) / len(words) < TAKEN_UP:
+            left.append(sentence)
+    return left
 
 
 # ---- The measures and their reasons ----------------------------------------------------------------------
@@ -261,15 +242,27 @@ def relevance(message_title: str, message_text: str, reply: str) -> tuple[float,
 
 @dataclass(frozen=True)
 class Measure:
-    """One input of the model: its value and the reason the editor reads for it."""
+    """One input of the model: its value and the reason the editor reads for it — `text_zh` when its points
+    are for the reply, `weaker_zh` (when given) when they are against it. A measure of the message, not of
+    the reply, has no reason (`code` in EXPECTATION)."""
 
     value: float
     code: str
     text_zh: str
+    weaker_zh: str = ""
+
+
+# Measures of the message: they shape what the reply is expected to do and are never shown as a reason.
+EXPECTATION = {"asks", "message_length"}
 
 
 def _quote(words: list[str]) -> str:
     return "“" + "”“".join(words) + "”"
+
+
+def _clip(sentence: str, size: int = 24) -> str:
+    sentence = sentence.strip(" ，,。！!？?；;")
+    return sentence if len(sentence) <= size else sentence[:size] + "…"
 
 
 def measures(message_title: str, message_text: str, reply_text: str) -> dict[str, Measure]:
@@ -277,11 +270,35 @@ def measures(message_title: str, message_text: str, reply_text: str) -> dict[str
     core = substance(reply_text)
     own = unquoted(core, f"{message_title}{message_text}")
     found = {}
+    said_before = set(content_words(normalise_text(f"{message_title}{message_text}")))
+    new = [word for word in content_words(core) if word not in said_before]
     quoted = len(core) - len(own)
-    text = f"实质内容约 {len(own)} 字" + (
-        f"（另有照抄留言约 {quoted} 字不计）" if quoted >= QUOTED_RUN else ""
+    aside = f"；另有照抄留言约 {quoted} 字不计" if quoted >= QUOTED_RUN else ""
+    examples = [word for word in new if len(word) >= 3][:3] or new[:3]
+    count = f"约 {len(new)} 个新的词语"
+    if not new:
+        said = fewer = "回复没有说明留言以外的任何情况" + (f"（{aside[1:]}）" if aside else "")
+    else:
+        said = f"回复说明了留言以外的具体情况（{count}，如{_quote(examples)}{aside}）"
+        fewer = (
+            f"回复几乎没有说明留言以外的情况（{count}{aside}）"
+            if len(new) < FEW_NEW_WORDS
+            else f"回复说明了一些留言以外的情况，但少于多数回复（{count}{aside}）"
+        )
+    found["new_content"] = Measure(math.log1p(len(new)), "new_content", said, fewer)
+    requests = asks(message_text)
+    left = unanswered(message_text, core)
+    found["unanswered"] = (
+        Measure(
+            math.log1p(len(left)),
+            "unanswered",
+            f"留言的 {len(left)} 处提问或诉求，回复没有涉及（如“{_clip(left[0])}”）",
+        )
+        if left
+        else Measure(0.0, "asks_taken_up", f"回复涉及了留言的每处提问和诉求（{len(requests)} 处）")
+        if requests
+        else Measure(0.0, "no_asks", "")
     )
-    found["substance"] = Measure(math.log1p(len(own)) / math.log(1000), "substance", text)
     bare = _perfunctory(own)
     found["perfunctory"] = (
         Measure(1.0, bare.code, bare.text_zh) if bare else Measure(0.0, "not_perfunctory", "不是套话")
@@ -294,55 +311,23 @@ def measures(message_title: str, message_text: str, reply_text: str) -> dict[str
     )
     # "已转交有关部门调查处理" passes the message on; it is no step taken about the matter.
     done, facts = _DONE.search(_TRANSFER.sub("", core)), _FACTS.search(core)
-    found["actions_done"] = (
-        Measure(1.0, "actions_done", f"说明了已采取的措施（“{done.group(0)[:16]}”）")
-        if done
-        else Measure(0.0, "no_action_done", "未说明已采取什么措施")
-    )
-    found["facts_found"] = (
-        Measure(1.0, "facts_found", f"说明了调查核实的情况（“{facts.group(0)}”）")
-        if facts
-        else Measure(0.0, "no_facts_found", "未说明调查核实的情况")
-    )
     promise = _PROMISE.search(core)
     found["promise_only"] = (
         Measure(1.0, "promise_only", f"只有“{promise.group(0)}…”之类的承诺，没有已办结果或核实情况")
         if promise and not done and not facts
         else Measure(0.0, "not_promise_only", "不只是承诺")
     )
-    steps = list(_NEXT_STEP.finditer(own))
-    found["next_step"] = (
-        Measure(math.log1p(len(steps)), "next_step", f"说明了下一步安排及时间（“{steps[0].group(0)[:20]}”）")
-        if steps
-        else Measure(0.0, "no_next_step", "未说明下一步安排及时间")
-    )
-    left = _NO_RESULT.search(normalise_text(reply_text))
+    stalled = _NO_RESULT.search(normalise_text(reply_text))
     found["no_result"] = (
-        Measure(1.0, "no_result", f"称未办理、无法联系或已答复过（“{left.group(0)}”），没有办理结果")
-        if left
+        Measure(1.0, "no_result", f"称未办理、无法联系或已答复过（“{stalled.group(0)}”），没有办理结果")
+        if stalled
         else Measure(0.0, "has_result", "没有称未办理")
     )
-    # What the reply has to answer: a long message with many questions is harder to answer in full.
-    asked = questions_asked(message_text)
-    found["questions"] = Measure(
-        math.log1p(len(asked)),
-        "questions" if asked else "no_questions",
-        f"留言提出了 {len(asked)} 处疑问，需逐一答复" if asked else "留言没有直接提问",
-    )
-    length = len(message_text.strip())
+    # What the reply has to answer: a long message with many requests is harder to answer in full.
+    found["asks"] = Measure(math.log1p(len(requests)), "asks", "")
     found["message_length"] = Measure(
-        math.log1p(length) / math.log(1000),
-        "message_length",
-        f"留言约 {length} 字" + ("，诉求较多，较难答复周全" if length >= LONG_MESSAGE else ""),
+        math.log1p(len(message_text.strip())) / math.log(1000), "message_length", ""
     )
-    covered, terms_found, missing = relevance(message_title, message_text, core)
-    if covered >= RELEVANT:
-        text = f"回复紧扣留言内容（涉及{_quote(terms_found[:3])}）" if terms_found else "回复紧扣留言内容"
-        found["relevance"] = Measure(covered, "relevant", text)
-    elif covered >= PARTLY_RELEVANT:
-        found["relevance"] = Measure(covered, "partly_relevant", "回复部分涉及留言内容")
-    else:
-        found["relevance"] = Measure(covered, "off_topic", f"回复未涉及留言中的{_quote(missing[:3])}")
     return found
 
 
@@ -376,7 +361,7 @@ def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> Reaso
 
 _PERFUNCTORY_CODES = {"boilerplate_only", "answered_elsewhere", "bare_transfer", "redirect"}
 # The ordinary side of a measure whose other side is the point: not said to the editor.
-_UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only", "has_result"}
+_UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only", "has_result", "no_asks"}
 
 
 def _sigmoid(z: float) -> float:
@@ -385,13 +370,8 @@ def _sigmoid(z: float) -> float:
 
 def _worded(measure: Measure, points: int) -> str:
     """The measure's words, as its points read: the points compare the reply with a typical one of the
-    labelled set, so a reply on topic but less so than most is not praised for it, and the message's own
-    length says which way it weighs."""
-    if measure.code == "relevant" and points < 0:
-        return measure.text_zh.replace("回复紧扣留言内容", "回复涉及留言内容，但不如多数回复紧扣", 1)
-    if measure.code == "message_length" and "，" not in measure.text_zh:
-        return measure.text_zh + ("，短于多数留言，较易答复周全" if points >= 0 else "，长于多数留言")
-    return measure.text_zh
+    labelled set, so a reply that says less than most is not praised for what it does say."""
+    return measure.weaker_zh if points < 0 and measure.weaker_zh else measure.text_zh
 
 
 def score_reply(
@@ -402,7 +382,8 @@ def score_reply(
     asked_at: datetime | None = None,
     replied_at: datetime | None = None,
 ) -> ReplyScore:
-    """Score a reply to a message (title optional: it weighs the message's key terms); advice only."""
+    """Score a reply to a message (title optional: the reply's new content is counted against it too);
+    advice only."""
     found = measures(message_title, message_text, reply_text)
     terms = {name: weight * (found[name].value - model.MEANS[name]) for name, weight in model.WEIGHTS.items()}
     z = (
@@ -416,9 +397,9 @@ def score_reply(
         # The points this measure moves the score, against a reply typical of the labelled set.
         points = round(100 * (probability - _sigmoid(z - term)))
         measure = found[name]
-        if measure.code in _UNREMARKABLE:
+        if name in EXPECTATION or measure.code in _UNREMARKABLE:
             continue
-        if points or measure.code in ("substance", "relevant", "off_topic") or name == "perfunctory":
+        if points or name in ("new_content", "unanswered", "perfunctory"):
             reasons.append(Reason(measure.code, _worded(measure, points), points))
     late = _timeliness(asked_at, replied_at)
     if late is not None:

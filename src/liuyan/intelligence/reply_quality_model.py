@@ -2,30 +2,24 @@
 `bench/reply_quality.py --fit` from the rows of tests/intelligence/labels/reply_quality.csv not set aside.
 Refit rather than edit."""
 
-INTERCEPT = -1.8306
+INTERCEPT = -2.4118
 WEIGHTS: dict[str, float] = {
-    "substance": 6.5298,
-    "perfunctory": -3.0544,
-    "sends_elsewhere": -1.0492,
-    "no_result": -1.7187,
-    "actions_done": 0.177,
-    "facts_found": 0.1811,
-    "promise_only": -0.9006,
-    "next_step": 1.3455,
-    "relevance": 1.1712,
-    "questions": -0.3408,
-    "message_length": -2.9808,
+    "new_content": 1.4322,
+    "unanswered": -0.6272,
+    "perfunctory": -1.6009,
+    "sends_elsewhere": -0.7919,
+    "promise_only": -1.0684,
+    "no_result": -1.0283,
+    "asks": -0.2443,
+    "message_length": -0.8322,
 }
 MEANS: dict[str, float] = {
-    "substance": 0.7472,
-    "perfunctory": 0.1071,
-    "sends_elsewhere": 0.074,
-    "no_result": 0.0179,
-    "actions_done": 0.2219,
-    "facts_found": 0.2551,
-    "promise_only": 0.3622,
-    "next_step": 0.09,
-    "relevance": 0.4877,
-    "questions": 0.6412,
-    "message_length": 0.7773,
+    "new_content": 3.4819,
+    "unanswered": 0.6454,
+    "perfunctory": 0.1064,
+    "sends_elsewhere": 0.0845,
+    "promise_only": 0.3885,
+    "no_result": 0.0186,
+    "asks": 1.0709,
+    "message_length": 0.7692,
 }
