@@ -1,21 +1,29 @@
-"""Routing at county level on the hand-labelled routing set: top-1 and top-3 accuracy of the suggestions.
+"""Routing at county level on the hand-labelled routing set: top-1 and top-3 accuracy of the suggestions,
+without and with the learnt unit-kind model.
 
     .venv/bin/python bench/routing.py [--data ../shared/data/taidi2020] [--region 430121] [--var-dir DIR]
-                                      [--errors]
+                                      [--cv] [--errors]
 
-tests/intelligence/labels/routing.csv names 408 messages of the shared files (source file + 留言编号) with
+tests/intelligence/labels/routing.csv names 623 messages of the shared files (source file + 留言编号) with
 the kind of county department that should handle each (its catalogue key: education, housing …; README.md
 beside it says how they were labelled). The bench sets up a scratch deployment (SQLite in a temporary
 directory, or --var-dir to reuse one): migrate, seed the directory, train the domain classifier on
 train_domains.csv as a deployment would. Then each message is routed as a desk's message page routes it:
-the region certain (--region, a county), the domain from the classifier, the catalogue's suggestions.
-A suggestion is right when its unit is of the labelled kind (the county's, or a higher level's where the
-county has none). Printed: top-1 and top-3 accuracy on the held-out fifth (`aside` = 1) and on all rows,
-the mean number of suggestions, and how many rows get different suggestions when a citizen's ID number and
-bank card are added to the text (it should be none). With --errors (for tuning) only the rows outside the
-held-out fifth are measured, and those whose label is not the first suggestion are listed with what was
-suggested and why; nothing of the held-out fifth is shown. The national lines of the reused deployment are
-made those of the catalogue in the code measured before each run.
+the region certain (--region, a county), the domain from the classifier, the catalogue's suggestions —
+first without the unit-kind model ("catalogue"), then with it ("+ learnt"): a model trained here, as
+`classifier_for("unit")` trains it, on the rows outside the held-out fifth only (`aside` = 0), blended with
+the weight the code measured has (routing.LEARNT_WEIGHT). A suggestion is right when its unit is of the
+labelled kind (the county's, or a higher level's where the county has none). Printed: top-1 and top-3 on
+the held-out rows — those of rows 1–350 (the first aside fifth), 351–408, 409–623, and all of them — the
+mean number of suggestions, and how many rows get different suggestions when a citizen's ID number and
+bank card are added to the text (it should be none).
+
+With --cv, the blend weight is chosen instead: 5-fold cross-validation on the rows outside the held-out
+fifth (a model fitted on four folds answers for the fifth), top-1 and top-3 for each weight; nothing of
+the held-out rows is used or shown. With --errors (for tuning) only the rows outside the held-out fifth are
+routed, each with the cross-validated model's answer, and those whose label is not the first suggestion are
+listed with what was suggested and why. The national lines of the reused deployment are made those of the
+catalogue in the code measured before each run.
 
 The code measured is the `liuyan` package Python imports: to measure another revision, put its `src` first
 on PYTHONPATH (e.g. a `git worktree` of it); the subprocesses and this script then use it alike.
@@ -30,6 +38,8 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 LIUYAN = Path(sys.executable).parent / "liuyan"
@@ -48,8 +58,9 @@ def labelled_rows(data: Path) -> list[dict]:
             for record in csv.DictReader(handle):
                 key = (source, (record["留言编号"] or "").strip())
                 texts[key] = f"{(record['留言主题'] or '').strip()}\n{(record['留言详情'] or '').strip()}"
-    for row in rows:
-        row["text"] = texts[(row["source"], row["留言编号"])]
+    for number, row in enumerate(rows, start=1):
+        row["text"] = texts[(row["source"], row["id"])]
+        row["number"] = number
     return rows
 
 
@@ -79,40 +90,70 @@ def deploy(var_dir: Path, data: Path) -> None:
 
 
 def route_all(
-    rows: list[dict], region_code: str, extra: str = "", shown: list | None = None
+    rows: list[dict], region_code: str, learnt: list | None = None, extra: str = "", shown: list | None = None
 ) -> list[list[str]]:
     """The kinds of the suggested units of each row, best first (and the suggestions themselves appended
-    to `shown` when given)."""
+    to `shown` when given); `learnt`: the unit-kind model's answer for each row (None: catalogue alone)."""
     from liuyan.directory.models import Domain, Region
-    from liuyan.intelligence.analyze import level_one_domains
+    from liuyan.intelligence.analyze import judged_domains, level_one_domains
     from liuyan.intelligence.classifier import load_classifier
-    from liuyan.intelligence.routing import active_rules, suggest_units
-
-    try:
-        from liuyan.intelligence.masking import drop_personal_data
-    except ImportError:  # a revision before masking
-        drop_personal_data = str
+    from liuyan.intelligence.masking import drop_personal_data
+    from liuyan.intelligence.routing import active_rules, suggest_units, unit_kind
 
     region = Region.objects.get(pk=region_code)
     texts = [row["text"] + extra for row in rows]
-    classifier = load_classifier("domain")
-    predictions = classifier.predict([drop_personal_data(text) for text in texts])
+    predictions = load_classifier("domain").predict([drop_personal_data(text) for text in texts])
     by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
-    rules, units = active_rules(), {}
-    try:  # what the desk's page passes since routing weighs keywords by the domains the model can name
-        from liuyan.intelligence.analyze import judged_domains
-
-        options = {"judged": judged_domains(by_name)}
-    except ImportError:
-        options = {}
+    rules, units, judged = active_rules(), {}, judged_domains(by_name)
     routed = []
-    for text, prediction in zip(texts, predictions, strict=True):
-        domains = level_one_domains(prediction, by_name)
-        suggestions = suggest_units(region, domains, text, rules=rules, unit_cache=units, **options)
-        routed.append([s.unit.code.split("-", 1)[1] for s in suggestions])
+    for i, (text, prediction) in enumerate(zip(texts, predictions, strict=True)):
+        suggestions = suggest_units(
+            region,
+            level_one_domains(prediction, by_name),
+            text,
+            rules=rules,
+            unit_cache=units,
+            judged=judged,
+            learnt=learnt[i] if learnt else None,
+        )
+        routed.append([unit_kind(s.unit.code) for s in suggestions])
         if shown is not None:
             shown.append(suggestions)
     return routed
+
+
+def learnt_answers(model, texts: list[str]) -> list:
+    """The model's answer for each text, as the desk's page passes it to the routing."""
+    from liuyan.intelligence.analyze import learnt_unit_kinds
+    from liuyan.intelligence.masking import drop_personal_data
+
+    return learnt_unit_kinds([drop_personal_data(text) for text in texts], model)
+
+
+def fit_unit_model(rows: list[dict]):
+    """A unit-kind model as `train_classifier --kind unit` trains one, on `rows` only."""
+    from liuyan.intelligence.classifier import classifier_for, without_rare_labels
+    from liuyan.intelligence.textfeatures import LabelledTexts
+
+    data, _rare = without_rare_labels(
+        LabelledTexts(texts=[row["text"] for row in rows], labels=[row["unit"] for row in rows])
+    )
+    return classifier_for("unit").fit(data.texts, data.labels)
+
+
+def cross_validated_answers(rows: list[dict], folds: int = 5) -> list:
+    """For each of `rows`, the answer of a unit-kind model fitted on the other folds (stratified by kind)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.array([row["unit"] for row in rows])
+    answers: list = [None] * len(rows)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=20261205)
+    # A kind with fewer rows than folds still goes into some folds (scikit-learn warns; it is expected).
+    for train, test in splitter.split(np.zeros(len(rows)), labels):
+        model = fit_unit_model([rows[i] for i in train])
+        for i, answer in zip(test, learnt_answers(model, [rows[i]["text"] for i in test]), strict=True):
+            answers[i] = answer
+    return answers
 
 
 def sync_catalogue() -> None:
@@ -126,8 +167,66 @@ def sync_catalogue() -> None:
 
 
 def accuracy(rows: list[dict], routed: list[list[str]], k: int) -> tuple[int, int]:
-    hits = sum(1 for row, kinds in zip(rows, routed, strict=True) if row["unit_kind"] in kinds[:k])
+    hits = sum(1 for row, kinds in zip(rows, routed, strict=True) if row["unit"] in kinds[:k])
     return hits, len(rows)
+
+
+def figures(rows: list[dict], routed: list[list[str]]) -> str:
+    parts = []
+    for k in (1, 3):
+        hits, total = accuracy(rows, routed, k)
+        parts.append(f"top-{k} {hits / total:.1%} ({hits}/{total})")
+    return ", ".join(parts)
+
+
+def choose_weight(rows: list[dict], region: str) -> None:
+    """Top-1 and top-3 of the cross-validated blend at each weight, on the rows outside the aside fifth: all
+    of them, those of rows 1–350 (the catalogue's keyword lines were written from their misses) and those of
+    rows 351–623 (no tuning touched them)."""
+    from liuyan.intelligence import routing
+
+    training = [row for row in rows if row["aside"] != "1"]
+    started = time.perf_counter()
+    answers = cross_validated_answers(training)
+    print(
+        f"5-fold cross-validation on the {len(training)} rows outside the aside fifth "
+        f"({time.perf_counter() - started:.0f} s to fit); all | rows 1-350 | rows 351-623:"
+    )
+    early = [i for i, row in enumerate(training) if row["number"] <= 350]
+    late = [i for i, row in enumerate(training) if row["number"] > 350]
+
+    def line(routed: list[list[str]]) -> str:
+        return " | ".join(
+            figures([training[i] for i in part], [routed[i] for i in part])
+            for part in (range(len(training)), early, late)
+        )
+
+    print(f"  catalogue alone: {line(route_all(training, region))}")
+    kept = routing.LEARNT_WEIGHT
+    for weight in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+        routing.LEARNT_WEIGHT = weight
+        print(f"  LEARNT_WEIGHT {weight:.1f}: {line(route_all(training, region, answers))}")
+    routing.LEARNT_WEIGHT = kept
+
+
+def list_errors(rows: list[dict], region: str) -> None:
+    """The rows outside the aside fifth whose label is not first, routed with the cross-validated model."""
+    training = [row for row in rows if row["aside"] != "1"]
+    shown: list = []
+    routed = route_all(training, region, cross_validated_answers(training), shown=shown)
+    print(f"rows outside the aside fifth, cross-validated: {figures(training, routed)}")
+    missed = Counter(
+        row["unit"] for row, kinds in zip(training, routed, strict=True) if row["unit"] not in kinds
+    )
+    print("missed in the top 3, by labelled kind:", dict(missed.most_common()))
+    print("\nRows whose label is not first (* = not in the top 3):")
+    for row, kinds, suggestions in zip(training, routed, shown, strict=True):
+        if kinds[:1] == [row["unit"]]:
+            continue
+        mark = "*" if row["unit"] not in kinds else " "
+        print(f"{mark} {row['source'][:1]}{row['id']} [{row['unit']}] {row['text'][:150]!r}")
+        for s in suggestions:
+            print(f"      {s.unit.code.split('-', 1)[1]} {s.confidence:.2f} {s.reason}")
 
 
 def main() -> None:
@@ -136,6 +235,11 @@ def main() -> None:
     parser.add_argument("--region", default="430121", help="the county the messages are routed in")
     parser.add_argument(
         "--var-dir", type=Path, help="a scratch deployment to reuse (made there when the folder is missing)"
+    )
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help="choose the blend weight by 5-fold cross-validation outside the held-out fifth (nothing else)",
     )
     parser.add_argument(
         "--errors",
@@ -157,49 +261,59 @@ def main() -> None:
 
     django.setup()
     import liuyan
+    from liuyan.intelligence.routing import LEARNT_WEIGHT
 
     print(f"Code: {Path(liuyan.__file__).parent}")
     sync_catalogue()
-    started = time.perf_counter()
-    shown: list = []
-    routed = route_all(rows, args.region, shown=shown)
-    elapsed = time.perf_counter() - started
-    aside = [i for i, row in enumerate(rows) if row["aside"] == "1"]
-    parts = [("aside fifth", aside), ("all rows", range(len(rows)))]
-    if args.errors:  # tuning: nothing of the held-out fifth is shown
-        parts = [("rows outside the aside fifth", [i for i, row in enumerate(rows) if row["aside"] != "1"])]
-    for name, chosen in parts:
-        part_rows = [rows[i] for i in chosen]
-        part_routed = [routed[i] for i in chosen]
-        figures = []
-        for k in (1, 3):
-            hits, total = accuracy(part_rows, part_routed, k)
-            figures.append(f"top-{k} {hits / total:.1%} ({hits}/{total})")
-        print(f"{name}: " + ", ".join(figures))
-    sizes = Counter(len(kinds) for kinds in routed)
-    print(
-        f"suggestions per row: mean {sum(len(k) for k in routed) / len(routed):.2f} "
-        f"({', '.join(f'{n}: {sizes[n]}' for n in sorted(sizes))}); {len(rows) / elapsed:.0f} rows/s"
-    )
-    with_personal = route_all(rows, args.region, PERSONAL)
-    changed = sum(1 for a, b in zip(routed, with_personal, strict=True) if a != b)
-    print(f"rows whose suggestions change when an ID number and a bank card are added: {changed}/{len(rows)}")
-    missed = Counter(
-        row["unit_kind"]
-        for row, kinds in zip(rows, routed, strict=True)
-        if row["unit_kind"] not in kinds and not (args.errors and row["aside"] == "1")
-    )
-    which = "outside the aside fifth" if args.errors else "all rows"
-    print(f"missed in the top 3, by labelled kind ({which}):", dict(missed.most_common()))
+    if args.cv:
+        choose_weight(rows, args.region)
+        return
     if args.errors:
-        print("\nRows outside the held-out fifth whose label is not first (* = not in the top 3):")
-        for row, kinds, suggestions in zip(rows, routed, shown, strict=True):
-            if row["aside"] == "1" or kinds[:1] == [row["unit_kind"]]:
-                continue
-            mark = "*" if row["unit_kind"] not in kinds else " "
-            print(f"{mark} {row['source'][:1]}{row['留言编号']} [{row['unit_kind']}] {row['text'][:150]!r}")
-            for s in suggestions:
-                print(f"      {s.unit.code.split('-', 1)[1]} {s.confidence:.2f} {s.reason}")
+        list_errors(rows, args.region)
+        return
+    started = time.perf_counter()
+    model = fit_unit_model([row for row in rows if row["aside"] != "1"])
+    print(
+        f"unit-kind model fitted on the {sum(row['aside'] != '1' for row in rows)} rows outside the aside "
+        f"fifth in {time.perf_counter() - started:.0f} s; LEARNT_WEIGHT {LEARNT_WEIGHT}"
+    )
+    aside = [row for row in rows if row["aside"] == "1"]
+    parts = [
+        ("aside of rows 1-350", [row for row in aside if row["number"] <= 350]),
+        ("aside of rows 351-408", [row for row in aside if 350 < row["number"] <= 408]),
+        ("aside of rows 409-623", [row for row in aside if row["number"] > 408]),
+        ("all aside rows", aside),
+    ]
+    learnt = learnt_answers(model, [row["text"] for row in aside])
+    started = time.perf_counter()
+    before, after = route_all(aside, args.region), route_all(aside, args.region, learnt)
+    elapsed = time.perf_counter() - started
+    for name, chosen in parts:
+        numbers = {row["number"] for row in chosen}
+        own = [i for i, row in enumerate(aside) if row["number"] in numbers]
+        print(
+            f"{name}: catalogue {figures(chosen, [before[i] for i in own])}; "
+            f"+ learnt {figures(chosen, [after[i] for i in own])}"
+        )
+    sizes = Counter(len(kinds) for kinds in after)
+    print(
+        f"suggestions per row (+ learnt): mean {sum(len(k) for k in after) / len(after):.2f} "
+        f"({', '.join(f'{n}: {sizes[n]}' for n in sorted(sizes))}); {2 * len(aside) / elapsed:.0f} rows/s"
+    )
+    learnt_personal = learnt_answers(model, [row["text"] + PERSONAL for row in aside])
+    changed = [
+        sum(1 for a, b in zip(plain, personal, strict=True) if a != b)
+        for plain, personal in (
+            (before, route_all(aside, args.region, extra=PERSONAL)),
+            (after, route_all(aside, args.region, learnt_personal, extra=PERSONAL)),
+        )
+    ]
+    print(
+        f"aside rows whose suggestions change with an ID number and bank card added: catalogue "
+        f"{changed[0]}/{len(aside)}, + learnt {changed[1]}/{len(aside)}"
+    )
+    missed = Counter(row["unit"] for row, kinds in zip(aside, after, strict=True) if row["unit"] not in kinds)
+    print("aside rows missed in the top 3 (+ learnt), by labelled kind:", dict(missed.most_common()))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ auto-assignment. Every step reads the text with personal data left out (`masking
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from liuyan.board.actions import dispatch
 from liuyan.board.choices import EventKind, MessageState
@@ -11,10 +12,10 @@ from liuyan.board.models import Event, Message
 from liuyan.directory import lookups
 from liuyan.directory.catalogue import DOMAIN_ALIASES
 from liuyan.directory.models import AutoAssignPolicy, Domain, Region
-from liuyan.intelligence.classifier import Prediction, load_classifier
+from liuyan.intelligence.classifier import Prediction, TextClassifier, load_classifier
 from liuyan.intelligence.masking import drop_personal_data
 from liuyan.intelligence.regions import RegionGuess, resolve_region
-from liuyan.intelligence.routing import UnitSuggestion, active_rules, suggest_units
+from liuyan.intelligence.routing import LearntKinds, UnitSuggestion, active_rules, suggest_units
 from liuyan.intelligence.similarity import similar_to_texts
 
 
@@ -121,6 +122,7 @@ def analyze_texts(
     texts = [drop_personal_data(text) for text, _hint in items]
     domains = _predict_all("domain", texts)
     kinds = _predict_all("type", texts)
+    learnt = learnt_unit_kinds(texts)
     rules = active_rules()
     by_name = {domain.name: domain for domain in Domain.objects.filter(parent=None)}
     judged = judged_domains(by_name)
@@ -129,7 +131,9 @@ def analyze_texts(
     if with_similar:
         similar = similar_to_texts(texts, queryset=similar_scope)
     results = []
-    for text, (_text, hint), domain, kind, hits in zip(texts, items, domains, kinds, similar, strict=True):
+    for text, (_text, hint), domain, kind, hits, unit_kinds in zip(
+        texts, items, domains, kinds, similar, learnt, strict=True
+    ):
         analysis = Analysis(domain=domain, message_type=kind)
         guess = resolve_region(text, hint)
         if guess is not None:
@@ -143,6 +147,7 @@ def analyze_texts(
             rules=rules,
             unit_cache=units,
             judged=judged,
+            learnt=unit_kinds,
         )
         analysis.similar = hits
         results.append(analysis)
@@ -152,6 +157,18 @@ def analyze_texts(
 def _predict_all(kind: str, texts: list[str]) -> list[Prediction | None]:
     classifier = load_classifier(kind)
     return [None] * len(texts) if classifier is None else classifier.predict(texts)
+
+
+def learnt_unit_kinds(texts: Sequence[str], model: TextClassifier | None = None) -> list[LearntKinds | None]:
+    """The unit-kind model's answer for each of `texts` (personal data dropped), in one batch: `model`, or
+    the current one; None for each when no model is trained or it cannot be used."""
+    model = model or load_classifier("unit")
+    if model is None or not texts:
+        return [None] * len(texts)
+    return [
+        LearntKinds(dict(zip(model.labels, map(float, row), strict=True)), partial(model.weighed_words, text))
+        for text, row in zip(texts, model.predict_proba(texts), strict=True)
+    ]
 
 
 def _predict(kind: str, text: str) -> Prediction | None:
@@ -212,7 +229,10 @@ def route_message(message: Message) -> list[UnitSuggestion]:
     text = f"{message.title}\n{message.body}"
     excluded = returned_units([message.pk]).get(message.pk, set())
     domains = message_domains(message, text)
-    return suggest_units(message.region, domains, text, excluded=excluded, judged=judged_domains())
+    (learnt,) = learnt_unit_kinds([drop_personal_data(text)])
+    return suggest_units(
+        message.region, domains, text, excluded=excluded, judged=judged_domains(), learnt=learnt
+    )
 
 
 def auto_assign_message(message_id: int) -> Message | None:

@@ -1,5 +1,7 @@
-"""Domain (领域) and message-type (类型) classifiers: trained from a file or the deployment's own messages,
-saved as versioned files, loaded once per process.
+"""Domain (领域), message-type (类型) and unit-kind classifiers: trained from a file or the deployment's own
+messages, saved as versioned files, loaded once per process. The unit-kind model says which kind of unit
+should handle a message (a department key of the routing catalogue: education, housing …, or government);
+the routing blends it with the catalogue's lines (intelligence/routing.py).
 
 The model: character 1–3-gram TF-IDF (sublinear tf; vocabulary and IDF fitted on the labelled texts and any
 unlabelled ones, so that words only the unlabelled messages use still get a sensible weight) feeding two
@@ -37,6 +39,16 @@ files' unlabelled texts in it, 5-fold CV on the training rows of labels/types.cs
 0.742 against 0.758 with the first cues, 0.747 against 0.756 with the present ones), and training took 20
 times longer.
 
+The unit-kind model (`letters_only`) counts its n-grams in the letters and digits of the text alone, the
+placeholders left out: the punctuation and line breaks left where personal data was dropped (…开户行：
+〔卡号〕。 → 。) then leave its answer exactly as it was. 5-fold CV of the routing on the training rows of
+labels/routing.csv (bench/routing.py --cv) scored it a little above the model reading punctuation (top-1
+71.9% against 70.7% at their best blend); in a quicker approximation of that CV the title block with
+the type cues did no better, and adding to its 499 labelled rows the 1,197 train_domains.csv rows whose
+domain names one kind of unit (教育文体 → education, 卫生计生 → health, 环境保护 → ecology, 劳动和社会保障 →
+hrss, 交通运输 → transport) made the routing worse at every blend (top-3 at best 92.6% against 94.0%), so
+it learns from the routing labels (and a deployment's assignments, `--from-db`) only.
+
 Prediction runs on arrays only: the fitted vectorizer is compiled into `CharNgramTfidf` (numpy n-gram
 counting, about 6 times faster than the vectorizer's Python loop) and the calibrated SVM into its weights
 and Platt coefficients, so a call costs the arithmetic rather than scikit-learn's input checks.
@@ -70,13 +82,14 @@ from sklearn.svm import LinearSVC
 
 from liuyan.core.text import normalise_text
 from liuyan.intelligence.charngrams import CharNgramTfidf
-from liuyan.intelligence.masking import mask_personal_data
-from liuyan.intelligence.textfeatures import type_cues
+from liuyan.intelligence.clustering import tokens
+from liuyan.intelligence.masking import drop_personal_data, mask_personal_data
+from liuyan.intelligence.textfeatures import LabelledTexts, type_cues
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("domain", "type")
-FORMAT = 5
+KINDS = ("domain", "type", "unit")
+FORMAT = 6  # 6: `letters_only` (the unit-kind model)
 MIN_EXAMPLES = 20  # fewer labelled texts than this make no useful model
 MIN_PER_LABEL = 2  # calibration needs each label in more than one fold
 RECHECK_SECONDS = 30  # how often a process looks for a newer current model
@@ -107,6 +120,7 @@ class TextClassifier:
         self,
         *,
         cues: bool = False,
+        letters_only: bool = False,
         max_features: int = 200_000,
         svm_c: float = 1.0,
         nblr_c: float = 10.0,
@@ -117,6 +131,9 @@ class TextClassifier:
         self.nblr_c = nblr_c
         self.random_state = random_state
         self.cues = cues
+        # Read letters and digits only: the punctuation and line breaks left where personal data was dropped
+        # (…开户行：〔卡号〕。 → 。) then change nothing.
+        self.letters_only = letters_only
         # The unlabelled texts given to `fit` join the vocabulary unless the model reads the type cues.
         self.use_unlabeled = not cues
         self.labels: list[str] = []
@@ -136,7 +153,7 @@ class TextClassifier:
         labels = np.asarray(labels)
         check_training_set(labels)
         min_df = 2 if len(masked) + len(extra) >= 200 else 1
-        self._features = _fit_ngrams([_flat(text) for text in masked + extra], min_df, self.max_features)
+        self._features = _fit_ngrams([self._flat(text) for text in masked + extra], min_df, self.max_features)
         if self.cues:
             self._title_features = _fit_ngrams([_title(text) for text in masked + extra], min_df, None)
         features = self._rows(masked)
@@ -145,9 +162,16 @@ class TextClassifier:
         self.n_samples = len(texts)
         return self
 
+    def _flat(self, masked: str) -> str:
+        """What the n-grams are counted in: the masked text width-folded, whitespace runs as one space (with
+        `letters_only`: without the placeholders, letters and digits alone)."""
+        if not self.letters_only:
+            return normalise_text(masked, fold_width=True)
+        return "".join(character for character in drop_personal_data(masked) if character.isalnum())
+
     def _rows(self, masked: Sequence[str]):
         """The feature rows of texts already masked."""
-        features = self._features.transform([_flat(text) for text in masked])
+        features = self._features.transform([self._flat(text) for text in masked])
         if not self.cues:
             return features
         titles = self._title_features.transform([_title(text) for text in masked])
@@ -230,6 +254,30 @@ class TextClassifier:
         probabilities = self.predict_proba(texts)
         return [self.labels[i] for i in probabilities.argmax(axis=1)]
 
+    def weighed_words(self, text: str, label: str, limit: int = 3) -> list[str]:
+        """The words of `text` (its content words, `clustering.tokens`) that weigh most for `label` in the
+        linear SVM — a word weighs what its character n-grams add to the label's decision — heaviest
+        first, only those for it and none inside another: what a reason can name."""
+        masked = mask_personal_data(text)
+        words = list(dict.fromkeys(tokens(masked)))
+        if not words:
+            return []
+        row = self._features.transform([self._flat(masked)])
+        column, sign = self.labels.index(label), 1.0
+        if self._svm_weights.shape[1] == 1:  # two labels: one decision, the second label's
+            column, sign = 0, 1.0 if column == 1 else -1.0
+        added = np.zeros(self._features.n_features, dtype=np.float32)
+        added[row.indices] = row.data * self._svm_weights[row.indices, column] * sign
+        inside = self._features.counts([self._flat(word) for word in words]) > 0
+        weights = np.asarray(inside @ added).ravel()
+        chosen: list[str] = []
+        for i in np.argsort(-weights, kind="stable"):
+            if weights[i] <= 0 or len(chosen) == limit:
+                break
+            if not any(words[i] in word or word in words[i] for word in chosen):  # 开发商, not 开发 too
+                chosen.append(words[i])
+        return chosen
+
     def metadata(self) -> dict:
         return {
             "format": FORMAT,
@@ -269,8 +317,9 @@ class TextClassifier:
 
 
 def classifier_for(kind: str) -> TextClassifier:
-    """A new, untrained classifier as `kind` is trained: the type model reads the type cues."""
-    return TextClassifier(cues=kind == "type")
+    """A new, untrained classifier as `kind` is trained: the type model reads the type cues, the unit-kind
+    model letters and digits only."""
+    return TextClassifier(cues=kind == "type", letters_only=kind == "unit")
 
 
 def _fit_ngrams(texts: list[str], min_df: int, max_features: int | None) -> CharNgramTfidf:
@@ -283,10 +332,6 @@ def _fit_ngrams(texts: list[str], min_df: int, max_features: int | None) -> Char
         dtype=np.float32,
     )
     return CharNgramTfidf(vectorizer.fit(texts))
-
-
-def _flat(masked: str) -> str:
-    return normalise_text(masked, fold_width=True)
 
 
 def _title(masked: str) -> str:
@@ -303,6 +348,18 @@ def check_training_set(labels: Sequence[str]) -> None:
     rare = [str(value) for value, count in zip(values, counts, strict=True) if count < MIN_PER_LABEL]
     if rare:
         raise ClassifierError(f"以下标签的样本少于 {MIN_PER_LABEL} 条：{'、'.join(rare)}")
+
+
+def without_rare_labels(data: LabelledTexts) -> tuple[LabelledTexts, dict[str, int]]:
+    """`data` without the rows of labels that have fewer than MIN_PER_LABEL of them (a model cannot learn
+    them: calibration needs each label in two folds), and those labels with their counts."""
+    counts: dict[str, int] = {}
+    for label in data.labels:
+        counts[label] = counts.get(label, 0) + 1
+    rare = {label: n for label, n in counts.items() if n < MIN_PER_LABEL}
+    kept = [i for i, label in enumerate(data.labels) if label not in rare]
+    texts, labels = [data.texts[i] for i in kept], [data.labels[i] for i in kept]
+    return LabelledTexts(texts=texts, labels=labels, skipped=list(data.skipped)), rare
 
 
 def _write_atomically(path: Path, content: str) -> None:

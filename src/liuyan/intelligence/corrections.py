@@ -1,14 +1,15 @@
 """The desk's corrections (人工更正): each time staff change a message's domain or type, or assign it to
 another unit than the first routing suggestion, a Correction row says who changed what from what to
-what, and when. Retraining reads them back as labelled examples (`history_examples`)."""
+what, and when. Retraining reads them back as labelled examples (`history_examples`): domains, types
+and the kinds of units."""
 
 from collections.abc import Iterable
 
 from liuyan.board.models import Event, Message
-from liuyan.directory.models import Domain, MessageType
+from liuyan.directory.models import Domain, MessageType, Unit
 from liuyan.intelligence.choices import CorrectionField
 from liuyan.intelligence.models import Correction
-from liuyan.intelligence.routing import UnitSuggestion
+from liuyan.intelligence.routing import UnitSuggestion, unit_kind
 from liuyan.intelligence.routing_choice import best_suggestions
 
 
@@ -79,15 +80,28 @@ def corrected_labels(field: str, message_ids: Iterable[int] | None = None) -> di
 
 def history_examples(kind: str, handled: Iterable[tuple[int, str, str]]) -> tuple[list[str], list[str]]:
     """(texts, labels) of the deployment's history for the `kind` classifier: the handled messages given
-    as (id, text, label) with their label as corrected, then the corrected messages not among them."""
+    as (id, text, label) with their label as corrected, then the corrected messages not among them. For the
+    unit kind a handled message keeps the kind of the unit holding it (a corrected assignment is already
+    there, and a later transfer knows better), and a correction's unit, kept by name, gives its kind when
+    every unit of that name is of one kind."""
     latest = corrected_labels(kind)
+    if kind == CorrectionField.UNIT:
+        latest = _unit_kinds_by_name(latest)
     texts, labels, seen = [], [], set()
     for message_id, text, label in handled:
         texts.append(text)
-        labels.append(latest.get(message_id, label))
+        labels.append(label if kind == CorrectionField.UNIT else latest.get(message_id, label))
         seen.add(message_id)
     others = Message.objects.filter(pk__in=[pk for pk in latest if pk not in seen], hidden=False)
     for message_id, title, body in others.order_by("id").values_list("id", "title", "body"):
         texts.append(f"{title}\n{body}")
         labels.append(latest[message_id])
     return texts, labels
+
+
+def _unit_kinds_by_name(names: dict[int, str]) -> dict[int, str]:
+    """{message id: unit name} as {message id: unit kind}, for the names that tell one kind."""
+    kinds: dict[str, set[str]] = {}
+    for name, code in Unit.objects.filter(name__in=set(names.values())).values_list("name", "code"):
+        kinds.setdefault(name, set()).add(unit_kind(code))
+    return {pk: next(iter(kinds[name])) for pk, name in names.items() if len(kinds.get(name, ())) == 1}

@@ -114,7 +114,7 @@ class TopicSnapshot(models.Model):
 class Correction(models.Model):
     """Staff changing what the system suggested or the citizen chose for a message: its domain or type
     (修改领域或类型), or the unit it is assigned to other than the first routing suggestion (交办).
-    Retraining (`train_classifier --from-history`) learns the domains and types from them."""
+    Retraining (`train_classifier --from-history`) learns the domains, types and kinds of units from them."""
 
     message = models.ForeignKey(
         "board.Message", on_delete=models.CASCADE, related_name="corrections", verbose_name="留言"

@@ -14,6 +14,10 @@ confidence of a unit reads as the probability that it is the one to handle the m
   a parking complaint the domain classifier reads as 交通 then counts half, below the domain's own
   departments. A keyword in the title (the first line of a text with several) counts more than in the body;
 - lines agreeing on a unit combine as independent evidence (1 − Π(1 − p));
+- the unit-kind model (`classifier` kind "unit", trained on messages labelled with the kind of department
+  that should handle them, tests/intelligence/labels/routing.csv) gives each kind of unit a probability
+  from the message's words; a unit's confidence is the blend (1 − LEARNT_WEIGHT) · catalogue +
+  LEARNT_WEIGHT · model, and the reason names the words that weighed most for its kind;
 - all of it times the confidence of the region.
 
 The text is read with personal data masked (`masking.mask_personal_data`): a keyword inside a citizen's ID
@@ -21,7 +25,7 @@ or bank details is no evidence. Suggestions under MIN_CONFIDENCE are not offered
 best first, and never a unit the caller excludes (one that returned the message).
 """
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -51,6 +55,14 @@ REGIONAL_WEIGHT = 1.2
 # or street office it belongs to handles it where it is (属地), before the county's departments.
 VILLAGE_WORDS = ("村", "社区", "居委会")
 TOWNSHIP_GOVERNMENT_CONFIDENCE = 0.85
+# The unit-kind model's share of a unit's confidence, the catalogue's lines having the rest: chosen by 5-fold
+# cross-validation of the routing on the labelled messages outside the held-out fifth
+# (`bench/routing.py --cv`; bench/RESULTS.md, "Routing with a learnt unit-kind model").
+LEARNT_WEIGHT = 0.4
+# A kind the model gives less than this is no evidence for a unit (its share would read "（0%）"); the
+# words behind it are named from LEARNT_WORDS_FROM (below, they are not why the unit is offered).
+MIN_LEARNT_PROBABILITY = 0.01
+LEARNT_WORDS_FROM = 0.2
 
 
 @dataclass
@@ -65,6 +77,15 @@ class UnitSuggestion:
     @property
     def reason(self) -> str:
         return "；".join(self.reasons)
+
+
+@dataclass
+class LearntKinds:
+    """The unit-kind model's answer for one message: the probability of each kind of unit (a department key
+    of the catalogue, or `government`), and the words of the message that weighed most for a kind."""
+
+    probabilities: dict[str, float]
+    words: Callable[[str], list[str]]
 
 
 def _keyword_strength(rule: RoutingRule, text: str) -> tuple[float, list[str], list[str]]:
@@ -156,11 +177,13 @@ def suggest_units(
     unit_cache: dict[str, Unit | None] | None = None,
     excluded: Collection[int] = (),
     judged: Collection[int] | None = None,
+    learnt: LearntKinds | None = None,
 ) -> list[UnitSuggestion]:
     """At most `limit` units for a message about `region` (a Region, or anything with its `path`) whose
     domain is one of `domains` (level-1 domains with their probabilities), best first, none under
     MIN_CONFIDENCE and none whose id is in `excluded`; `judged`: the ids of the domains the domain model
-    can name (None: all of them); departments are looked for in the region and then
+    can name (None: all of them); `learnt`: the unit-kind model's answer for the text (None: no model,
+    the catalogue alone); departments are looked for in the region and then
     up its tree (a county without a 金融 bureau → the city's). `rules` (the catalogue from `active_rules()`)
     and `unit_cache` (a dict kept across calls) save queries when the caller analyses many texts."""
     chain = region_chain(region)
@@ -190,6 +213,7 @@ def suggest_units(
             current.confidence = 1 - (1 - current.confidence) * (1 - p)
             current.reasons.append(why)
             current.weight = max(current.weight, rule.weight)
+    learnt_kinds = _blend_learnt(suggestions, learnt, chain, unit_cache, excluded) if learnt else {}
     for suggestion in suggestions.values():
         suggestion.confidence *= region_confidence
     if (township := _township_government(region, masked, unit_cache)) and township[0].pk not in excluded:
@@ -204,7 +228,49 @@ def suggest_units(
             suggestion.confidence *= region_confidence
     # Sorted as shown: by the confidence a person reads (to the percent), then the heavier line.
     offered.sort(key=lambda s: (-round(s.confidence, 2), -s.weight, s.unit.pk))
-    return offered[:limit]
+    offered = offered[:limit]
+    for suggestion in offered:  # the words behind the model's part, for the units shown only
+        spoken = learnt_kinds.get(suggestion.unit.pk)
+        if spoken and learnt is not None and suggestion is suggestions.get(suggestion.unit.pk):
+            kind, p = spoken
+            words = learnt.words(kind) if p >= LEARNT_WORDS_FROM else []
+            named = f"，主要依据“{'、'.join(words)}”" if words else ""
+            suggestion.reasons.append(f"按用词判断（{p:.0%}{named}）")
+    return offered
+
+
+def _blend_learnt(
+    suggestions: dict[int, UnitSuggestion],
+    learnt: LearntKinds,
+    chain: list[str],
+    known: dict[str, Unit | None] | None,
+    excluded: Collection[int],
+) -> dict[int, tuple[str, float]]:
+    """Each unit's confidence becomes (1 − LEARNT_WEIGHT) · the catalogue's + LEARNT_WEIGHT · the model's
+    probability of its kind (for the nearest unit of that kind up the region's tree, as a department line
+    finds it); units only the model names are added. Returns the kind and probability behind each unit the
+    model spoke for, by unit id, for the reasons."""
+    units = known if known is not None else {}
+    likely = {kind: p for kind, p in learnt.probabilities.items() if p >= MIN_LEARNT_PROBABILITY}
+    _read_units({f"{code}-{kind}" for kind in likely for code in chain}, units)
+    by_unit: dict[int, tuple[str, float]] = {}
+    for suggestion in suggestions.values():
+        suggestion.confidence *= 1 - LEARNT_WEIGHT
+    for kind, p in likely.items():
+        unit = next(
+            (
+                found
+                for code in reversed(chain)
+                if (found := units.get(f"{code}-{kind}")) is not None and found.pk not in excluded
+            ),
+            None,
+        )
+        if unit is None or unit.pk in by_unit:
+            continue
+        by_unit[unit.pk] = (kind, p)
+        suggestion = suggestions.setdefault(unit.pk, UnitSuggestion(unit, 0.0, [], 0))
+        suggestion.confidence += LEARNT_WEIGHT * p
+    return by_unit
 
 
 def _township_government(
@@ -225,6 +291,13 @@ def _township_government(
     _read_units({f"{code}-government"}, units)
     unit = units[f"{code}-government"]
     return (unit, TOWNSHIP_GOVERNMENT_CONFIDENCE * sure) if unit else None
+
+
+def unit_kind(code: str) -> str:
+    """The kind of a unit by its code: the department key of a catalogue unit ("430121-education" →
+    "education"; "430121-government", a county's government, → "government"), what the unit-kind model
+    labels."""
+    return code.partition("-")[2] or code
 
 
 def region_chain(region) -> list[str]:

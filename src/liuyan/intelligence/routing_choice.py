@@ -11,7 +11,8 @@ from liuyan.accounts.models import User
 from liuyan.accounts.scope import can, restrict
 from liuyan.board import lifecycle
 from liuyan.board.models import Message
-from liuyan.intelligence.analyze import judged_domains, messages_domains, returned_units
+from liuyan.intelligence.analyze import judged_domains, learnt_unit_kinds, messages_domains, returned_units
+from liuyan.intelligence.masking import drop_personal_data
 from liuyan.intelligence.routing import UnitSuggestion, active_rules, preload_units, suggest_units
 
 
@@ -21,7 +22,7 @@ def best_suggestions(
     """For each of the messages that `user` may assign and that can be assigned now (any state with
     `assignable_now=False`: what the desk was shown before it assigned), the best suggestion whose unit the
     user may assign to (never one that returned the message); messages without one are left out. The routing
-    catalogue is read once for all of them, and the classifier runs once over all of them."""
+    catalogue is read once for all of them, and the classifiers run once over all of them."""
     messages = restrict(Message.objects.all(), user, Permission.ASSIGN).filter(
         pk__in=list(message_ids), merged_into=None
     )
@@ -31,9 +32,12 @@ def best_suggestions(
     rules, units, returned = active_rules(), {}, returned_units(message.pk for message in messages)
     preload_units(rules, {message.region for message in messages}, units)
     judged = judged_domains()
+    texts = [f"{message.title}\n{message.body}" for message in messages]
+    learnt = learnt_unit_kinds([drop_personal_data(text) for text in texts])
     best = {}
-    for message, domains in zip(messages, messages_domains(messages), strict=True):
-        text = f"{message.title}\n{message.body}"
+    for message, text, domains, unit_kinds in zip(
+        messages, texts, messages_domains(messages), learnt, strict=True
+    ):
         ranked = suggest_units(
             message.region,
             domains,
@@ -42,6 +46,7 @@ def best_suggestions(
             unit_cache=units,
             excluded=returned.get(message.pk, set()),
             judged=judged,
+            learnt=unit_kinds,
         )
         choice = next((s for s in ranked if can(user, Permission.ASSIGN, s.unit)), None)
         if choice is not None:

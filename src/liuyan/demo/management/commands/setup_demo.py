@@ -6,7 +6,10 @@ from liuyan.demo.accounts import DEMO_PASSWORD
 from liuyan.demo.builder import DEFAULT_MESSAGES, MIN_MESSAGES, setup_demo
 from liuyan.intelligence.classifier import KINDS, load_classifier
 
-TYPE_LABELS = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "types.csv"
+LABELS = settings.BASE_DIR / "tests" / "intelligence" / "labels"
+# Real messages labelled by reading them, by kind of model (the domain model learns from the shared data's
+# own labels through the demo's messages).
+LABELLED_SETS = {"type": LABELS / "types.csv", "unit": LABELS / "routing.csv"}
 
 
 class Command(BaseCommand):
@@ -63,16 +66,17 @@ class Command(BaseCommand):
         self._train_classifiers()
 
     def _train_classifiers(self, *, only_unusable: bool = False) -> None:
-        # The domain and type classifiers learn from the demo's handled messages, as a deployment would;
-        # the type model, when the shared data set is there, from real messages labelled by reading them
-        # (the demo's own templates teach it little about how people write).
+        # The classifiers learn from the demo's handled messages, as a deployment would; the type and
+        # unit-kind models, when the shared data set is there, from real messages labelled by reading them
+        # (the demo's own templates teach them little about how people write).
         texts = settings.LIUYAN_SHARED_DATA / "taidi2020"
         for kind in KINDS:
             if only_unusable and load_classifier(kind) is not None:
                 continue
             source = ["--from-db"]
-            if kind == "type" and TYPE_LABELS.is_file() and texts.is_dir():
-                source = ["--references", str(TYPE_LABELS), "--texts", str(texts)]
+            labelled = LABELLED_SETS.get(kind)
+            if labelled is not None and labelled.is_file() and texts.is_dir():
+                source = ["--references", str(labelled), "--texts", str(texts)]
             try:
                 call_command("train_classifier", "--kind", kind, *source, "--folds", "0", stdout=self.stdout)
             except CommandError as error:

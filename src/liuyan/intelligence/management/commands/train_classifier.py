@@ -1,4 +1,5 @@
-"""`liuyan train_classifier`: train the domain or type classifier from a file or from handled messages."""
+"""`liuyan train_classifier`: train the domain, type or unit-kind classifier from a file or from handled
+messages."""
 
 import csv
 import json
@@ -11,9 +12,17 @@ from django.core.management.base import BaseCommand, CommandError
 from liuyan.board.choices import MessageState
 from liuyan.board.models import Message
 from liuyan.directory.models import Domain
-from liuyan.intelligence.classifier import KINDS, ClassifierError, classifier_for, cross_validate, evaluate
+from liuyan.intelligence.classifier import (
+    KINDS,
+    ClassifierError,
+    classifier_for,
+    cross_validate,
+    evaluate,
+    without_rare_labels,
+)
 from liuyan.intelligence.corrections import corrected_labels, history_examples
 from liuyan.intelligence.retraining import DECIDING_FIGURE, held_out_split, retrain
+from liuyan.intelligence.routing import unit_kind
 from liuyan.intelligence.textfeatures import (
     LabelledTexts,
     read_labelled,
@@ -21,8 +30,10 @@ from liuyan.intelligence.textfeatures import (
     read_unlabelled,
 )
 
-# The type labels read from the shared files (by reference), with their held-out rows marked aside.
+# The type and unit-kind labels read from the shared files (by reference), held-out rows marked aside.
 TYPE_REFERENCES = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "types.csv"
+UNIT_REFERENCES = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "routing.csv"
+REFERENCES = {"type": TYPE_REFERENCES, "unit": UNIT_REFERENCES}
 # Messages a desk has assigned: an editor published them and a dispatcher routed them by their domain
 # and type, so those labels have been looked at twice. Hidden and merged-away messages are left out.
 HANDLED_STATES = [
@@ -36,7 +47,8 @@ HANDLED_STATES = [
 
 def handled_messages(kind: str) -> tuple[list[str], list[str]]:
     """(texts, labels) of the deployment's handled messages: title + body, and the level-1 domain name
-    (the root of the message's domain in the Domain tree) or the message type's code."""
+    (the root of the message's domain in the Domain tree), the message type's code, or the kind of the
+    unit holding it (`unit_kind`: a desk's assignment, corrected or not, and any transfer since)."""
     rows = handled_rows(kind)
     return [text for _id, text, _label in rows], [label for _id, _text, label in rows]
 
@@ -44,6 +56,9 @@ def handled_messages(kind: str) -> tuple[list[str], list[str]]:
 def handled_rows(kind: str) -> list[tuple[int, str, str]]:
     """`handled_messages` as (message id, text, label) rows."""
     messages = Message.objects.filter(state__in=HANDLED_STATES, hidden=False, merged_into=None)
+    if kind == "unit":
+        held = messages.exclude(unit=None).values_list("id", "title", "body", "unit__code").order_by("id")
+        return [(pk, f"{title}\n{body}", unit_kind(code)) for pk, title, body, code in held.iterator(2000)]
     rows = messages.values_list("id", "title", "body", "domain_id", "message_type__code").order_by("id")
     parents = dict(Domain.objects.values_list("id", "parent_id"))
     names = dict(Domain.objects.values_list("id", "name"))
@@ -61,13 +76,18 @@ def handled_rows(kind: str) -> list[tuple[int, str, str]]:
 
 class Command(BaseCommand):
     help = (
-        "Train the domain or type classifier, from a CSV file (text,label) or from this deployment's "
-        "handled messages (--from-db: assigned and later states, not hidden, not merged), and make it the "
-        "current model. Prints the version, the sizes and cross-validated metrics."
+        "Train the domain, type or unit-kind classifier, from a CSV file (text,label) or from this "
+        "deployment's handled messages (--from-db: assigned and later states, not hidden, not merged), and "
+        "make it the current model. Prints the version, the sizes and cross-validated metrics."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--kind", choices=KINDS, required=True)
+        parser.add_argument(
+            "--kind",
+            choices=KINDS,
+            required=True,
+            help="domain (领域), type (类型) or unit (the kind of unit that should handle a message)",
+        )
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--file", type=Path, help="a UTF-8 CSV file with a text and a label column")
         source.add_argument("--from-db", action="store_true", help="learn from the handled messages")
@@ -75,7 +95,8 @@ class Command(BaseCommand):
             "--references",
             type=Path,
             help="a labelled set of references to messages of the files in --texts (columns source, id, "
-            "the kind: type or domain, aside); scored on its aside rows, then trained on all of them",
+            "the kind: type, domain or unit, aside); scored on its aside rows, then trained on all of them; "
+            "a label with fewer than two rows is left out",
         )
         parser.add_argument("--texts", type=Path, help="the folder of the files --references names")
         source.add_argument(
@@ -90,7 +111,7 @@ class Command(BaseCommand):
             type=Path,
             help="with --from-history: the shared labelled data, a text,label CSV (a fixed fifth held "
             "out) or references with an aside column (default: train_domains.csv of the shared data for "
-            "domains, tests/intelligence/labels/types.csv for types)",
+            "domains, tests/intelligence/labels/types.csv for types, routing.csv beside it for units)",
         )
         parser.add_argument("--text-column", default="text")
         parser.add_argument("--label-column", default="label")
@@ -105,12 +126,14 @@ class Command(BaseCommand):
             self._from_history(kind, options)
             return
         skipped: list[tuple[int, str]] = []
+        rare: dict[str, int] = {}
         held_out = None
         if options["references"] and not options["texts"]:
             raise CommandError("--references 需要同时给出 --texts（留言文件所在的目录）。")
         try:
             if options["references"]:
                 data, held_out = read_references(options["references"], options["texts"], kind)
+                data, rare = without_rare_labels(data)
                 texts, labels, skipped = data.texts, data.labels, data.skipped
                 source = str(options["references"])
             elif options["from_db"]:
@@ -125,6 +148,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for line, reason in skipped:
             self.stderr.write(f"{source}:{line}: 已跳过：{reason}")
+        for label, count in rare.items():
+            self.stderr.write(f"{source}: 已跳过标签“{label}”：只有 {count} 条，少于 2 条")
         try:
             metrics = {}
             if options["folds"] >= 2:
@@ -222,10 +247,11 @@ def _shared_data(kind: str, path: Path | None, texts_dir: Path | None) -> tuple[
     their own held-out rows; a text,label file has a fixed fifth held out."""
     shared = settings.LIUYAN_SHARED_DATA / "taidi2020"
     if path is None:
-        path = shared / "train_domains.csv" if kind == "domain" else TYPE_REFERENCES
+        path = shared / "train_domains.csv" if kind == "domain" else REFERENCES[kind]
     with open(path, encoding="utf-8-sig", newline="") as handle:
         header = {name.strip() for name in next(csv.reader(handle), [])}
     if {"source", "id", "aside"} <= header:
-        return read_references(path, texts_dir or shared, kind)
+        training, held_out = read_references(path, texts_dir or shared, kind)
+        return without_rare_labels(training)[0], held_out
     data = read_labelled(path, "text", "label")
     return held_out_split(data.texts, data.labels)
