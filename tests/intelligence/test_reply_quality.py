@@ -49,6 +49,8 @@ def test_a_substantive_reply_scores_high_with_its_reasons():
     assert {"new_content", "timely"} <= codes(result)
     new = next(r for r in result.reasons if r.code == "new_content")
     assert new.text_zh.startswith("回复说明了留言以外的具体情况") and new.delta >= 0
+    # Its examples are the matter's own words, not the stock words of every reply.
+    assert "“三分之二”" in new.text_zh and "“调查核实”" not in new.text_zh
     # A contact for further questions does not send the citizen elsewhere.
     assert "sends_elsewhere" not in codes(result)
 

@@ -216,6 +216,12 @@ def asks(message_text: str) -> list[str]:
 _NOISE_WORD = re.compile(r"^[\dA-Za-z]+$")
 
 
+# Words replies use whatever the matter: counted as said, never quoted to the editor as an example.
+_STOCK_WORDS = frozenset(
+    ["高度重视", "调查核实", "工作人员", "有限公司", "实际情况", "有关规定", "相关规定", "进一步"]
+)
+
+
 def content_words(text: str) -> list[str]:
     """The words of substance of a text, in order, once each: two characters or more, not a common word
     of messages (问题, 反映, 领导 …), not a number or a code; the data set's place codes (A3区) taken out
@@ -274,7 +280,7 @@ def measures(message_title: str, message_text: str, reply_text: str) -> dict[str
     new = [word for word in content_words(core) if word not in said_before]
     quoted = len(core) - len(own)
     aside = f"；另有照抄留言约 {quoted} 字不计" if quoted >= QUOTED_RUN else ""
-    examples = [word for word in new if len(word) >= 3][:3] or new[:3]
+    examples = [word for word in new if len(word) >= 3 and word not in _STOCK_WORDS][:3] or new[:3]
     count = f"约 {len(new)} 个新的词语"
     if not new:
         said = fewer = "回复没有说明留言以外的任何情况" + (f"（{aside[1:]}）" if aside else "")
