@@ -195,6 +195,25 @@ def test_history_labels_are_the_corrected_ones(dispatcher, citizen, admin_user):
     ]
 
 
+def test_history_unit_kinds_are_those_of_the_unit_holding_it_or_the_corrected_one(
+    dispatcher, admin_user, message
+):
+    from liuyan.intelligence.management.commands.train_classifier import handled_rows
+
+    transport = Unit.objects.get(code="530923-transport")
+    dispatch.assign_message(dispatcher, message.pk, transport.pk)  # a correction when not the suggestion
+    Correction.objects.create(  # and one for a message not handled (any more): its unit's kind by name
+        message=make_message(message.author, admin_user, MessageState.PUBLISHED, title="路灯不亮"),
+        field=CorrectionField.UNIT,
+        suggested="永德县教育局",
+        chosen=Unit.objects.get(code="530923-urban-management").name,
+    )
+
+    texts, labels = corrections.history_examples("unit", handled_rows("unit"))
+
+    assert labels == ["transport", "urban-management"] and texts[1].startswith("路灯不亮\n")
+
+
 # A small labelled set in the shared data's layout: two clear domains.
 SHARED = [
     ("学校门口上学时段拥堵，孩子过马路不安全", "教育文体"),

@@ -65,6 +65,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import joblib
@@ -259,7 +260,7 @@ class TextClassifier:
         linear SVM — a word weighs what its character n-grams add to the label's decision — heaviest
         first, only those for it and none inside another: what a reason can name."""
         masked = mask_personal_data(text)
-        words = list(dict.fromkeys(tokens(masked)))
+        words = _content_words(masked)
         if not words:
             return []
         row = self._features.transform([self._flat(masked)])
@@ -332,6 +333,11 @@ def _fit_ngrams(texts: list[str], min_df: int, max_features: int | None) -> Char
         dtype=np.float32,
     )
     return CharNgramTfidf(vectorizer.fit(texts))
+
+
+@lru_cache(maxsize=256)  # a message's reasons ask for the words of each of its kinds
+def _content_words(masked: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(tokens(masked)))
 
 
 def _title(masked: str) -> str:
