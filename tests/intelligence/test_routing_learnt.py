@@ -87,11 +87,20 @@ def test_the_learnt_model_moves_the_unit_its_words_point_to_first(unit_model):
     assert any(word in "容积率地块规划" for word in words)
 
 
-def test_a_message_on_the_board_is_routed_with_the_model(citizen, admin_user, dispatcher, unit_model):
+def test_a_message_on_the_board_is_routed_with_the_model(citizen, admin_user, dispatcher, unit_model, client):
     message = make_message(
         citizen, admin_user, MessageState.PUBLISHED, domain="城建", title="地块规划被改", body=MESSAGE
     )
     assert route_message(message)[0].unit.code == "530923-natural-resources"
+    # The desk's page offers it first, with the words in its reason.
+    client.force_login(dispatcher)
+    page = client.get(f"/workbench/messages/{message.pk}/").content.decode()
+    offered = page.split("<h4>系统建议</h4>")[1].split("</ol>")[0]
+    shown = [
+        name for name in ("永德县自然资源局", "永德县住房和城乡建设局", "永德县城市管理局") if name in offered
+    ]
+    assert shown and min(shown, key=offered.index) == "永德县自然资源局"
+    assert "按用词判断" in offered and "主要依据" in offered
     # The unit that returned it is not offered again, however much the model favours it.
     returned = unit("530923-natural-resources")
     dispatch.assign_message(dispatcher, message.pk, returned.pk)
