@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, Func, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
@@ -542,7 +543,85 @@ def _span() -> tuple[date, date] | None:
     return timezone.localdate(first), max(timezone.localdate(last), timezone.localdate(first))
 
 
+# The rows a group of `_grouped` adds to, as `_keys` gives them: (dimension, key, the join that fans a group
+# out to its rows). `g` is a group (k0…k5 in the order of KEY_FIELDS), `a` a row of its region's ancestors.
+_ANCESTORS = "JOIN recount_ancestors a ON a.region = g.k0"
+_FAN_OUT = [
+    (Dimension.NATIONAL, "''", ""),
+    (Dimension.DOMAIN, "g.k1::text", ""),
+    (Dimension.TYPE, "g.k2::text", ""),
+    (Dimension.LEADER, "g.k4::text", ""),
+    (Dimension.UNIT, "g.k3::text", "WHERE g.k3 IS NOT NULL"),
+    (Dimension.CAMPAIGN, "g.k5::text", "WHERE g.k5 IS NOT NULL"),
+    (Dimension.REGION, "a.code", _ANCESTORS),
+    (Dimension.REGION_DOMAIN, "a.code || ':' || g.k1::text", f"{_ANCESTORS} AND a.splits"),
+    (Dimension.REGION_TYPE, "a.code || ':' || g.k2::text", f"{_ANCESTORS} AND a.splits"),
+]
+
+
+def _recount_in_postgresql(start: date, end: date, paths: dict[str, list[str]]) -> int:
+    """Insert the rows for days start..end (inclusive; none there yet) as `_compute` makes them, with the
+    fan-out done by PostgreSQL: each family's groups are joined to their region's ancestors and summed per
+    row in the database, so nothing the size of the messages passes through Python. Returns the number of
+    rows written. Call it in a transaction (its scratch tables go with it)."""
+    table = connection.ops.quote_name(DailyCount._meta.db_table)
+    metrics = [connection.ops.quote_name(name) for name in METRICS]
+    since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS recount_ancestors, recount_rows")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE recount_ancestors (region text, code text, splits boolean) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY recount_ancestors FROM STDIN") as copy:
+            for region, codes in paths.items():
+                for code in codes:
+                    copy.write_row((region, code, splits_by_domain_and_type(code)))
+        cursor.execute("ANALYZE recount_ancestors")
+        columns = ", ".join(f"{name} bigint NOT NULL DEFAULT 0" for name in metrics)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE recount_rows (dimension text, key text, day date, {columns}) "
+            "ON COMMIT DROP"
+        )
+        for queryset, field, prefix, aggregates in _families():
+            window = queryset.filter(**{f"{field}__gte": since, f"{field}__lt": until})
+            try:
+                grouped, params = _grouped(window, field, prefix, aggregates).query.sql_with_params()
+            except EmptyResultSet:
+                continue
+            names = [connection.ops.quote_name(name) for name in aggregates]
+            values = ", ".join(f"COALESCE(g.{name}, 0) AS {name}" for name in names)
+            fanned = " UNION ALL ".join(
+                f"SELECT '{dimension.value}' AS dimension, {key} AS key, g.day, {values} FROM g {join}"
+                for dimension, key, join in _FAN_OUT
+            )
+            sums = ", ".join(f"SUM({name})" for name in names)
+            cursor.execute(
+                f"WITH g AS MATERIALIZED ({grouped}) "
+                f"INSERT INTO recount_rows (dimension, key, day, {', '.join(names)}) "
+                f"SELECT rows.dimension, rows.key, rows.day, {sums} FROM ({fanned}) AS rows "
+                "GROUP BY rows.dimension, rows.key, rows.day",
+                params,
+            )
+        # A message whose task has not run yet, as in _compute.
+        noted = list(UncountedSubmission.objects.filter(day__gte=start, day__lte=end))  # read before the COPY
+        with cursor.cursor.copy("COPY recount_rows (dimension, key, day, received) FROM STDIN") as copy:
+            for submission in noted:
+                for dimension, key in _noted_keys(submission):
+                    copy.write_row((str(dimension), key, submission.day, -1))
+        cursor.execute(
+            f"INSERT INTO {table} (dimension, key, day, {', '.join(metrics)}) "
+            f"SELECT dimension, key, day, {', '.join(f'SUM({name})' for name in metrics)} FROM recount_rows "
+            f"GROUP BY dimension, key, day HAVING {' OR '.join(f'SUM({name}) <> 0' for name in metrics)}"
+        )
+        return cursor.rowcount
+
+
+# On PostgreSQL the groups are fanned out to their rows in the database (_recount_in_postgresql), whose
+# memory does not grow with the chunk: a full rebuild there reads each family in a few large chunks, since
+# a window on a date that has no index of its own (assigned_at, reply_deadline, closed_at) is a scan of the
+# whole message table, whatever the chunk's length.
 CHUNK_DAYS = 92
+POSTGRESQL_CHUNK_DAYS = 366
 INSERT_BATCH = 5000
 
 
@@ -567,7 +646,7 @@ def _insert(rows: list[tuple]) -> int:
 
 
 def rebuild_counts(
-    start: date | None = None, end: date | None = None, *, chunk_days: int = CHUNK_DAYS
+    start: date | None = None, end: date | None = None, *, chunk_days: int | None = None
 ) -> int:
     """Recount the rows of days `start`..`end` (inclusive; default: all) from the messages; return the
     number of rows written.
@@ -595,6 +674,8 @@ def rebuild_counts(
         end = max(span[1], timezone.localdate())
         DailyCount.objects.filter(day__gt=end).delete()
     paths = {code: region_codes(path) for code, path in Region.objects.values_list("code", "path")}
+    if chunk_days is None:
+        chunk_days = POSTGRESQL_CHUNK_DAYS if connection.vendor == "postgresql" else CHUNK_DAYS
     written = 0
     chunk_start = start
     while chunk_start <= end:
@@ -604,10 +685,14 @@ def rebuild_counts(
                 with connection.cursor() as cursor:
                     table = connection.ops.quote_name(DailyCount._meta.db_table)
                     cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
-            rows = _compute(chunk_start, chunk_end, paths)
-            DailyCount.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
-            written += _insert([(*row, *values) for row, values in rows.items() if any(values)])
-        logger.debug("Recounted %s to %s: %s rows.", chunk_start, chunk_end, len(rows))
+                DailyCount.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+                chunk_rows = _recount_in_postgresql(chunk_start, chunk_end, paths)
+            else:
+                rows = _compute(chunk_start, chunk_end, paths)
+                DailyCount.objects.filter(day__gte=chunk_start, day__lte=chunk_end).delete()
+                chunk_rows = _insert([(*row, *values) for row, values in rows.items() if any(values)])
+            written += chunk_rows
+        logger.debug("Recounted %s to %s: %s rows.", chunk_start, chunk_end, chunk_rows)
         chunk_start = chunk_end + timedelta(days=1)
     _analyze()
     return written
