@@ -262,9 +262,19 @@ def _window_start(queryset: QuerySet[Message], total: int, expected: int, wanted
     """
     newest = queryset.order_by("-published_at", "-id").values_list("published_at", flat=True)
     depth = int(total * wanted / expected)
-    return newest[depth : depth + 1].first()
+    if depth <= EXACT_DEPTH:
+        return newest[depth : depth + 1].first()
+    # Deeper, an OFFSET would walk the index through millions of rows (a rare word at 10M messages read
+    # 4.5M pages that way): the moment is interpolated between the newest and the oldest publication
+    # instead, as if messages came at an even pace. A window that falls short is widened like any other.
+    latest, earliest = newest.first(), newest.reverse().first()
+    if latest is None or earliest is None or depth >= total:
+        return None
+    return latest - (latest - earliest) * (depth / total)
 
 
+# Down to this many rows the window's start is read exactly from the newest-first index (an OFFSET).
+EXACT_DEPTH = 20_000
 # How far past the ranked number a window first aims, and how much wider each retry is when it fell short
 # (the planner's estimate of a several-word query, taken as independent words, is often off).
 WINDOW_MARGIN = 1.5
