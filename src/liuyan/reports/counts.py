@@ -568,6 +568,8 @@ def _recount_in_postgresql(start: date, end: date, paths: dict[str, list[str]]) 
     metrics = [connection.ops.quote_name(name) for name in METRICS]
     since, until = _local_midnight(start), _local_midnight(end + timedelta(days=1))
     with connection.cursor() as cursor:
+        # Each chunk's groups and rows are sorted and hashed by the million: in memory, not spilt to disk.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute("DROP TABLE IF EXISTS recount_ancestors, recount_rows")
         cursor.execute(
             "CREATE TEMPORARY TABLE recount_ancestors (region text, code text, splits boolean) ON COMMIT DROP"
