@@ -143,6 +143,8 @@ class Message(models.Model):
         blank=True,
         related_name="messages",
         verbose_name="所涉地区",
+        # Its look-ups are served by the (region, …) indexes of Meta.indexes.
+        db_index=False,
     )
     message_type = models.ForeignKey(
         "directory.MessageType", on_delete=models.PROTECT, related_name="messages", verbose_name="类型"
@@ -229,6 +231,9 @@ class Message(models.Model):
             models.Index(fields=["desk", "state"], name="message_desk_state"),
             models.Index(fields=["author", "-created_at"], name="message_author_created"),
             models.Index(fields=["region", "-published_at"], name="message_region_published"),
+            # A desk's or a leader's queues (their scope is a region's subtree): the rows of one state in each
+            # region of the subtree, not a bitmap of the whole country's rows in that state per region.
+            models.Index(fields=["region", "state"], name="message_region_state"),
             models.Index(fields=["state", "-replied_at"], name="message_state_replied"),
             # The public lists (board.selectors.public_list, the list API): each filter and order has an
             # index that returns a page's rows in order, so a page reads ~20 rows whatever the table's size.

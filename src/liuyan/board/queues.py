@@ -410,6 +410,7 @@ def places_for(user, queue: str) -> list[Region]:
         paths |= set(Region.objects.filter(units__in=sorted(scope.unit_ids)).values_list("path", flat=True))
     if not paths:
         return []
-    return list(
-        Region.objects.filter(Q(path__in=sorted(paths)) | Q(parent__path__in=sorted(paths))).order_by("path")
-    )
+    # A region's code is the last part of its path: its children are found by their parent's code through
+    # an index, not by joining every region to its parent.
+    codes = sorted(path.rstrip("/").rsplit("/", 1)[-1] for path in paths)
+    return list(Region.objects.filter(Q(path__in=sorted(paths)) | Q(parent__in=codes)).order_by("path"))
