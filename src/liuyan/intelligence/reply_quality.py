@@ -12,15 +12,20 @@ The reply's own measures, each shown to the editor with the points it moves the 
 - unanswered: the questions and requests of the message whose words the reply does not take up;
 - perfunctory: nothing but a transfer ("已转交有关部门"), a redirect ("请咨询有关部门"), a pointer to an
   answer given elsewhere, or 收悉/感谢 boilerplate;
-- sends elsewhere: part of the reply sends the citizen to another body;
+- sends elsewhere: part of the reply sends the citizen to another body, or to a telephone, for the answer;
 - promise only: 将…/会… without anything done or found;
 - no result: the reply says it did nothing or cannot (暂未办理, 无法联系).
 
 The message's own measures (how many questions and requests it makes, its length) set the expectation inside
 the model — a long message with many requests is seldom answered in full — and are never shown as a reason:
 they are no merit or fault of the reply. Each reason's points compare the reply with a typical reply of the
-labelled set. A reply given after more than LATE_DAYS days loses points by a fixed rule besides (the labels
-judge the text).
+labelled set.
+
+Timeliness is shown beside the score, never inside it: a reply given after more than LATE_DAYS days is flagged
+to the editor (答复较慢 / 答复严重滞后) with no points. The people's grades judge the content, and on the
+graded replies a fixed lateness penalty lowered the score's agreement with them, and a fitted one did not
+raise it clearly (5-fold CV ×10 on the 792 training rows; bench/RESULTS.md, "Reply quality with 990 graded
+replies"); the board's own deadlines (working days, board/deadlines.py) mark an overdue message besides.
 """
 
 import math
@@ -34,9 +39,8 @@ from liuyan.core.text import normalise_text
 from liuyan.intelligence import reply_quality_model as model
 from liuyan.intelligence.textfeatures import COMMON_WORDS, PLACE_CODE
 
-# Calendar days from message to reply.
+# Calendar days from message to reply: the editor is told of a reply later than LATE_DAYS (no points).
 TIMELY_DAYS, LATE_DAYS, VERY_LATE_DAYS = 15, 30, 90
-LATE_POINTS, VERY_LATE_POINTS = 5, 10
 # A "bare" transfer or redirect leaves fewer characters than this once the pattern is taken out.
 BARE_REMAINDER = 40
 # A passage of the reply this long found word for word in the message is a quotation, not an answer.
@@ -148,16 +152,25 @@ _REDIRECT = re.compile(
 _ANSWERED_ELSEWHERE = re.compile(r"(已经|已)(答复|回复)[^。！]{0,6}(链接|详见|见)")
 
 
+# "请拨打…电话咨询" / "可致电0731-…" — the citizen told to telephone for the answer.
+_PHONE_REDIRECT = re.compile(
+    r"(请|可|建议|您可|可以)(您|你)?(直接)?(拨打|致电|电话咨询|来电咨询|电话联系|联系|咨询)[^。！]{0,30}?"
+    r"(\d{3,4}-?\d{7,8}|电话|热线|12345|12348)"
+)
 # "如有疑问，请致电…" offers a contact for more; it does not send the citizen away.
 _FURTHER_QUESTIONS = re.compile(r"(如|若|如您|如果您?)(还|仍|另|再)?(有|需|对)|欢迎")
 
 
 def _sends_elsewhere(core: str) -> re.Match | None:
-    """The first passage sending the citizen to another body for an answer, not merely for more questions."""
-    for found in _REDIRECT.finditer(core):
-        if not _FURTHER_QUESTIONS.search(core[max(0, found.start() - 12) : found.start()]):
-            return found
-    return None
+    """The first passage sending the citizen to another body or to a telephone for an answer, not merely
+    offering a contact for more questions."""
+    found = [
+        match
+        for pattern in (_REDIRECT, _PHONE_REDIRECT)
+        for match in pattern.finditer(core)
+        if not _FURTHER_QUESTIONS.search(core[max(0, match.start() - 12) : match.start()])
+    ]
+    return min(found, key=lambda match: match.start()) if found else None
 
 
 def _perfunctory(core: str) -> Reason | None:
@@ -311,7 +324,7 @@ def measures(message_title: str, message_text: str, reply_text: str) -> dict[str
     )
     elsewhere = _sends_elsewhere(core)
     found["sends_elsewhere"] = (
-        Measure(1.0, "sends_elsewhere", f"让留言人另找部门（“{elsewhere.group(0)[:20]}”）")
+        Measure(1.0, "sends_elsewhere", f"让留言人另找部门或另打电话咨询（“{elsewhere.group(0)[:20]}”）")
         if elsewhere
         else Measure(0.0, "answers_itself", "没有把留言人推给其他部门")
     )
@@ -346,6 +359,7 @@ def model_inputs(message_title: str, message_text: str, reply_text: str) -> dict
 
 
 def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> Reason | None:
+    """How long the reply took, told to the editor beside the score: no points either way."""
     if asked_at is None or replied_at is None:
         return None
     if (asked_at.tzinfo is None) != (replied_at.tzinfo is None):
@@ -358,14 +372,18 @@ def _timeliness(asked_at: datetime | None, replied_at: datetime | None) -> Reaso
     if days <= LATE_DAYS:
         return Reason("late", f"答复用时 {days} 天", 0)
     if days <= VERY_LATE_DAYS:
-        return Reason("slow", f"答复较慢（{days} 天，超过 {LATE_DAYS} 天）", -LATE_POINTS)
-    return Reason("very_slow", f"答复严重滞后（{days} 天，超过 {VERY_LATE_DAYS} 天）", -VERY_LATE_POINTS)
+        return Reason("slow", f"答复较慢（{days} 天，超过 {LATE_DAYS} 天；时效单独提示，不计入评分）", 0)
+    return Reason(
+        "very_slow", f"答复严重滞后（{days} 天，超过 {VERY_LATE_DAYS} 天；时效单独提示，不计入评分）", 0
+    )
 
 
 # ---- The score -------------------------------------------------------------------------------------------
 
 
 _PERFUNCTORY_CODES = {"boilerplate_only", "answered_elsewhere", "bare_transfer", "redirect"}
+# A late reply: flagged to the editor right after why a reply says nothing, whatever its score.
+LATE_CODES = {"slow", "very_slow"}
 # The ordinary side of a measure whose other side is the point: not said to the editor.
 _UNREMARKABLE = {"not_perfunctory", "answers_itself", "not_promise_only", "has_result", "no_asks"}
 
@@ -410,9 +428,16 @@ def score_reply(
     late = _timeliness(asked_at, replied_at)
     if late is not None:
         reasons.append(late)
-    score = max(0, min(100, round(100 * probability) + (late.delta if late else 0)))
-    # Why a reply says nothing first, then the worst, then the strongest points in the reply's favour.
-    reasons.sort(key=lambda r: (r.code not in _PERFUNCTORY_CODES, r.delta >= 0, -abs(r.delta)))
+    score = max(0, min(100, round(100 * probability)))
+    # Why a reply says nothing first, then its lateness, then the worst, then the strongest points for it.
+    reasons.sort(
+        key=lambda r: (
+            r.code not in _PERFUNCTORY_CODES,
+            r.code not in LATE_CODES,
+            r.delta >= 0,
+            -abs(r.delta),
+        )
+    )
     return ReplyScore(score, reasons)
 
 
