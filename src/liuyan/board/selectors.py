@@ -277,9 +277,15 @@ def is_due_soon(message: Message, now=None) -> bool:
     return deadline is not None and now <= deadline < now + DUE_SOON
 
 
+# The states a deadline runs in, said once more beside each OR of (state, deadline) pairs: PostgreSQL then
+# reads only those states' rows of each region from the (region, state) index, not every row of the region.
+_RUNNING = Q(state__in=[MessageState.ASSIGNED, MessageState.IN_PROGRESS])
+
+
 def _overdue(now) -> Q:
-    return Q(state=MessageState.ASSIGNED, accept_deadline__lt=now) | Q(
-        state=MessageState.IN_PROGRESS, reply_deadline__lt=now
+    return _RUNNING & (
+        Q(state=MessageState.ASSIGNED, accept_deadline__lt=now)
+        | Q(state=MessageState.IN_PROGRESS, reply_deadline__lt=now)
     )
 
 
@@ -290,8 +296,9 @@ def overdue_condition(now) -> Q:
 
 def _due_soon(now) -> Q:
     until = now + DUE_SOON
-    return Q(state=MessageState.ASSIGNED, accept_deadline__gte=now, accept_deadline__lt=until) | Q(
-        state=MessageState.IN_PROGRESS, reply_deadline__gte=now, reply_deadline__lt=until
+    return _RUNNING & (
+        Q(state=MessageState.ASSIGNED, accept_deadline__gte=now, accept_deadline__lt=until)
+        | Q(state=MessageState.IN_PROGRESS, reply_deadline__gte=now, reply_deadline__lt=until)
     )
 
 
