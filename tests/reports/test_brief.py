@@ -188,3 +188,20 @@ def test_todays_pdf_is_rendered_again_only_when_ten_minutes_old_or_forced(client
     os.utime(first, (stale, stale))
     assert cached_brief_pdf(day).stat().st_mtime > stale + 60
     assert not list(first.parent.glob("*.part"))
+
+
+def test_overdue_at_the_days_end_counts_those_replied_only_later(day_of_data):
+    """Overdue at the end of a past day: still unreplied, or replied only after that day — most overdue first;
+    a message replied within the day is not."""
+    fast, late = day_of_data["fast"], day_of_data["late"]
+    day = day_of_data["day"] - timedelta(days=1)
+    end = timezone.now() - timedelta(days=1)
+    Message.objects.filter(pk=late.pk).update(published_at=end - timedelta(days=9))
+    Message.objects.filter(pk=fast.pk).update(
+        published_at=end - timedelta(days=9), reply_deadline=end - timedelta(days=3)
+    )
+    brief = build_brief(day)
+    assert brief.overdue_count == 2
+    assert [case.id for case in brief.overdue] == [fast.id, late.id]  # its deadline passed two days sooner
+    Message.objects.filter(pk=fast.pk).update(replied_at=end - timedelta(days=2))
+    assert build_brief(day).overdue_count == 1

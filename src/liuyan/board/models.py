@@ -261,6 +261,15 @@ class Message(models.Model):
                 name="message_latest_replied",
                 condition=public_live(PUBLIC_TAB_STATES["handled"]),
             ),
+            # The messages not replied to, in deadline order, with what the daily brief's count of overdue
+            # messages filters on (reports.brief): counted from the index alone, not by a scan of the table.
+            models.Index(
+                "reply_deadline",
+                "id",
+                name="message_unreplied_deadline",
+                include=["published_at", "public", "hidden", "merged_into", "state", "region"],
+                condition=Q(replied_at=None),
+            ),
             # The workbench queues (selectors.workbench_queues): each a few rows of one state, in the queue's
             # order, whatever the table's size.
             models.Index(
@@ -371,6 +380,11 @@ class Event(models.Model):
             # The desk's 被退回 queue asks which published messages were ever returned: returns are rare, so
             # this index is small, and the question never reads the whole history.
             models.Index(fields=["message"], name="event_returned", condition=Q(kind=EventKind.RETURNED)),
+            # The daily brief's messages put under supervision that day (reports.brief): a day of a rare kind,
+            # not a scan of every event.
+            models.Index(
+                fields=["created_at"], name="event_supervised", condition=Q(kind=EventKind.SUPERVISED)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -432,6 +446,8 @@ class Rating(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "评价"
         constraints = [models.UniqueConstraint(fields=["message", "reply"], name="rating_once_per_reply")]
+        # The daily brief's ratings of one day (reports.brief), not a scan of every rating.
+        indexes = [models.Index(fields=["created_at"], name="rating_created")]
 
     def __str__(self) -> str:
         return f"{self.message_id}: {self.resolution}/{self.attitude}/{self.speed}"
