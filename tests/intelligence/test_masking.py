@@ -70,4 +70,6 @@ def test_empty():
 
 def test_dropped_personal_data_leaves_no_trace_for_a_model():
     text = "路灯坏了。\n本人身份证号码：43010219800101123X，银行卡号：6222021234567890123，开户行：建设银行。"
-    assert drop_personal_data(text) == "路灯坏了。\n。"
+    assert drop_personal_data(text) == "路灯坏了。"
+    assert drop_personal_data("路灯坏了，电话13812345678。请修。") == "路灯坏了。请修。"
+    assert drop_personal_data("本人手机13812345678。\n路灯坏了。") == "路灯坏了。"

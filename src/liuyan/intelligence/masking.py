@@ -25,6 +25,9 @@ ADDRESS = "〔住址〕"
 PLACEHOLDERS = (PHONE, ID_NUMBER, CARD, EMAIL, ACCOUNT, ADDRESS)
 # A placeholder with the separator after it: both go when personal data is dropped.
 _PLACEHOLDER = re.compile("(?:" + "|".join(map(re.escape, PLACEHOLDERS)) + r")[,，、;；]?")
+# Punctuation left stranded once the data before it has gone: at a line's start or after a sentence's end
+# (。\n〔卡号〕。), and a comma before a sentence's end (坏了，〔电话〕。).
+_STRANDED = re.compile(r"(^|[。！？!?；;])\s*[。！？!?；;,，、:：]+|[,，、:：]+\s*(?=[。！？!?；;])")
 
 _BY_KIND = {
     "mobile": PHONE,
@@ -101,5 +104,17 @@ def mask_personal_data(text: str) -> str:
 
 def drop_personal_data(text: str) -> str:
     """`mask_personal_data` without the placeholders: what a statistical model or a comparison reads, for
-    which a placeholder would still be a feature (two messages alike for both giving a phone number)."""
-    return _PLACEHOLDER.sub("", mask_personal_data(text))
+    which a placeholder would still be a feature (two messages alike for both giving a phone number). The
+    punctuation the data leaves stranded goes too, and a line of nothing else with its line break: a message
+    reads the same to a model with or without a line of the writer's ID and bank details."""
+    masked = mask_personal_data(text)
+    if "〔" not in masked:
+        return masked
+    kept = []
+    for line in masked.split("\n"):
+        if _PLACEHOLDER.search(line):
+            line = _STRANDED.sub(lambda found: found[1] or "", _PLACEHOLDER.sub("", line))
+            if not line.strip():
+                continue
+        kept.append(line)
+    return "\n".join(kept)
