@@ -169,6 +169,9 @@ LIUYAN_REPLICA_MAX_LAG_SECONDS = env_int("LIUYAN_REPLICA_MAX_LAG_SECONDS", 5)
 LIUYAN_REPLICA_CHECK_SECONDS = env_int("LIUYAN_REPLICA_CHECK_SECONDS", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Covering indexes (Index(include=...)) are a PostgreSQL optimisation; SQLite builds the same index without
+# the included columns, all the embedded default needs: its warning is not printed by every command.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 AUTH_USER_MODEL = "accounts.User"
 # Every password sign-in (site, API, admin) passes the failed sign-in limits of accounts/limits.py.
 AUTHENTICATION_BACKENDS = ["liuyan.accounts.limits.LimitedModelBackend"]
