@@ -5,6 +5,7 @@ import hypothesis
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client, override_settings
 from hypothesis import strategies as st
@@ -19,7 +20,6 @@ from schemathesis.specs.openapi.checks import (
 from liuyan.accounts.actions import issue_api_token
 from liuyan.api.v1 import api
 from liuyan.board.choices import MessageState
-from liuyan.wsgi import application
 from tests.api.openapi import assert_matches_openapi, openapi_schema
 from tests.factories import make_message
 
@@ -56,7 +56,7 @@ def keep_the_test_connection():
 
 @pytest.fixture(scope="module")
 def api_schema():
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 
 # schemathesis's own pytest integration (schema.parametrize) fails on pytest 9.2 (it sets Function._nodeid);

@@ -159,6 +159,17 @@ def _predict_all(kind: str, texts: list[str]) -> list[Prediction | None]:
     return [None] * len(texts) if classifier is None else classifier.predict(texts)
 
 
+# What a process's first analysis builds, for `warm_up` to build instead: a place, a matter, a unit.
+_WARM_UP_TEXT = "县城人民路的路灯坏了一个月，晚上出行不安全，请尽快维修。"
+
+
+def warm_up() -> None:
+    """Analyse a sample text once, so that what a process builds on its first analysis — the gazetteer of
+    the Region table, jieba's dictionary, the text models — is built before a citizen's text waits for it
+    (2–3 s on the demo's database; a few ms once built). The web server calls it as a worker starts."""
+    analyze_text(_WARM_UP_TEXT, with_similar=False)
+
+
 def learnt_unit_kinds(texts: Sequence[str], model: TextClassifier | None = None) -> list[LearntKinds | None]:
     """The unit-kind model's answer for each of `texts` (personal data dropped), in one batch: `model`, or
     the current one; None for each when no model is trained or it cannot be used."""
