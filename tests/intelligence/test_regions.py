@@ -171,8 +171,13 @@ def test_common_words_and_compounds_are_not_places():
         "乡镇和县城之间的班车太少",
     ):
         assert resolve_region(text) is None, text
-    # A common-word stem counts once something agrees with it.
+    # A common-word stem counts once something agrees with it; the same word written again does not.
     assert code_of("陕西安康的移民搬迁安置房漏水") == "610900"
+    for text in (
+        "建议延长小学课后服务时间\n双职工家庭下午五点前很难接孩子，希望学校把课后服务延长到六点。",
+        "祝您身体安康，阖家安康",
+    ):
+        assert resolve_region(text) is None, text
 
 
 def test_mentions_are_found_in_order_with_their_readings():

@@ -16,7 +16,8 @@ written in full outside the hint wins (people write to a province about a county
 When the best scores tie (within `TIE_MARGIN`) between regions that are not on one chain, the answer is
 their nearest common ancestor (two 鼓楼区 in 江苏 → 江苏省); when they have none, the region named by an
 unambiguous mention, else the hint, else nothing, each with a low confidence. A result resting on less
-than `MIN_SCORE` (a common-word stem such as 安康 that nothing confirms) is dropped.
+than `MIN_SCORE` (a common-word stem such as 安康 that nothing confirms; the same word written again
+does not) is dropped.
 
 Confidence = the weight of the alias read × (0.5 + 0.5 × the relative margin over the best region off
 the chosen chain), × 0.85 when the result lies outside the hint; 0.5 for the hint alone, 0.45 for a
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 import jieba
 
 from liuyan.directory.models import Region
-from liuyan.intelligence.gazetteer import Candidate, Gazetteer, Place, gazetteer
+from liuyan.intelligence.gazetteer import COMMON_WORD_STEM, Candidate, Gazetteer, Place, gazetteer
 
 HINT_WEIGHT = 0.8
 TIE_MARGIN = 0.1
@@ -154,6 +155,25 @@ def find_mentions(text: str) -> list[Mention]:
     return [found.mention for found in _find_mentions(text or "", gazetteer())]
 
 
+def _common_word(mention: _FoundMention) -> bool:
+    """Whether every reading of the mention is a common-word stem (延长, 安康, 新建)."""
+    return all(candidate.weight <= COMMON_WORD_STEM for candidate in mention.candidates)
+
+
+def _counted(found: list[_FoundMention]) -> list[_FoundMention]:
+    """The mentions that count as evidence: a common word written again is not a second piece of evidence
+    (延长 in 建议延长… and in 延长到六点), a place name written again still is."""
+    seen: set[str] = set()
+    counted = []
+    for mention in found:
+        if _common_word(mention):
+            if mention.mention.text in seen:
+                continue
+            seen.add(mention.mention.text)
+        counted.append(mention)
+    return counted
+
+
 def _agreement(mention: _FoundMention, path: str) -> float:
     """The weight of the mention's best reading that is this region or one of its ancestors."""
     return max((c.weight for c in mention.candidates if path.startswith(c.path)), default=0.0)
@@ -202,8 +222,10 @@ def resolve_region(text: str, hint: Region | str | None = None) -> RegionGuess |
 
     # code → (score, weight of the alias reading that anchors it, the region's path)
     scores: dict[str, tuple[float, float, str]] = {}
-    for j, mention in enumerate(found):
-        others = [other for i, other in enumerate(found) if i != j]
+    counted = _counted(found)
+    for mention in found:
+        again = mention.mention.text if _common_word(mention) else None  # its repeats confirm nothing
+        others = [other for other in counted if other is not mention and other.mention.text != again]
         for candidate in mention.candidates:
             if (
                 hint_place
@@ -224,7 +246,7 @@ def resolve_region(text: str, hint: Region | str | None = None) -> RegionGuess |
             if score > scores.get(candidate.code, (0.0,))[0]:
                 scores[candidate.code] = (score, candidate.weight, candidate.path)
     if hint_place:
-        score = HINT_WEIGHT + sum(_agreement(m, hint_place.path) for m in found)
+        score = HINT_WEIGHT + sum(_agreement(m, hint_place.path) for m in counted)
         if score > scores.get(hint_place.code, (0.0,))[0]:
             scores[hint_place.code] = (score, 1.0, hint_place.path)
     if not scores:
