@@ -5,6 +5,8 @@ import os
 import threading
 
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
+from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liuyan.settings")
 application = get_wsgi_application()
@@ -15,9 +17,7 @@ def _warm_up() -> None:
     background while the worker starts serving: without it the worker's first request waits ~0.5 s and the
     first citizen to type 2–3 s more. A failure (a database not migrated yet) is logged and what failed is
     built on first use, as before."""
-    from django.db import connection
-    from django.urls import get_resolver
-
+    # Models are imported once the app registry is ready (get_wsgi_application above), not at the top.
     from liuyan.intelligence.analyze import warm_up
 
     try:
