@@ -289,3 +289,26 @@ def test_training_from_history_reports_before_and_after_and_replaces_only_when_n
     out = capsys.readouterr().out
     assert "低于当前模型，未替换" in out and kept in out
     assert current_version("domain") == kept
+
+
+def test_a_model_trained_on_the_held_out_rows_is_compared_by_the_figures_it_recorded(
+    tmp_path, capsys, dispatcher, citizen, admin_user
+):
+    # `--references` scores a model on the aside rows, then refits it on them too (as setup_demo trains):
+    # scored on those rows again it would be near perfect, and no retrained model could replace it.
+    refs = write_shared(tmp_path)
+    call_command("train_classifier", "--kind", "domain", "--references", str(refs), "--texts", str(tmp_path))
+    capsys.readouterr()
+    trained = load_classifier("domain")
+    recorded = trained.metrics["held_out"]["macro_f1"]
+    make_message(citizen, admin_user, MessageState.ASSIGNED, title="公交线路调整")
+
+    train_from_history(tmp_path, "--json")
+    done = json.loads(capsys.readouterr().out)
+    assert done["before_source"] == "recorded" and done["before"]["macro_f1"] == recorded
+    assert done["after"]["macro_f1"] >= recorded and done["replaced"] is True
+
+    # The retrained model never saw the held-out rows: it is scored on them.
+    train_from_history(tmp_path)
+    out = capsys.readouterr().out
+    assert "取其训练时" not in out and "当前模型" in out

@@ -21,7 +21,7 @@ from liuyan.intelligence.classifier import (
     without_rare_labels,
 )
 from liuyan.intelligence.corrections import corrected_labels, history_examples
-from liuyan.intelligence.retraining import DECIDING_FIGURE, held_out_split, retrain
+from liuyan.intelligence.retraining import DECIDING_FIGURE, HELD_OUT_IN_TRAINING, held_out_split, retrain
 from liuyan.intelligence.routing import unit_kind
 from liuyan.intelligence.textfeatures import (
     LabelledTexts,
@@ -30,6 +30,12 @@ from liuyan.intelligence.textfeatures import (
     read_unlabelled,
 )
 
+# How the current model's figure was had, when it could not be scored on the held-out rows it learnt from.
+BEFORE_SOURCES = {
+    "held_out": "",
+    "recorded": "（该模型训练时用过留出的各行，取其训练时在这些行上的成绩）",
+    "cross_validation": "（该模型训练时用过留出的各行，取其训练时的交叉验证成绩）",
+}
 # The type and unit-kind labels read from the shared files (by reference), held-out rows marked aside.
 TYPE_REFERENCES = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "types.csv"
 UNIT_REFERENCES = settings.BASE_DIR / "tests" / "intelligence" / "labels" / "routing.csv"
@@ -158,6 +164,8 @@ class Command(BaseCommand):
                 result = evaluate(texts, labels, held_out.texts, held_out.labels, unlabeled, kind=kind)
                 metrics["held_out"] = {key: result[key] for key in ("macro_f1", "accuracy", "labels")}
                 texts, labels = texts + held_out.texts, labels + held_out.labels
+            if options["file"] or metrics.get("held_out"):
+                metrics[HELD_OUT_IN_TRAINING] = True  # --from-history must not score it on them
             started = time.perf_counter()
             model = classifier_for(kind).fit(texts, labels, unlabeled)
             metrics["training_seconds"] = round(time.perf_counter() - started, 2)
@@ -217,6 +225,7 @@ class Command(BaseCommand):
                 )
             }
             payload.update(before=done.before, after=done.after, corrected_messages=corrected)
+            payload["before_source"] = done.before_source
             payload["version"] = done.model.version if done.replaced else done.version_before
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
@@ -225,7 +234,12 @@ class Command(BaseCommand):
             f"（已办理留言及人工更正，其中 {corrected} 条留言经人工更正）"
         )
         figure = DECIDING_FIGURE
-        before = "无（尚未启用模型）" if done.before is None else f"{done.before[figure]:.4f}"
+        if done.before is not None:
+            before = f"{done.before[figure]:.4f}" + BEFORE_SOURCES[done.before_source]
+        elif done.version_before:
+            before = "无可比成绩（该模型训练时用过留出的各行，也没有记录训练时的成绩）"
+        else:
+            before = "无（尚未启用模型）"
         self.stdout.write(
             f"留出集（共享数据中固定留出的 {done.held_out_rows} 条，不参与训练）macro-F1："
             f"当前模型 {before} → 新模型 {done.after[figure]:.4f}"
